@@ -1,0 +1,42 @@
+// Bundles the product with esbuild: dist/extension.js (VS Code) and dist/cli.js (terminal), and with
+// --tests also every test/**/*.test.ts into out/test/ (same loaders, so tests run the shipped scripts).
+// Remote shell scripts (src/host/scripts/*.sh) are imported as text and travel inside the bundles.
+import { build } from 'esbuild';
+import { readdirSync, statSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  loader: { '.sh': 'text' },
+  sourcemap: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+  absWorkingDir: root,
+  // ssh2's optional native parts (cpu-features, sshcrypto.node) do not load across Node versions;
+  // ssh2 falls back to pure JS when they are missing, so they stay out of the bundle.
+  external: ['vscode', 'cpu-features', '*.node'],
+};
+
+const minify = !process.argv.includes('--no-minify');
+await Promise.all([
+  build({ ...common, minify, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js' }),
+  build({ ...common, minify, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+]);
+
+if (process.argv.includes('--tests')) {
+  const tests = [];
+  const walk = (dir) => {
+    for (const name of readdirSync(join(root, dir))) {
+      const rel = join(dir, name);
+      if (statSync(join(root, rel)).isDirectory()) walk(rel);
+      else if (name.endsWith('.test.ts')) tests.push(rel);
+    }
+  };
+  walk('test');
+  rmSync(join(root, 'out'), { recursive: true, force: true });
+  await build({ ...common, entryPoints: tests, outdir: 'out/test', outbase: 'test', sourcemap: 'inline' });
+}
