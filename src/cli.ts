@@ -1,0 +1,312 @@
+// conoha-ipv6: the same operations as the VS Code extension, from a terminal.
+// Exit codes: 0 done / all checks pass, 1 a check or a step failed, 2 bad usage or input or a refusal
+// (nothing changed), 3 connection, authentication or host-key failure.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Check } from './core/checks';
+import { HostConfig, Overrides, RefusedError } from './core/config';
+import { AddressSet, deriveConohaAddresses, normalizeAddress, parseAddressList } from './core/derive';
+import { InputError, HostSpec, parseHostSpec } from './core/hostSpec';
+import { Plan } from './core/plan';
+import { validateContainerName, validateInterfaceName } from './core/shell';
+import { HostSnapshot, SnapshotError, hasProxy, hasRoute, sysctl } from './core/snapshot';
+import { assign, prepare, release, status, verify } from './host/operations';
+import { Transport, TransportError } from './host/transport';
+
+const USAGE = `usage:
+  conoha-ipv6 derive <ipv6> [--json]                  the 16 extra addresses of a ConoHa host address
+  conoha-ipv6 status  --host H [--json]               what the host looks like (one round trip)
+  conoha-ipv6 prepare --host H [--dry-run] [--json]   set the host up (idempotent; --dry-run shows the plan only)
+  conoha-ipv6 assign  --host H <container> [<address>]  give a container an address (first free unless named)
+  conoha-ipv6 release --host H <address|container>    take an address back
+  conoha-ipv6 verify  --host H [--json]               check everything; exit 0 when all checks pass, 1 otherwise
+
+connection:
+  --host [user@]host[:port]   IPv6 literal in brackets: root@[2001:db8::2]:22 (default user root, port 22)
+  --local                     run on this machine instead of over SSH (as root, or through sudo -n)
+  --identity FILE             private key (a passphrase is asked on a terminal, or read from CONOHA_IPV6_PASSPHRASE);
+                              without it: the SSH agent (SSH_AUTH_SOCK), then ~/.ssh/id_ed25519, id_ecdsa, id_rsa
+  --known-hosts FILE          default ~/.ssh/known_hosts; unknown host keys are refused unless --accept-new
+  --accept-new                trust and record a host key seen for the first time (a changed key is always refused)
+host settings (default: what the host tells, or recorded at its last prepare):
+  --interface NAME            the uplink (default: the default route's interface)
+  --bridge NAME               the Docker bridge (default docker0)
+  --gateway ADDR              the IPv6 router (default: the current default route's gateway)
+  --addresses LIST|PREFIX/124 the extra addresses, when the host's address does not follow the ConoHa rule
+`;
+
+interface Args {
+  command: string;
+  positional: string[];
+  flags: Map<string, string | true>;
+}
+
+const VALUE_FLAGS = new Set(['host', 'identity', 'known-hosts', 'interface', 'bridge', 'gateway', 'addresses']);
+const BOOL_FLAGS = new Set(['json', 'dry-run', 'accept-new', 'local', 'help', 'version']);
+
+class UsageError extends InputError {}
+
+function parseArgs(argv: string[]): Args {
+  const flags = new Map<string, string | true>();
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+      if (VALUE_FLAGS.has(name)) {
+        const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
+        if (v === undefined || (eq < 0 && v.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
+        flags.set(name, v);
+      } else if (BOOL_FLAGS.has(name) && eq < 0) {
+        flags.set(name, true);
+      } else {
+        throw new UsageError(`unknown option ${a}`);
+      }
+    } else if (a === '-h') {
+      flags.set('help', true);
+    } else {
+      positional.push(a);
+    }
+  }
+  return { command: positional.shift() ?? '', positional, flags };
+}
+
+const str = (a: Args, k: string) => (typeof a.flags.get(k) === 'string' ? (a.flags.get(k) as string) : undefined);
+
+function overridesFrom(a: Args): Overrides {
+  const o: Overrides = {};
+  const itf = str(a, 'interface');
+  if (itf !== undefined) o.interface = validateInterfaceName(itf, '--interface');
+  const br = str(a, 'bridge');
+  if (br !== undefined) o.bridge = validateInterfaceName(br, '--bridge');
+  const gw = str(a, 'gateway');
+  if (gw !== undefined) o.gateway = gw;
+  const ad = str(a, 'addresses');
+  if (ad !== undefined) o.addresses = parseAddressList(ad) as AddressSet;
+  return o;
+}
+
+async function askHidden(prompt: string): Promise<string> {
+  if (process.env.CONOHA_IPV6_PASSPHRASE !== undefined) return process.env.CONOHA_IPV6_PASSPHRASE;
+  if (!process.stdin.isTTY) throw new TransportError('auth', 'the key is encrypted: set CONOHA_IPV6_PASSPHRASE, run on a terminal, or load the key into ssh-agent');
+  process.stderr.write(prompt);
+  const stdin = process.stdin;
+  stdin.setRawMode(true);
+  stdin.resume();
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const onData = (d: Buffer) => {
+      for (const ch of d.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') {
+          done();
+          resolve(buf);
+          return;
+        }
+        if (ch === '\u0003') {
+          done();
+          reject(new TransportError('auth', 'cancelled'));
+          return;
+        }
+        if (ch === '\u007f') buf = buf.slice(0, -1);
+        else buf += ch;
+      }
+    };
+    const done = () => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+    };
+    stdin.on('data', onData);
+  });
+}
+
+async function openTransport(a: Args): Promise<Transport> {
+  if (a.flags.get('local')) {
+    const { localTransport } = await import('./host/localTransport');
+    return localTransport();
+  }
+  const hostText = str(a, 'host');
+  if (!hostText) throw new UsageError(`${a.command} needs --host [user@]host[:port] (or --local)`);
+  const spec: HostSpec = parseHostSpec(hostText);
+  const { connectSsh } = await import('./host/sshTransport');
+  return connectSsh({
+    spec,
+    knownHostsFile: str(a, 'known-hosts') ?? join(homedir(), '.ssh', 'known_hosts'),
+    acceptNew: a.flags.get('accept-new') === true,
+    identityFile: str(a, 'identity'),
+    passphrase: () => askHidden(`passphrase for ${str(a, 'identity')}: `),
+    log: process.env.CONOHA_IPV6_DEBUG ? (l: string) => process.stderr.write(`debug: ${l}\n`) : undefined,
+  });
+}
+
+const out = (s = '') => process.stdout.write(s + '\n');
+const json = (v: unknown) => out(JSON.stringify(v, null, 2));
+
+function describeConfig(c: HostConfig): string {
+  const how = { option: 'from --addresses', recorded: 'recorded at the last prepare', 'conoha-rule': `ConoHa rule on ${c.hostAddress}` }[c.addressSource];
+  return `uplink ${c.uplink}, gateway ${c.gateway}, bridge ${c.bridge}, ${c.addresses.length} addresses ${c.prefix ?? ''} (${how})`;
+}
+
+function printPlan(host: string, p: Plan, c: HostConfig): void {
+  out(`Plan for ${host}: ${describeConfig(c)}`);
+  if (p.steps.length === 0) out('  nothing to change: the host is already prepared');
+  p.steps.forEach((s, i) => out(`  ${i + 1}. ${s.title}`));
+  for (const n of p.notes) out(`  note: ${n}`);
+}
+
+function printChecks(checks: Check[]): void {
+  for (const c of checks) out(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.id}: ${c.message}`);
+  const failed = checks.filter((c) => !c.ok).length;
+  out(`${checks.length - failed} passed, ${failed} failed`);
+}
+
+function printStatus(s: HostSnapshot, c: HostConfig | undefined, err: string | undefined): void {
+  out(`${s.hostname} (${s.osId || 'unknown OS'}, ${s.systemd ? 'systemd' : 'no systemd'}, ${s.uid === 0 ? 'root' : 'uid ' + s.uid}${s.sudoUser ? ' via sudo from ' + s.sudoUser : ''})`);
+  out(`  docker: ${s.docker.ok ? s.docker.version : s.tools.docker ? 'not answering: ' + s.docker.error : 'not installed'}`);
+  out(`  radvd: ${!s.tools.radvd ? 'not installed' : s.radvd.running ? 'running' : 'not running'}${s.radvd.interfaces.length ? ', advertises on ' + s.radvd.interfaces.filter((i) => i.advertises).map((i) => i.name).join(', ') : ''}`);
+  if (!c) {
+    out(`  cannot work out the addresses: ${err}`);
+    return;
+  }
+  out(`  ${describeConfig(c)}`);
+  out(`  forwarding=${sysctl(s, 'all', 'forwarding')} proxy_ndp(${c.uplink})=${sysctl(s, c.uplink, 'proxy_ndp')} accept_ra(${c.uplink})=${sysctl(s, c.uplink, 'accept_ra')}; prepared: ${s.recorded ? 'yes' : 'no'}`);
+  for (const a of c.addresses) {
+    const b = s.bindings.find((x) => x.address === a);
+    const holder = b?.container ?? s.docker.containers.find((k) => k.globalAddresses.includes(a))?.name;
+    const flags = `${hasRoute(s, a, c.bridge) ? 'route' : '-----'} ${hasProxy(s, a, c.uplink) ? 'proxy' : '-----'}`;
+    out(`  ${a.padEnd(40)} ${flags}  ${holder ? '-> ' + holder + (b ? '' : ' (not recorded)') : 'free'}`);
+  }
+  const free = s.docker.containers.filter((k) => k.running && !s.bindings.some((b) => b.container === k.name));
+  if (free.length) out(`  running containers without an address: ${free.map((k) => k.name).join(', ')}`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const a = parseArgs(argv);
+  if (a.flags.get('version')) {
+    out('conoha-ipv6 0.1.0');
+    return 0;
+  }
+  if (a.flags.get('help') || a.command === '' || a.command === 'help') {
+    out(USAGE);
+    return a.command === '' && !a.flags.get('help') ? 2 : 0;
+  }
+  const asJson = a.flags.get('json') === true;
+  const arity: Record<string, [number, number]> = { derive: [1, 1], status: [0, 0], prepare: [0, 0], assign: [1, 2], release: [1, 1], verify: [0, 0] };
+  const ar = arity[a.command];
+  if (!ar) throw new UsageError(`unknown command "${a.command}"`);
+  if (a.positional.length < ar[0] || a.positional.length > ar[1]) throw new UsageError(`wrong number of arguments for ${a.command}`);
+
+  if (a.command === 'derive') {
+    const set = deriveConohaAddresses(a.positional[0]);
+    if (asJson) json({ prefix: set.prefix, addresses: set.addresses });
+    else set.addresses.forEach((x) => out(x));
+    return 0;
+  }
+
+  // validate all input before connecting: bad input changes nothing and needs no host
+  const o = overridesFrom(a);
+  if (a.command === 'assign') {
+    validateContainerName(a.positional[0]);
+    if (a.positional[1] !== undefined) normalizeAddress(a.positional[1]);
+  }
+  if (a.command === 'release') {
+    if (a.positional[0].includes(':')) normalizeAddress(a.positional[0]);
+    else validateContainerName(a.positional[0]);
+  }
+  const t = await openTransport(a);
+  const name = t.description;
+  try {
+    switch (a.command) {
+      case 'status': {
+        const r = await status(t, o);
+        if (asJson) json({ host: name, config: r.config ?? null, configError: r.configError ?? null, snapshot: r.snapshot });
+        else printStatus(r.snapshot, r.config, r.configError);
+        return 0;
+      }
+      case 'prepare': {
+        const dry = a.flags.get('dry-run') === true;
+        const r = await prepare(t, o, { dryRun: dry, onPlan: asJson ? undefined : (p, c) => printPlan(name, p, c) });
+        if (asJson) {
+          json({ host: name, config: r.config, dryRun: dry, plan: r.plan.steps.map((s) => ({ id: s.id, title: s.title })), notes: r.plan.notes, results: r.outcome?.results ?? [], ok: r.outcome ? r.outcome.ok : true, checks: r.checks });
+          return r.outcome && !r.outcome.ok ? 1 : 0;
+        }
+        if (dry) {
+          out('dry run: nothing was changed');
+          return 0;
+        }
+        if (!r.outcome) return 0;
+        out('Result:');
+        for (const res of r.outcome.results) {
+          const step = r.plan.steps.find((s) => s.id === res.id)!;
+          const mark = res.rc === 0 ? 'done' : res.rc === null ? 'skip' : 'FAIL';
+          out(`  ${mark} ${step.title} (${res.ms} ms)`);
+          if (res.rc !== 0 && res.output.trim()) out(res.output.trim().replace(/^/gm, '       '));
+        }
+        out('Checks after prepare:');
+        printChecks(r.checks);
+        if (!r.outcome.ok) {
+          process.stderr.write('conoha-ipv6: prepare stopped at a failed step (see above); the steps before it stay applied and prepare can be run again.\n');
+          return 1;
+        }
+        return 0;
+      }
+      case 'assign': {
+        const r = await assign(t, o, a.positional[0], a.positional[1]);
+        out(r.address);
+        if (!r.changed) process.stderr.write(`${r.container} already holds ${r.address}: nothing changed\n`);
+        const failed = r.checks.filter((c) => !c.ok);
+        for (const c of failed) process.stderr.write(`warning: ${c.id}: ${c.message}\n`);
+        return 0;
+      }
+      case 'release': {
+        const r = await release(t, o, a.positional[0]);
+        for (const b of r.released) out(`released ${b.address} from ${b.container}`);
+        return 0;
+      }
+      case 'verify': {
+        const r = await verify(t, o);
+        if (asJson) json({ ok: r.ok, checks: r.checks });
+        else {
+          out(`Verify ${name}: ${describeConfig(r.config)}`);
+          printChecks(r.checks);
+        }
+        return r.ok ? 0 : 1;
+      }
+    }
+    return 2;
+  } finally {
+    await t.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: Error) => {
+    const msg = (m: string) => process.stderr.write(`conoha-ipv6: ${m}\n`);
+    if (e instanceof UsageError) {
+      msg(e.message);
+      process.stderr.write(USAGE);
+      process.exit(2);
+    }
+    if (e instanceof InputError || e instanceof RefusedError) {
+      msg(e.message);
+      process.exit(2);
+    }
+    if (e instanceof TransportError) {
+      msg(e.message);
+      process.exit(3);
+    }
+    if (e instanceof SnapshotError) {
+      msg(e.message);
+      process.exit(1);
+    }
+    msg(e.stack ?? String(e));
+    process.exit(1);
+  },
+);

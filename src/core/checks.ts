@@ -1,0 +1,75 @@
+// Verify: named checks with a stable id, judged from one snapshot (taken with pings of the bound addresses).
+import { HostConfig } from './config';
+import { Artifacts, AGENT_PATH, unitText } from './plan';
+import { HostSnapshot, defaultRoutes, findContainer, hasProxy, hasRoute, linkLocalOf, sysctl } from './snapshot';
+
+export interface Check {
+  id: string;
+  ok: boolean;
+  message: string;
+}
+
+export function judgeHost(s: HostSnapshot, c: HostConfig, art: Artifacts): Check[] {
+  const checks: Check[] = [];
+  const check = (id: string, ok: boolean, good: string, bad: string) => checks.push({ id, ok, message: ok ? good : bad });
+  const up = c.uplink;
+  const br = c.bridge;
+  const fix = 'run "conoha-ipv6 prepare"';
+
+  check('forwarding', sysctl(s, 'all', 'forwarding') === 1, 'IPv6 forwarding is on', `IPv6 forwarding is off (net.ipv6.conf.all.forwarding=${sysctl(s, 'all', 'forwarding')}): ${fix}`);
+  check('proxy-ndp', sysctl(s, up, 'proxy_ndp') === 1, `proxy NDP is on for ${up}`, `proxy NDP is off on ${up}: the router's neighbour solicitations for the addresses go unanswered; ${fix}`);
+  check('accept-ra', sysctl(s, up, 'accept_ra') === 2, `${up} accepts router advertisements while forwarding (accept_ra=2)`, `${up} has accept_ra=${sysctl(s, up, 'accept_ra')}: with forwarding on, the default route from the provider's RAs will lapse; ${fix}`);
+  const dflt = defaultRoutes(s);
+  const viaGw = dflt.find((r) => r.dev === up && r.gateway === c.gateway);
+  check(
+    'default-route',
+    !!viaGw,
+    `default route via ${c.gateway} dev ${up}${viaGw?.protocol ? ` (${viaGw.protocol})` : ''}`,
+    dflt.length
+      ? `the default route is ${dflt.map((r) => `via ${r.gateway} dev ${r.dev}`).join(', ')}, not via ${c.gateway} dev ${up}: check --gateway/--interface`
+      : `the host has NO IPv6 default route: outside traffic cannot reach it; add it: ip -6 route add default via ${c.gateway} dev ${up} (or ${fix})`,
+  );
+  const ll = linkLocalOf(s, br);
+  check('bridge', !!ll, `bridge ${br} has link-local ${ll}`, s.links.some((l) => l.name === br) ? `bridge ${br} has no IPv6 link-local address: IPv6 may be disabled on it; ${fix}` : `bridge ${br} does not exist: is Docker running?`);
+  const stanza = s.radvd.interfaces.find((i) => i.name === br && i.advertises);
+  check(
+    'radvd',
+    s.radvd.running && !!stanza,
+    `radvd is running and advertises on ${br}`,
+    !s.tools.radvd ? `radvd is not installed: ${fix}` : !stanza ? `/etc/radvd.conf does not advertise on ${br}: ${fix}` : `radvd is not running: ${fix}`,
+  );
+  const agentOk = s.agent.sha256 === art.agentSha256;
+  const unitOk = s.agent.unit === unitText();
+  const running = s.systemd ? s.agent.unitActive === 'active' && s.agent.unitEnabled === 'enabled' : s.agent.watchPid !== undefined;
+  check(
+    'persistence',
+    agentOk && unitOk && running,
+    s.systemd ? 'the conoha-ipv6 service is enabled and running (re-applies bindings at boot and on container start)' : `the watcher runs (pid ${s.agent.watchPid}); no systemd on this host, so it will not start by itself after a reboot`,
+    !s.agent.sha256 ? `${AGENT_PATH} is not installed: ${fix}` : !agentOk ? `${AGENT_PATH} is outdated: ${fix}` : !unitOk ? `the systemd unit is missing or changed: ${fix}` : `the conoha-ipv6 watcher is not running, so restarted containers lose their address: ${fix}`,
+  );
+  for (const a of c.addresses) {
+    check(`route:${a}`, hasRoute(s, a, br), `${a} is routed to ${br}`, `no route ${a}/128 dev ${br}: ${fix}`);
+    check(`proxy:${a}`, hasProxy(s, a, up), `${a} is answered for on ${up}`, `no proxy entry for ${a} on ${up}: ${fix}`);
+  }
+  for (const b of s.bindings) {
+    const k = findContainer(s, b.container);
+    const id = `binding:${b.address}`;
+    if (!k || !k.running) {
+      checks.push({ id: `${id}:container`, ok: false, message: k ? `${b.container} (holding ${b.address}) is ${k.state}: start it, the address comes back by itself` : `${b.container} (holding ${b.address}) no longer exists: release ${b.address}` });
+      continue;
+    }
+    check(`${id}:address`, k.globalAddresses.includes(b.address), `${b.container} has ${b.address}`, `${b.container} does not have ${b.address}: is the watcher running? "conoha-ipv6 assign ${b.container} ${b.address}" re-applies it`);
+    const ra = k.defaultRoutes.find((r) => r.protocol === 'ra' && (!ll || r.gateway === ll));
+    check(
+      `${id}:default-route`,
+      !!ra,
+      `${b.container} has its default route from radvd: via ${ra?.gateway} dev ${ra?.dev} proto ra`,
+      k.defaultRoutes.length
+        ? `${b.container}'s default route is ${k.defaultRoutes.map((r) => `via ${r.gateway} proto ${r.protocol}`).join(', ')}, not from radvd via ${ll}: forwarding=1 inside the container makes it ignore RAs`
+        : `${b.container} has no IPv6 default route: is radvd advertising on ${br}? (replies cannot leave the container)`,
+    );
+    const p = s.pings.find((x) => x.address === b.address);
+    if (p) check(`${id}:ping`, p.ok, `the host reaches ${b.address} by ping`, `the host cannot ping ${b.address}: ${p.output.trim().split('\n').slice(-2).join(' ')}`);
+  }
+  return checks;
+}

@@ -1,0 +1,84 @@
+// Which uplink, bridge, gateway and addresses a host uses: the user's options first, then what the host
+// recorded at its last prepare, then what the host tells us (default route, its global address).
+import { AddressSet, deriveConohaAddresses, isGlobalUnicast, normalizeAddress, parseAddressList } from './derive';
+import { InputError } from './hostSpec';
+import { validateInterfaceName } from './shell';
+import { HostSnapshot, defaultRoutes } from './snapshot';
+
+export interface Overrides {
+  interface?: string;
+  bridge?: string;
+  gateway?: string;
+  addresses?: AddressSet;
+}
+
+export interface HostConfig {
+  uplink: string;
+  bridge: string;
+  gateway: string;
+  addresses: string[];
+  /** the /124, when the addresses form one */
+  prefix?: string;
+  /** how the addresses were chosen, for messages */
+  addressSource: 'option' | 'recorded' | 'conoha-rule';
+  /** the host's own global address on the uplink that the rule was applied to */
+  hostAddress?: string;
+}
+
+/** A host we cannot work on as it is: the message says what to do. Nothing was changed. */
+export class RefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RefusedError';
+  }
+}
+
+export function resolveHostConfig(s: HostSnapshot, o: Overrides = {}): HostConfig {
+  const rec = s.recorded;
+  const defaults = defaultRoutes(s);
+  const uplink = o.interface ?? defaults[0]?.dev ?? rec?.uplink;
+  if (!uplink) {
+    throw new RefusedError(
+      'this host has no IPv6 default route and no recorded uplink: is IPv6 enabled on it? ' +
+        'Check "ip -6 addr" and "ip -6 route" on the host, or name the uplink with --interface and the router with --gateway.',
+    );
+  }
+  validateInterfaceName(uplink, '--interface');
+  if (!s.links.some((l) => l.name === uplink)) {
+    throw new InputError(`interface ${uplink} does not exist on ${s.hostname}; the host has: ${s.links.map((l) => l.name).join(', ')}`);
+  }
+  const bridge = validateInterfaceName(o.bridge ?? rec?.bridge ?? 'docker0', '--bridge');
+  const gwText = o.gateway ?? defaults.find((r) => r.dev === uplink && r.gateway)?.gateway ?? rec?.gateway;
+  if (!gwText) {
+    throw new RefusedError(`there is no IPv6 default route via ${uplink} to learn the gateway from: give it with --gateway (on ConoHa the router's link-local address, see "ip -6 route" on a fresh host)`);
+  }
+  const gateway = normalizeAddress(gwText, 'gateway');
+
+  if (o.addresses) return { uplink, bridge, gateway, addresses: o.addresses.addresses, prefix: o.addresses.prefix, addressSource: 'option' };
+  if (rec && rec.addresses.length > 0) {
+    return { uplink, bridge, gateway, addresses: rec.addresses, prefix: prefixOf(rec.addresses), addressSource: 'recorded' };
+  }
+  const globals = s.addresses.filter((a) => a.dev === uplink && a.scope === 'global' && isGlobalUnicast(a.address)).map((a) => a.address);
+  if (globals.length === 0) {
+    throw new RefusedError(`${uplink} on ${s.hostname} has no global IPv6 address: is IPv6 enabled for this VPS? (ConoHa: enable IPv6 in the control panel, then check "ip -6 addr show ${uplink}")`);
+  }
+  let firstError: Error | undefined;
+  for (const g of globals) {
+    try {
+      const set = deriveConohaAddresses(g);
+      return { uplink, bridge, gateway, addresses: set.addresses, prefix: set.prefix, addressSource: 'conoha-rule', hostAddress: g };
+    } catch (e) {
+      firstError ??= e as Error;
+    }
+  }
+  throw firstError!;
+}
+
+function prefixOf(addresses: string[]): string | undefined {
+  try {
+    const set = parseAddressList(`${addresses[0]}/124`);
+    return addresses.length === 16 && set.addresses.every((a, i) => a === addresses[i]) ? set.prefix : undefined;
+  } catch {
+    return undefined;
+  }
+}

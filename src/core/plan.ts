@@ -1,0 +1,326 @@
+// Planning: compare a host's snapshot with what it should be, and list only the steps that change something.
+// A plan is shown before it runs (--dry-run shows nothing else); a second prepare on a prepared host is empty.
+import { HostConfig, RefusedError } from './config';
+import { desiredRadvdConf } from './radvdConf';
+import { shq, validateContainerName } from './shell';
+import { normalizeAddress } from './derive';
+import { InputError } from './hostSpec';
+import { HostSnapshot, Binding, ContainerView, defaultRoutes, findContainer, hasProxy, hasRoute, sysctl } from './snapshot';
+
+export const AGENT_PATH = '/usr/local/sbin/conoha-ipv6-agent';
+export const UNIT_PATH = '/etc/systemd/system/conoha-ipv6.service';
+export const STATE_DIR = '/etc/conoha-ipv6';
+export const SYSCTL_PATH = '/etc/sysctl.d/60-conoha-ipv6.conf';
+
+export interface Step {
+  /** stable id, e.g. "forwarding", "routes" */
+  id: string;
+  /** what it changes, in words, with the current value */
+  title: string;
+  /** bash run as root on the host; every value in it is validated and quoted */
+  script: string;
+}
+
+export interface Plan {
+  steps: Step[];
+  /** things the user should know that do not stop the plan */
+  notes: string[];
+}
+
+/** What the tool installs on a host: the agent script (and its sha256), produced by the host layer. */
+export interface Artifacts {
+  agent: string;
+  agentSha256: string;
+}
+
+export function unitText(): string {
+  return [
+    '[Unit]',
+    'Description=conoha-ipv6: re-apply container IPv6 addresses, routes and proxy NDP entries',
+    'Documentation=https://www.npmjs.com/package/conoha-ipv6',
+    'After=network-online.target docker.service',
+    'Wants=network-online.target',
+    '',
+    '[Service]',
+    'Type=simple',
+    `ExecStart=${AGENT_PATH} watch`,
+    'Restart=always',
+    'RestartSec=2',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
+}
+
+export function hostConfText(c: HostConfig): string {
+  return [
+    '# written by conoha-ipv6 prepare; read by conoha-ipv6-agent and by conoha-ipv6 itself',
+    `UPLINK=${c.uplink}`,
+    `BRIDGE=${c.bridge}`,
+    `GATEWAY=${c.gateway}`,
+    `ADDRESSES="${c.addresses.join(' ')}"`,
+    '',
+  ].join('\n');
+}
+
+export function sysctlConfText(c: HostConfig): string {
+  return [
+    '# conoha-ipv6: route container addresses and answer neighbour solicitations for them.',
+    '# accept_ra=2 keeps the default route from the provider\'s router advertisements while forwarding.',
+    `net.ipv6.conf.${c.uplink}.accept_ra = 2`,
+    'net.ipv6.conf.all.forwarding = 1',
+    `net.ipv6.conf.${c.uplink}.proxy_ndp = 1`,
+    '',
+  ].join('\n');
+}
+
+/** bash: write base64 content to a file atomically with a mode (civ6_write is defined in the apply preamble) */
+function writeFile(path: string, content: string, mode: string): string {
+  return `civ6_write ${shq(path)} ${mode} ${shq(Buffer.from(content).toString('base64'))}`;
+}
+
+function setSysctl(dev: string, key: string, value: number): string {
+  return `echo ${value} > ${shq(`/proc/sys/net/ipv6/conf/${dev}/${key}`)}`;
+}
+
+/** Reasons prepare cannot run at all on this host (each with what to do); empty when it can. */
+export function prepareBlockers(s: HostSnapshot, c: HostConfig): string[] {
+  const out: string[] = [];
+  if (!s.tools.ip) out.push('the "ip" command (iproute2) is missing on the host: install iproute2');
+  if (!s.tools.nsenter) out.push('nsenter is missing on the host: install util-linux');
+  if (!s.tools.docker) out.push('docker is not installed on the host: install Docker first (e.g. apt-get install docker.io)');
+  else if (!s.docker.ok) out.push(`docker does not answer on the host (${s.docker.error || 'no error text'}): start it (systemctl start docker)`);
+  if (!s.links.some((l) => l.name === c.bridge)) out.push(`bridge ${c.bridge} does not exist on the host: start Docker, or name the bridge with --bridge`);
+  if (!s.tools.radvd && !s.tools.apt) out.push('radvd is not installed and this host has no apt-get: install radvd with the host\'s package manager, then run prepare again');
+  const conflict = desiredRadvdConf(s.radvd.conf, c.bridge).conflict;
+  if (conflict) out.push(conflict);
+  const dropped = (s.recorded?.addresses ?? []).filter((a) => !c.addresses.includes(a));
+  for (const b of s.bindings) {
+    if (dropped.includes(b.address)) out.push(`${b.address} is bound to ${b.container} but not in the new address set: release it first`);
+  }
+  return out;
+}
+
+export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts): Plan {
+  const blockers = prepareBlockers(s, c);
+  if (blockers.length) throw new RefusedError(`cannot prepare ${s.hostname}:\n  - ${blockers.join('\n  - ')}\nNothing was changed.`);
+  const steps: Step[] = [];
+  const notes: string[] = [];
+  const add = (id: string, title: string, script: string) => steps.push({ id, title, script });
+  const up = c.uplink;
+  const br = c.bridge;
+
+  if (!s.files.previous) {
+    const previous = {
+      recordedAt: new Date().toISOString(),
+      uplink: up,
+      bridge: br,
+      sysctl: {
+        'all.forwarding': sysctl(s, 'all', 'forwarding'),
+        [`${up}.proxy_ndp`]: sysctl(s, up, 'proxy_ndp'),
+        [`${up}.accept_ra`]: sysctl(s, up, 'accept_ra'),
+        [`${br}.disable_ipv6`]: sysctl(s, br, 'disable_ipv6'),
+      },
+      defaultRoutes: defaultRoutes(s),
+      radvdConfExisted: s.radvd.conf !== undefined,
+      radvdRunning: s.radvd.running,
+      radvdInstalled: s.tools.radvd,
+    };
+    add(
+      'record-previous',
+      `record the host's state before any change in ${STATE_DIR}/previous.json` + (s.radvd.conf !== undefined ? ' (and a copy of /etc/radvd.conf)' : ''),
+      [
+        s.radvd.conf !== undefined ? `mkdir -p ${STATE_DIR}/backup && cp -p /etc/radvd.conf ${STATE_DIR}/backup/radvd.conf` : ':',
+        writeFile(`${STATE_DIR}/previous.json`, JSON.stringify(previous, null, 2) + '\n', '0644'),
+      ].join('\n'),
+    );
+  }
+
+  if (sysctl(s, br, 'disable_ipv6') === 1) {
+    add('bridge-ipv6', `enable IPv6 on ${br} (disable_ipv6 is 1; newer Docker turns it off on IPv4-only bridges)`, setSysctl(br, 'disable_ipv6', 0));
+  }
+  if (sysctl(s, up, 'accept_ra') !== 2) {
+    add('accept-ra', `keep accepting router advertisements on ${up} while forwarding: accept_ra=2 (now ${sysctl(s, up, 'accept_ra')})`, setSysctl(up, 'accept_ra', 2));
+  }
+  const ensureDefault =
+    `if [ -z "$(ip -6 route show default)" ]; then ip -6 route add default via ${shq(c.gateway)} dev ${shq(up)}; fi\n` +
+    `ip -6 route show default | grep -q . || { echo 'no default route: turning forwarding off again so the host stays reachable'; echo 0 > /proc/sys/net/ipv6/conf/all/forwarding; exit 1; }\n` +
+    'ip -6 route show default';
+  if (sysctl(s, 'all', 'forwarding') !== 1) {
+    add(
+      'forwarding',
+      `turn on IPv6 forwarding: net.ipv6.conf.all.forwarding=1 (now ${sysctl(s, 'all', 'forwarding')}), keeping the default route via ${c.gateway} dev ${up}`,
+      `${setSysctl('all', 'forwarding', 1)}\nsleep 0.2\n${ensureDefault}`,
+    );
+  } else if (defaultRoutes(s).length === 0) {
+    add('default-route', `restore the lost default route: default via ${c.gateway} dev ${up}`, ensureDefault);
+  }
+  if (sysctl(s, up, 'proxy_ndp') !== 1) {
+    add('proxy-ndp', `answer neighbour solicitations for the addresses on ${up}: proxy_ndp=1 (now ${sysctl(s, up, 'proxy_ndp')})`, setSysctl(up, 'proxy_ndp', 1));
+  }
+  if (s.files.sysctlConf !== sysctlConfText(c)) {
+    add('sysctl-conf', `persist the sysctls in ${SYSCTL_PATH}`, writeFile(SYSCTL_PATH, sysctlConfText(c), '0644'));
+  }
+
+  if (!s.tools.radvd) {
+    add('radvd-install', 'install radvd (apt-get install radvd)', 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q radvd </dev/null 2>&1 | tail -n 3; test -x /usr/sbin/radvd');
+  }
+  const radvd = desiredRadvdConf(s.radvd.conf, br);
+  const radvdChanges = radvd.text !== (s.radvd.conf ?? '');
+  if (radvdChanges) {
+    add('radvd-conf', `advertise a default route to containers: add "interface ${br} { AdvSendAdvert on; };" to /etc/radvd.conf` + (s.radvd.conf ? ' (other stanzas kept)' : ''), writeFile('/etc/radvd.conf', radvd.text, '0644'));
+  }
+  if (radvdChanges || !s.radvd.running || !s.tools.radvd) {
+    const restart = s.systemd
+      ? 'systemctl enable radvd >/dev/null 2>&1 || true\nsystemctl restart radvd'
+      : 'if [ -x /etc/init.d/radvd ]; then /etc/init.d/radvd restart; else service radvd restart; fi';
+    add(
+      'radvd-start',
+      `${s.radvd.running ? 'restart' : 'start'} radvd${s.systemd ? ' (and enable it at boot)' : ''}`,
+      `${restart}\nfor i in $(seq 30); do [ "$(civ6_radvd_pids)" != '[]' ] && exit 0; sleep 0.1; done\necho 'radvd is not running after the start; see its log (journalctl -u radvd or /var/log/syslog)'; exit 1`,
+    );
+  }
+
+  const missingRoutes = c.addresses.filter((a) => !hasRoute(s, a, br));
+  if (missingRoutes.length) {
+    add('routes', `route ${missingRoutes.length} address(es) to ${br}: ip -6 route replace X/128 dev ${br}`, missingRoutes.map((a) => `ip -6 route replace ${shq(a + '/128')} dev ${shq(br)}`).join('\n'));
+  }
+  const missingProxies = c.addresses.filter((a) => !hasProxy(s, a, up));
+  if (missingProxies.length) {
+    add('proxies', `answer for ${missingProxies.length} address(es) on ${up}: ip -6 neigh replace proxy X dev ${up}`, missingProxies.map((a) => `ip -6 neigh replace proxy ${shq(a)} dev ${shq(up)}`).join('\n'));
+  }
+  const dropped = (s.recorded?.addresses ?? []).filter((a) => !c.addresses.includes(a));
+  if (dropped.length) {
+    const oldUp = s.recorded?.uplink ?? up;
+    const oldBr = s.recorded?.bridge ?? br;
+    add(
+      'drop-old',
+      `remove the routes and proxy entries of ${dropped.length} address(es) no longer in the set`,
+      dropped.map((a) => `ip -6 route del ${shq(a + '/128')} dev ${shq(oldBr)} 2>/dev/null; ip -6 neigh del proxy ${shq(a)} dev ${shq(oldUp)} 2>/dev/null; true`).join('\n'),
+    );
+  }
+
+  const agentChanges = s.agent.sha256 !== art.agentSha256;
+  if (agentChanges) add('agent', `${s.agent.sha256 ? 'update' : 'install'} ${AGENT_PATH} (re-applies bindings on container start and at boot)`, writeFile(AGENT_PATH, art.agent, '0755'));
+  const confChanges = s.files.hostConf !== hostConfText(c);
+  if (confChanges) add('host-conf', `record uplink ${up}, bridge ${br}, gateway ${c.gateway} and the ${c.addresses.length} addresses in ${STATE_DIR}/host.conf`, writeFile(`${STATE_DIR}/host.conf`, hostConfText(c), '0644'));
+  const unitChanges = s.agent.unit !== unitText();
+  if (unitChanges) {
+    add('unit', `install the systemd unit ${UNIT_PATH} (starts after docker)`, writeFile(UNIT_PATH, unitText(), '0644') + (s.systemd ? '\nsystemctl daemon-reload\nsystemctl enable conoha-ipv6.service' : ''));
+  }
+  if (s.systemd) {
+    if (agentChanges || confChanges || unitChanges || s.agent.unitActive !== 'active') {
+      add('watcher', 'start the conoha-ipv6 service (watches container starts)', 'systemctl restart conoha-ipv6.service\nsystemctl is-active conoha-ipv6.service');
+    } else if (s.agent.unitEnabled !== 'enabled') {
+      add('watcher', 'enable the conoha-ipv6 service at boot', 'systemctl enable conoha-ipv6.service');
+    }
+  } else {
+    notes.push(`${s.hostname} does not run systemd: the watcher is started now, and the unit is installed, but nothing will start it after a reboot until systemd (or your init) runs "${AGENT_PATH} watch".`);
+    if (agentChanges || confChanges || s.agent.watchPid === undefined) {
+      add('watcher', 'start the watcher (no systemd: started directly)', `${AGENT_PATH} stop-watch\nsleep 0.2\n${AGENT_PATH} start-watch`);
+    }
+  }
+  return { steps, notes };
+}
+
+// ---- assign / release
+
+export interface AssignPlan {
+  address: string;
+  container: ContainerView;
+  /** false when the container already holds this binding: nothing to do */
+  changes: boolean;
+  step?: Step;
+}
+
+/** Refuses (RefusedError) unless the host was prepared with this config and is ready for bindings. */
+export function requirePrepared(s: HostSnapshot, c: HostConfig, art: Artifacts): void {
+  if (!s.recorded || !s.agent.sha256) {
+    throw new RefusedError(`${s.hostname} is not prepared for container addresses yet: run "conoha-ipv6 prepare" first. Nothing was changed.`);
+  }
+  if (s.agent.sha256 !== art.agentSha256) {
+    throw new RefusedError(`${s.hostname} runs an older conoha-ipv6 agent: run "conoha-ipv6 prepare" again to update it. Nothing was changed.`);
+  }
+  if (!s.docker.ok) throw new RefusedError(`docker does not answer on ${s.hostname} (${s.docker.error}): start it. Nothing was changed.`);
+}
+
+function usedBy(s: HostSnapshot): Map<string, string> {
+  const used = new Map<string, string>();
+  for (const b of s.bindings) used.set(b.address, b.container);
+  for (const k of s.docker.containers) for (const a of k.globalAddresses) if (!used.has(a)) used.set(a, k.name);
+  return used;
+}
+
+export function planAssign(s: HostSnapshot, c: HostConfig, art: Artifacts, containerArg: string, addressArg?: string): AssignPlan {
+  const name = validateContainerName(containerArg);
+  const address = addressArg === undefined ? undefined : normalizeAddress(addressArg);
+  requirePrepared(s, c, art);
+  const k = findContainer(s, name);
+  if (!k) {
+    const names = s.docker.containers.map((x) => x.name).join(', ') || 'none';
+    throw new RefusedError(`there is no container "${name}" on ${s.hostname} (containers: ${names}). Nothing was changed.`);
+  }
+  if (!k.running) throw new RefusedError(`container ${k.name} is ${k.state}, not running: start it (docker start ${k.name}) and assign again. Nothing was changed.`);
+  if (k.bridgeOf !== c.bridge) {
+    throw new RefusedError(`container ${k.name} is not attached to bridge ${c.bridge} (its networks: ${k.networks.join(', ') || 'none'}): run it on the default bridge network, or prepare with --bridge. Nothing was changed.`);
+  }
+  const used = usedBy(s);
+  const mine = s.bindings.filter((b) => b.container === k.name).map((b) => b.address);
+  let chosen: string;
+  if (address) {
+    if (!c.addresses.includes(address)) {
+      throw new RefusedError(`${address} is not one of ${s.hostname}'s addresses (${c.prefix ?? c.addresses.join(', ')}). Nothing was changed.`);
+    }
+    const holder = used.get(address);
+    if (holder && holder !== k.name) throw new RefusedError(`${address} is already bound to ${holder}: release it first, or pick a free address. Nothing was changed.`);
+    chosen = address;
+  } else if (mine.length) {
+    chosen = mine[0];
+  } else {
+    const free = c.addresses.find((a) => !used.has(a));
+    if (!free) throw new RefusedError(`all ${c.addresses.length} addresses of ${s.hostname} are bound: release one first. Nothing was changed.`);
+    chosen = free;
+  }
+  const alreadyBound = mine.includes(chosen);
+  const present = k.globalAddresses.includes(chosen);
+  if (alreadyBound && present) return { address: chosen, container: k, changes: false };
+  return {
+    address: chosen,
+    container: k,
+    changes: true,
+    step: {
+      id: 'bind',
+      title: `bind ${chosen} to container ${k.name}: enable IPv6 in it, add ${chosen}/128 on ${k.bridgeInterface}, record it in ${STATE_DIR}/bindings`,
+      script: `${AGENT_PATH} bind ${shq(k.name)} ${shq(chosen)}`,
+    },
+  };
+}
+
+export interface ReleasePlan {
+  bindings: Binding[];
+  steps: Step[];
+}
+
+export function planRelease(s: HostSnapshot, c: HostConfig, art: Artifacts, target: string): ReleasePlan {
+  let bindings: Binding[];
+  if (target.includes(':')) {
+    const address = normalizeAddress(target);
+    requirePrepared(s, c, art);
+    bindings = s.bindings.filter((b) => b.address === address);
+    if (!bindings.length) throw new RefusedError(`${address} is not bound to any container on ${s.hostname}. Nothing was changed.`);
+  } else {
+    const name = validateContainerName(target);
+    requirePrepared(s, c, art);
+    const k = findContainer(s, name);
+    const cname = k?.name ?? name;
+    bindings = s.bindings.filter((b) => b.container === cname);
+    if (!bindings.length) throw new RefusedError(`container ${cname} holds no address on ${s.hostname}. Nothing was changed.`);
+  }
+  return {
+    bindings,
+    steps: bindings.map((b) => ({ id: 'unbind', title: `release ${b.address} from ${b.container}`, script: `${AGENT_PATH} unbind ${shq(b.address)}` })),
+  };
+}
+
+export { InputError };

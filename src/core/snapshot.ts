@@ -1,0 +1,253 @@
+// The typed view of a host, parsed from the JSON that scripts/snapshot.sh prints in one round trip.
+// Everything the tool decides (plans, checks, refusals) is computed from a HostSnapshot.
+import { Address6 } from 'ip-address';
+import { parseRadvdConf, RadvdInterface } from './radvdConf';
+
+export interface Route {
+  dst: string; // "default" or "addr/len" (as ip -j prints it; /128 routes print without length)
+  dev?: string;
+  gateway?: string;
+  protocol?: string;
+  metric?: number;
+}
+
+export interface ContainerView {
+  id: string;
+  name: string;
+  state: string;
+  running: boolean;
+  pid: number;
+  restartPolicy: string;
+  /** docker network names the container is on */
+  networks: string[];
+  /** the interface inside the container whose veth peer is on the bridge (from the netns view) */
+  bridgeInterface?: string;
+  /** the host bridge that interface's peer is enslaved to */
+  bridgeOf?: string;
+  ipv6Disabled?: boolean;
+  /** global IPv6 addresses inside the container */
+  globalAddresses: string[];
+  /** IPv6 default routes inside the container */
+  defaultRoutes: Route[];
+}
+
+export interface Binding {
+  address: string;
+  container: string;
+}
+
+export interface RecordedConfig {
+  uplink?: string;
+  bridge?: string;
+  gateway?: string;
+  addresses: string[];
+}
+
+export interface PingResult {
+  address: string;
+  ok: boolean;
+  output: string;
+}
+
+export interface HostSnapshot {
+  hostname: string;
+  uid: number;
+  sudoUser: string;
+  osId: string; // ID= of /etc/os-release, e.g. debian, ubuntu
+  systemd: boolean;
+  tools: { ip: boolean; nsenter: boolean; docker: boolean; radvd: boolean; apt: boolean; ping: boolean; systemctl: boolean };
+  links: { name: string; index: number; master?: string; up: boolean; linkIndex?: number }[];
+  /** IPv6 addresses per interface */
+  addresses: { dev: string; address: string; prefixLength: number; scope: string; tentative: boolean }[];
+  routes: Route[];
+  /** proxy neighbour entries: address -> devices */
+  proxies: { address: string; dev: string }[];
+  sysctl: Record<string, number>;
+  radvd: { running: boolean; pids: number[]; conf?: string; interfaces: RadvdInterface[]; enabled: string };
+  docker: { ok: boolean; version: string; error: string; containers: ContainerView[] };
+  agent: { sha256?: string; unit?: string; unitEnabled: string; unitActive: string; watchPid?: number };
+  files: { hostConf?: string; bindings?: string; previous: boolean; sysctlConf?: string };
+  recorded?: RecordedConfig;
+  bindings: Binding[];
+  pings: PingResult[];
+}
+
+const b64 = (v: unknown): string => (typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : '');
+const b64opt = (v: unknown): string | undefined => (typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : undefined);
+const arr = (v: unknown): any[] => (Array.isArray(v) ? v : []);
+
+/** Canonical compressed form of an address, or the input unchanged when it is not IPv6. */
+export function canon(address: string): string {
+  const bare = address.replace(/\/128$/, '');
+  return Address6.isValid(bare) ? new Address6(bare).correctForm() : address;
+}
+
+export function parseRoutes(json: unknown): Route[] {
+  return arr(json).map((r) => ({
+    dst: r.dst === 'default' ? 'default' : canonDst(String(r.dst)),
+    dev: r.dev,
+    gateway: r.gateway ? canon(String(r.gateway)) : undefined,
+    protocol: r.protocol,
+    metric: typeof r.metric === 'number' ? r.metric : undefined,
+  }));
+}
+
+function canonDst(dst: string): string {
+  const [a, len] = dst.split('/');
+  if (!Address6.isValid(a)) return dst;
+  const c = new Address6(a).correctForm();
+  return len && len !== '128' ? `${c}/${len}` : c;
+}
+
+export function parseAddrs(json: unknown): HostSnapshot['addresses'] {
+  const out: HostSnapshot['addresses'] = [];
+  for (const link of arr(json)) {
+    for (const a of arr(link.addr_info)) {
+      if (a.family !== 'inet6') continue;
+      out.push({ dev: link.ifname, address: canon(a.local), prefixLength: a.prefixlen, scope: a.scope, tentative: !!a.tentative });
+    }
+  }
+  return out;
+}
+
+export function parseBindings(text: string | undefined): Binding[] {
+  if (!text) return [];
+  return text
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length === 2 && f[0] !== '')
+    .map(([address, container]) => ({ address: canon(address), container }));
+}
+
+/** host.conf is written by prepare as shell assignments of validated values. */
+export function parseHostConf(text: string | undefined): RecordedConfig | undefined {
+  if (!text) return undefined;
+  const get = (k: string) => {
+    const m = new RegExp(`^${k}=['"]?([^'"\\n]*)['"]?$`, 'm').exec(text);
+    return m ? m[1] : undefined;
+  };
+  return {
+    uplink: get('UPLINK') || undefined,
+    bridge: get('BRIDGE') || undefined,
+    gateway: get('GATEWAY') || undefined,
+    addresses: (get('ADDRESSES') ?? '').split(/\s+/).filter(Boolean).map(canon),
+  };
+}
+
+function parseContainer(c: any, bridgeIndexes: Map<number, string>): ContainerView {
+  const ns = c.ns ?? {};
+  const links = arr(ns.links);
+  // the container interface whose peer (link_index in the host namespace) is enslaved to a bridge
+  const onBridge = links.find((l) => typeof l.link_index === 'number' && bridgeIndexes.has(l.link_index));
+  return {
+    id: String(c.id ?? ''),
+    name: String(c.name ?? '').replace(/^\//, ''),
+    state: String(c.state ?? ''),
+    running: c.running === true,
+    pid: Number(c.pid ?? 0),
+    restartPolicy: String(c.restartPolicy ?? ''),
+    networks: Object.keys(c.networks ?? {}),
+    bridgeInterface: onBridge?.ifname,
+    bridgeOf: onBridge ? bridgeIndexes.get(onBridge.link_index) : undefined,
+    ipv6Disabled: ns.disable_ipv6 === null || ns.disable_ipv6 === undefined ? undefined : ns.disable_ipv6 === 1,
+    globalAddresses: parseAddrs(ns.addrs)
+      .filter((a) => a.scope === 'global')
+      .map((a) => a.address),
+    defaultRoutes: parseRoutes(ns.routes).filter((r) => r.dst === 'default'),
+  };
+}
+
+export class SnapshotError extends Error {}
+
+/** Parses snapshot.sh's output (the first line that starts with '{'). */
+export function parseSnapshot(stdout: string): HostSnapshot {
+  const line = stdout.split('\n').find((l) => l.startsWith('{"v":'));
+  if (!line) throw new SnapshotError(`the host did not return a snapshot; it printed: ${stdout.slice(0, 400) || '(nothing)'}`);
+  let j: any;
+  try {
+    j = JSON.parse(line);
+  } catch (e) {
+    throw new SnapshotError(`the host's snapshot is not valid JSON (${(e as Error).message})`);
+  }
+  const links = arr(j.links).map((l) => ({
+    name: String(l.ifname),
+    index: Number(l.ifindex),
+    master: l.master as string | undefined,
+    up: arr(l.flags).includes('UP'),
+    linkIndex: typeof l.link_index === 'number' ? l.link_index : undefined,
+  }));
+  // veths enslaved to some bridge: host ifindex -> bridge name
+  const bridgeIndexes = new Map<number, string>();
+  for (const l of links) if (l.master) bridgeIndexes.set(l.index, l.master);
+  const os = b64(j.osRelease);
+  const radvdConf = b64opt(j.radvd?.conf);
+  const hostConf = b64opt(j.files?.hostConf);
+  const bindingsText = b64opt(j.files?.bindings);
+  return {
+    hostname: b64(j.hostname),
+    uid: Number(j.uid),
+    sudoUser: b64(j.sudoUser),
+    osId: (/^ID=["']?([^"'\n]*)/m.exec(os)?.[1] ?? '').toLowerCase(),
+    systemd: j.systemd === true,
+    tools: { ip: false, nsenter: false, docker: false, radvd: false, apt: false, ping: false, systemctl: false, ...j.tools },
+    links,
+    addresses: parseAddrs(j.addrs),
+    routes: parseRoutes(j.routes),
+    proxies: arr(j.proxies).map((p) => ({ address: canon(String(p.dst)), dev: String(p.dev) })),
+    sysctl: j.sysctl ?? {},
+    radvd: {
+      running: arr(j.radvd?.pids).length > 0,
+      pids: arr(j.radvd?.pids),
+      conf: radvdConf,
+      interfaces: radvdConf ? parseRadvdConf(radvdConf) : [],
+      enabled: b64(j.radvd?.enabled).trim(),
+    },
+    docker: {
+      ok: j.docker?.ok === true,
+      version: b64(j.docker?.version).trim(),
+      error: b64(j.docker?.error).trim(),
+      containers: arr(j.docker?.containers).map((c) => parseContainer(c, bridgeIndexes)),
+    },
+    agent: {
+      sha256: j.agent?.sha256 ?? undefined,
+      unit: b64opt(j.agent?.unit),
+      unitEnabled: b64(j.agent?.unitEnabled).trim(),
+      unitActive: b64(j.agent?.unitActive).trim(),
+      watchPid: typeof j.agent?.watchPid === 'number' ? j.agent.watchPid : undefined,
+    },
+    files: { hostConf, bindings: bindingsText, previous: j.files?.previous === true, sysctlConf: b64opt(j.files?.sysctlConf) },
+    recorded: parseHostConf(hostConf),
+    bindings: parseBindings(bindingsText),
+    pings: arr(j.pings).map((p) => ({ address: canon(String(p.address)), ok: p.rc === 0, output: b64(p.out) })),
+  };
+}
+
+// ---- small queries used by the planner, the checks and the UI
+
+export function sysctl(s: HostSnapshot, dev: string, key: 'forwarding' | 'proxy_ndp' | 'accept_ra' | 'disable_ipv6'): number | undefined {
+  return s.sysctl[`${dev}.${key}`];
+}
+
+export function defaultRoutes(s: HostSnapshot): Route[] {
+  return s.routes.filter((r) => r.dst === 'default');
+}
+
+export function linkLocalOf(s: HostSnapshot, dev: string): string | undefined {
+  return s.addresses.find((a) => a.dev === dev && a.scope === 'link' && !a.tentative)?.address;
+}
+
+export function hasRoute(s: HostSnapshot, address: string, dev: string): boolean {
+  return s.routes.some((r) => r.dst === address && r.dev === dev);
+}
+
+export function hasProxy(s: HostSnapshot, address: string, dev: string): boolean {
+  return s.proxies.some((p) => p.address === address && p.dev === dev);
+}
+
+export function findContainer(s: HostSnapshot, nameOrId: string): ContainerView | undefined {
+  const n = nameOrId.replace(/^\//, '');
+  return (
+    s.docker.containers.find((c) => c.name === n) ??
+    (/^[0-9a-f]{12,64}$/.test(n) ? s.docker.containers.find((c) => c.id.startsWith(n)) : undefined)
+  );
+}

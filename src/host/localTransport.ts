@@ -1,0 +1,86 @@
+// Transport on this machine: the same launcher and stdin protocol as over SSH, run with `sh -c`, optionally
+// behind a prefix command (e.g. ['nsenter', '--net=/run/netns/lab1']) so tests can run scripts inside a namespace.
+import { ChildProcess, spawn } from 'node:child_process';
+import { LAUNCHER, RunOptions, RunResult, Transport, TransportError, checkLauncher } from './transport';
+
+const DEFAULT_RUN_TIMEOUT_MS = 120_000;
+
+export function localTransport(opts: { prefix?: string[] } = {}): Transport {
+  const prefix = opts.prefix ?? [];
+  const description = prefix.length > 0 ? `local (${prefix.join(' ')})` : 'local';
+  const who = prefix.length > 0 ? `this machine (${prefix.join(' ')})` : 'this machine';
+  const running = new Set<ChildProcess>();
+  let roundTrips = 0;
+  let closed = false;
+
+  const run = (script: string, options: RunOptions = {}): Promise<RunResult> => {
+    if (closed) return Promise.reject(new Error(`${description}: run() after close()`));
+    roundTrips++;
+    const timeoutMs = options.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
+    const started = performance.now();
+    const [command, ...args] = [...prefix, 'sh', '-c', LAUNCHER];
+    return new Promise<RunResult>((resolve, reject) => {
+      // its own process group, so a timeout can kill the script together with what it started
+      const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+      running.add(child);
+      const stdout: Buffer[] = [];
+      const stderr: Buffer[] = [];
+      let finished = false;
+      const finish = (err: Error | undefined, result?: RunResult) => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        running.delete(child);
+        if (err) {
+          reject(err);
+          return;
+        }
+        try {
+          resolve(checkLauncher(result!, who));
+        } catch (e) {
+          reject(e);
+        }
+      };
+      const timer = setTimeout(() => {
+        killGroup(child);
+        finish(new TransportError('timeout', `the script did not finish within ${timeoutMs / 1000} s on ${who}; it was killed`));
+      }, timeoutMs);
+      child.on('error', (e) => finish(new TransportError('connect', `cannot start ${command} on ${who}: ${e.message}`)));
+      child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
+      child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
+      // a script that exits before reading all of stdin closes the pipe: not a transport error
+      child.stdin!.on('error', () => undefined);
+      child.on('close', (code) => {
+        finish(undefined, {
+          stdout: Buffer.concat(stdout).toString('utf8'),
+          stderr: Buffer.concat(stderr).toString('utf8'),
+          code: typeof code === 'number' ? code : null,
+          ms: Math.round(performance.now() - started),
+        });
+      });
+      child.stdin!.end(script);
+    });
+  };
+
+  return {
+    description,
+    get roundTrips() {
+      return roundTrips;
+    },
+    run,
+    async close() {
+      closed = true;
+      for (const child of running) killGroup(child);
+      running.clear();
+    },
+  };
+}
+
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+}

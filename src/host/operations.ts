@@ -1,0 +1,135 @@
+// The operations a user runs on a host, shared by the CLI and the VS Code extension:
+// status, prepare, assign, release and verify. Each reads the host in one round trip, decides in the
+// core, and applies (when anything changes) in one more round trip that also returns a fresh snapshot.
+import { Check, judgeHost } from '../core/checks';
+import { HostConfig, Overrides, RefusedError, resolveHostConfig } from '../core/config';
+import { Plan, Step, planAssign, planHostSetup, planRelease } from '../core/plan';
+import { HostSnapshot, SnapshotError, parseSnapshot } from '../core/snapshot';
+import { StepResult, applyScript, artifacts, parseStepResults, snapshotScript } from './scripts';
+import { Transport } from './transport';
+
+export interface Observer {
+  /** a remote step finished (or a round trip): for logs */
+  log?(line: string): void;
+}
+
+async function runScript(t: Transport, script: string, what: string, obs?: Observer): Promise<string> {
+  const r = await t.run(script);
+  obs?.log?.(`${what}: exit ${r.code} in ${r.ms} ms (${t.description})`);
+  if (r.code !== 0) throw new SnapshotError(`${what} failed on the host (exit ${r.code}): ${r.stderr.trim() || r.stdout.slice(0, 400)}`);
+  return r.stdout;
+}
+
+export async function readSnapshot(t: Transport, ping: string[] = [], obs?: Observer): Promise<HostSnapshot> {
+  return parseSnapshot(await runScript(t, snapshotScript(ping), 'snapshot', obs));
+}
+
+export interface ApplyOutcome {
+  results: StepResult[];
+  after: HostSnapshot;
+  ok: boolean;
+}
+
+async function apply(t: Transport, steps: Step[], ping: string[], obs?: Observer): Promise<ApplyOutcome> {
+  const out = await runScript(t, applyScript(steps, ping), `apply ${steps.length} step(s)`, obs);
+  const results = parseStepResults(out);
+  for (const r of results) obs?.log?.(`  step ${r.id}: ${r.rc === null ? 'not run' : `exit ${r.rc}`} (${r.ms} ms)${r.output.trim() ? ': ' + r.output.trim().replace(/\n/g, ' | ') : ''}`);
+  const after = parseSnapshot(out.slice(out.indexOf('CIV6-SNAPSHOT')));
+  return { results, after, ok: results.length === steps.length && results.every((r) => r.rc === 0) };
+}
+
+export interface StatusResult {
+  snapshot: HostSnapshot;
+  config?: HostConfig;
+  /** why the config could not be resolved (host without IPv6, misfit address...) */
+  configError?: string;
+}
+
+export async function status(t: Transport, o: Overrides, obs?: Observer): Promise<StatusResult> {
+  const snapshot = await readSnapshot(t, [], obs);
+  try {
+    return { snapshot, config: resolveHostConfig(snapshot, o) };
+  } catch (e) {
+    return { snapshot, configError: (e as Error).message };
+  }
+}
+
+export interface PrepareResult {
+  before: HostSnapshot;
+  config: HostConfig;
+  plan: Plan;
+  /** undefined for a dry run or an empty plan */
+  outcome?: ApplyOutcome;
+  checks: Check[];
+}
+
+export async function prepare(t: Transport, o: Overrides, opts: { dryRun?: boolean; onPlan?: (p: Plan, c: HostConfig) => void } = {}, obs?: Observer): Promise<PrepareResult> {
+  const before = await readSnapshot(t, [], obs);
+  const config = resolveHostConfig(before, o);
+  const plan = planHostSetup(before, config, artifacts);
+  opts.onPlan?.(plan, config);
+  if (opts.dryRun || plan.steps.length === 0) {
+    return { before, config, plan, checks: judgeHost(before, config, artifacts) };
+  }
+  const outcome = await apply(t, plan.steps, [], obs);
+  return { before, config, plan, outcome, checks: judgeHost(outcome.after, config, artifacts) };
+}
+
+export interface AssignResult {
+  address: string;
+  container: string;
+  changed: boolean;
+  outcome?: ApplyOutcome;
+  checks: Check[];
+}
+
+export async function assign(t: Transport, o: Overrides, container: string, address?: string, obs?: Observer): Promise<AssignResult> {
+  const before = await readSnapshot(t, [], obs);
+  const config = resolveHostConfig(before, o);
+  const p = planAssign(before, config, artifacts, container, address);
+  if (!p.changes || !p.step) {
+    return { address: p.address, container: p.container.name, changed: false, checks: bindingChecks(judgeHost(before, config, artifacts), p.address) };
+  }
+  const outcome = await apply(t, [p.step], [p.address], obs);
+  if (!outcome.ok) {
+    const r = outcome.results[0];
+    throw new RefusedError(`could not bind ${p.address} to ${p.container.name}: ${r?.output.trim() || 'no output'}`);
+  }
+  return { address: p.address, container: p.container.name, changed: true, outcome, checks: bindingChecks(judgeHost(outcome.after, config, artifacts), p.address) };
+}
+
+function bindingChecks(checks: Check[], address: string): Check[] {
+  return checks.filter((c) => c.id.startsWith(`binding:${address}:`) || c.id === `route:${address}` || c.id === `proxy:${address}`);
+}
+
+export interface ReleaseResult {
+  released: { address: string; container: string }[];
+  outcome: ApplyOutcome;
+}
+
+export async function release(t: Transport, o: Overrides, target: string, obs?: Observer): Promise<ReleaseResult> {
+  const before = await readSnapshot(t, [], obs);
+  const config = resolveHostConfig(before, o);
+  const p = planRelease(before, config, artifacts, target);
+  const outcome = await apply(t, p.steps, [], obs);
+  if (!outcome.ok) throw new RefusedError(`release failed: ${outcome.results.map((r) => r.output.trim()).join('; ')}`);
+  return { released: p.bindings, outcome };
+}
+
+export interface VerifyResult {
+  snapshot: HostSnapshot;
+  config: HostConfig;
+  checks: Check[];
+  ok: boolean;
+}
+
+/**
+ * One round trip: the snapshot script pings every address the host has recorded as bound
+ * (the addresses come from the host itself: we read the bindings file in the same script).
+ */
+export async function verify(t: Transport, o: Overrides, obs?: Observer): Promise<VerifyResult> {
+  const snapshot = await readSnapshot(t, ['@bound'], obs);
+  const config = resolveHostConfig(snapshot, o);
+  const checks = judgeHost(snapshot, config, artifacts);
+  return { snapshot, config, checks, ok: checks.every((c) => c.ok) };
+}

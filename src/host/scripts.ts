@@ -1,0 +1,48 @@
+// Builds the text sent to a host: the bundled shell scripts plus validated, quoted inputs. One script = one round trip.
+import { createHash } from 'node:crypto';
+import agentScript from './scripts/agent.sh';
+import applyLib from './scripts/apply.sh';
+import snapshotLib from './scripts/snapshot.sh';
+import { Artifacts, Step } from '../core/plan';
+import { shq } from '../core/shell';
+
+export const artifacts: Artifacts = {
+  agent: agentScript,
+  agentSha256: createHash('sha256').update(agentScript).digest('hex'),
+};
+
+/** snapshot only; with `ping`, the host also pings those (validated) addresses */
+export function snapshotScript(ping: string[] = []): string {
+  return `CIV6_PING=${shq(ping.join(' '))}\n${snapshotLib}\nciv6_snapshot\n`;
+}
+
+/** the steps, then a fresh snapshot, all in one script */
+export function applyScript(steps: Step[], ping: string[] = []): string {
+  const body = steps
+    .map((s, i) => {
+      const eof = `CIV6_BODY_${i}_END`;
+      if (!/^[a-z0-9:.-]+$/.test(s.id)) throw new Error(`bad step id ${s.id}`);
+      if (s.script.split('\n').includes(eof)) throw new Error(`step ${s.id} contains its own delimiter`);
+      return `civ6_step ${s.id} <<'${eof}'\n${s.script}\n${eof}`;
+    })
+    .join('\n');
+  return `CIV6_PING=${shq(ping.join(' '))}\n${snapshotLib}\n${applyLib}\n${body}\necho CIV6-SNAPSHOT\nciv6_snapshot\n`;
+}
+
+export interface StepResult {
+  id: string;
+  /** null: not run, because an earlier step failed */
+  rc: number | null;
+  ms: number;
+  output: string;
+}
+
+export function parseStepResults(stdout: string): StepResult[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith('CIV6-STEP '))
+    .map((l) => {
+      const j = JSON.parse(l.slice('CIV6-STEP '.length));
+      return { id: j.id, rc: j.rc, ms: j.ms, output: Buffer.from(j.out, 'base64').toString('utf8') };
+    });
+}

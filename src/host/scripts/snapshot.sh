@@ -1,0 +1,98 @@
+# conoha-ipv6 snapshot: everything the tool decides from, read in one go, printed as one JSON object.
+# Runs as root under bash. Inputs (set by the caller before this text): CIV6_PING="addr addr ..." to
+# also ping those addresses from the host (verify). Free text is base64-encoded, so the JSON never
+# depends on what a file or a command prints.
+civ6_b64() { printf '"%s"' "$(printf '%s' "$1" | base64 -w0)"; }
+civ6_b64file() { if [ -r "$1" ]; then printf '"%s"' "$(base64 -w0 < "$1")"; else printf null; fi; }
+# command output that is already JSON (ip -j, docker --format json), or null when it fails or is empty
+civ6_json() { local out; out=$("$@" 2>/dev/null) && [ -n "$out" ] && printf '%s' "$out" || printf null; }
+civ6_bool() { if "$@" >/dev/null 2>&1; then printf true; else printf false; fi; }
+civ6_has() { command -v "$1" >/dev/null 2>&1; }
+
+civ6_sysctls() { # every interface's forwarding/proxy_ndp/accept_ra/disable_ipv6, as {"eth0.forwarding": 0, ...}
+  local d k first=1
+  printf '{'
+  for d in /proc/sys/net/ipv6/conf/*; do
+    for k in forwarding proxy_ndp accept_ra disable_ipv6; do
+      [ -r "$d/$k" ] || continue
+      [ $first = 1 ] || printf ','; first=0
+      printf '"%s.%s":%s' "${d##*/}" "$k" "$(cat "$d/$k")"
+    done
+  done
+  printf '}'
+}
+
+civ6_radvd_pids() { # radvd processes in THIS network namespace (a shared PID namespace may show others)
+  local me p first=1; me=$(readlink /proc/self/ns/net)
+  printf '['
+  for p in /proc/[0-9]*; do
+    [ "$(cat "$p/comm" 2>/dev/null)" = radvd ] || continue
+    [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$me" ] || continue
+    [ $first = 1 ] || printf ','; first=0; printf '%s' "${p#/proc/}"
+  done
+  printf ']'
+}
+
+civ6_containers() { # docker containers with state, pid, networks; running ones with their netns view
+  local ids first=1 line pid
+  ids=$(docker ps -aq --no-trunc 2>/dev/null) || { printf null; return; }
+  printf '['
+  [ -n "$ids" ] && docker inspect --format '{{.State.Pid}} {"id":{{json .Id}},"name":{{json .Name}},"state":{{json .State.Status}},"running":{{.State.Running}},"pid":{{.State.Pid}},"restartPolicy":{{json .HostConfig.RestartPolicy.Name}},"networks":{{json .NetworkSettings.Networks}}' $ids 2>/dev/null |
+  while read -r pid line; do
+    [ $first = 1 ] || printf ','; first=0
+    printf '%s' "$line"
+    if [ "$pid" -gt 0 ] 2>/dev/null; then
+      printf ',"ns":{"links":%s,"addrs":%s,"routes":%s,"disable_ipv6":%s}' \
+        "$(civ6_json nsenter -t "$pid" -n ip -j link show)" \
+        "$(civ6_json nsenter -t "$pid" -n ip -j -6 addr show)" \
+        "$(civ6_json nsenter -t "$pid" -n ip -j -6 route show table main)" \
+        "$(nsenter -t "$pid" -n cat /proc/sys/net/ipv6/conf/all/disable_ipv6 2>/dev/null || echo null)"
+    fi
+    printf '}'
+  done
+  printf ']'
+}
+
+civ6_pings() { # ping the given addresses (or, for "@bound", every address in the bindings file) in parallel
+  local a first=1 dir list=$CIV6_PING; dir=$(mktemp -d)
+  if [ "$list" = @bound ]; then list=$(awk '$1 ~ /^[0-9a-f:]+$/ { print $1 }' /etc/conoha-ipv6/bindings 2>/dev/null); fi
+  for a in $list; do ( ping -6 -n -c 2 -i 0.3 -W 2 "$a" >"$dir/$a" 2>&1; echo $? >"$dir/$a.rc" ) & done
+  wait
+  printf '['
+  for a in $list; do
+    [ $first = 1 ] || printf ','; first=0
+    printf '{"address":"%s","rc":%s,"out":%s}' "$a" "$(cat "$dir/$a.rc")" "$(civ6_b64 "$(cat "$dir/$a")")"
+  done
+  printf ']'
+  rm -rf "$dir"
+}
+
+civ6_snapshot() {
+  local docker_ok=false docker_err="" docker_ver=""
+  if civ6_has docker; then
+    if docker_ver=$(docker version --format '{{.Server.Version}}' 2>&1); then docker_ok=true; else docker_err=$docker_ver; docker_ver=""; fi
+  fi
+  printf '{"v":1,"time":%s,"hostname":%s,"uid":%s,"sudoUser":%s,' "$(date +%s)" "$(civ6_b64 "$(hostname 2>/dev/null)")" "$(id -u)" "$(civ6_b64 "${SUDO_USER:-}")"
+  printf '"osRelease":%s,"kernel":%s,"systemd":%s,' "$(civ6_b64file /etc/os-release)" "$(civ6_b64 "$(uname -r)")" "$(civ6_bool test -d /run/systemd/system)"
+  printf '"tools":{"ip":%s,"nsenter":%s,"docker":%s,"radvd":%s,"apt":%s,"ping":%s,"systemctl":%s},' \
+    "$(civ6_bool civ6_has ip)" "$(civ6_bool civ6_has nsenter)" "$(civ6_bool civ6_has docker)" \
+    "$(civ6_bool test -x /usr/sbin/radvd)" "$(civ6_bool civ6_has apt-get)" "$(civ6_bool civ6_has ping)" "$(civ6_bool civ6_has systemctl)"
+  printf '"links":%s,"addrs":%s,"routes":%s,"proxies":%s,"sysctl":%s,' \
+    "$(civ6_json ip -j link show)" "$(civ6_json ip -j -6 addr show)" "$(civ6_json ip -j -6 route show table main)" \
+    "$(civ6_json ip -j -6 neigh show proxy)" "$(civ6_sysctls)"
+  printf '"radvd":{"pids":%s,"conf":%s,"enabled":%s},' "$(civ6_radvd_pids)" "$(civ6_b64file /etc/radvd.conf)" \
+    "$(civ6_b64 "$( (systemctl is-enabled radvd 2>/dev/null) || true)")"
+  printf '"docker":{"ok":%s,"version":%s,"error":%s,"containers":%s},' "$docker_ok" "$(civ6_b64 "$docker_ver")" "$(civ6_b64 "$docker_err")" \
+    "$(if [ $docker_ok = true ]; then civ6_containers; else printf null; fi)"
+  local agent=/usr/local/sbin/conoha-ipv6-agent watch_pid=null
+  if [ -r /run/conoha-ipv6/watch.pid ] && kill -0 "$(cat /run/conoha-ipv6/watch.pid)" 2>/dev/null; then watch_pid=$(cat /run/conoha-ipv6/watch.pid); fi
+  printf '"agent":{"sha256":%s,"unit":%s,"unitEnabled":%s,"unitActive":%s,"watchPid":%s},' \
+    "$(if [ -r $agent ]; then printf '"%s"' "$(sha256sum < $agent | cut -d' ' -f1)"; else printf null; fi)" \
+    "$(civ6_b64file /etc/systemd/system/conoha-ipv6.service)" \
+    "$(civ6_b64 "$( (systemctl is-enabled conoha-ipv6 2>/dev/null) || true)")" \
+    "$(civ6_b64 "$( (systemctl is-active conoha-ipv6 2>/dev/null) || true)")" "$watch_pid"
+  printf '"files":{"hostConf":%s,"bindings":%s,"previous":%s,"sysctlConf":%s},' \
+    "$(civ6_b64file /etc/conoha-ipv6/host.conf)" "$(civ6_b64file /etc/conoha-ipv6/bindings)" \
+    "$(civ6_bool test -e /etc/conoha-ipv6/previous.json)" "$(civ6_b64file /etc/sysctl.d/60-conoha-ipv6.conf)"
+  printf '"pings":%s}\n' "$(if [ -n "${CIV6_PING:-}" ]; then civ6_pings; else printf '[]'; fi)"
+}

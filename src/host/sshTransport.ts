@@ -1,0 +1,573 @@
+// Transport over SSH with ssh2: host keys checked against known_hosts with OpenSSH's semantics (ssh2 itself
+// would accept any key), keys from ssh-agent or key files, one exec channel per run(). ssh2 is required lazily,
+// so code that only imports this module (the VS Code extension at activation) does not load it.
+import type {
+  AnyAuthMethod,
+  AuthenticationType,
+  Client,
+  ClientChannel,
+  ConnectConfig,
+  ParsedKey,
+  ServerHostKeyAlgorithm,
+} from 'ssh2';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { HostSpec, knownHostsName } from '../core/hostSpec';
+import {
+  appendKnownHost,
+  checkHostKey,
+  fingerprintSha256,
+  formatKnownHostsLine,
+  keyTypeOfBlob,
+  knownKeyTypes,
+} from './knownHosts';
+import { LAUNCHER, RunOptions, RunResult, Transport, TransportError, checkLauncher } from './transport';
+
+export interface UnknownHostKeyInfo {
+  /** SHA256:... as ssh-keygen -lf prints it */
+  fingerprint: string;
+  keyType: string;
+  /** the name known_hosts will record: host, or [host]:port */
+  hostName: string;
+}
+
+export interface SshTransportOptions {
+  spec: HostSpec;
+  knownHostsFile: string;
+  /** record keys of hosts not yet in known_hosts (OpenSSH StrictHostKeyChecking=accept-new) */
+  acceptNew?: boolean;
+  identityFile?: string;
+  /** for an encrypted identity file; a function is called at most once, only when the key turns out encrypted */
+  passphrase?: string | (() => Promise<string>);
+  /** ssh-agent socket; default process.env.SSH_AUTH_SOCK */
+  agent?: string;
+  /** connecting, host key and authentication included (time spent waiting for the user excluded); default 15000 */
+  readyTimeoutMs?: number;
+  keepaliveIntervalMs?: number;
+  /** asked when the host is not in known_hosts and acceptNew is not set; true records the key and goes on */
+  onUnknownHostKey?: (info: UnknownHostKeyInfo) => Promise<boolean>;
+  log?: (line: string) => void;
+}
+
+const DEFAULT_RUN_TIMEOUT_MS = 120_000;
+const DEFAULT_KEY_FILES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
+
+/** Host key algorithms that give a key of each type, so the ones known_hosts knows can be asked for first. */
+const ALGORITHMS_FOR_KEY_TYPE: Record<string, ServerHostKeyAlgorithm[]> = {
+  'ssh-ed25519': ['ssh-ed25519'],
+  'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
+  'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
+  'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
+  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+};
+
+type Ssh2 = typeof import('ssh2');
+
+/** Connects, checks the host key and authenticates; resolves once the session is ready for run(). */
+export async function connectSsh(options: SshTransportOptions): Promise<Transport> {
+  const ssh2: Ssh2 = require('ssh2');
+  const transport = new SshTransport(ssh2, options);
+  await transport.connect();
+  return transport;
+}
+
+/** Secrets learned during one transport's life, kept in memory only, so a reconnect does not ask again. */
+interface Secrets {
+  passphrase?: string;
+}
+
+/** The script never reached the host (the channel did not open): safe to send again after reconnecting. */
+class NotSentError extends Error {}
+
+class SshTransport implements Transport {
+  readonly description: string;
+  roundTrips = 0;
+  private client: Client | undefined;
+  private dropped = false;
+  private closed = false;
+  private connecting: Promise<void> | undefined;
+  private readonly secrets: Secrets = {};
+  private readonly who: string;
+
+  constructor(private readonly ssh2: Ssh2, private readonly options: SshTransportOptions) {
+    const { user, host, port } = options.spec;
+    this.who = `${user}@${bracketed(host)}:${port}`;
+    this.description = `ssh ${this.who}`;
+  }
+
+  /** (Re)connects; concurrent callers share one attempt. */
+  connect(): Promise<void> {
+    this.connecting ??= openClient(this.ssh2, this.options, this.secrets)
+      .then((client) => {
+        this.client = client;
+        this.dropped = false;
+        const lost = () => {
+          if (this.client !== client || this.dropped) return;
+          this.dropped = true;
+          if (!this.closed) this.options.log?.(`ssh: connection to ${this.who} closed; the next run reconnects`);
+        };
+        client.on('end', lost);
+        client.on('close', lost);
+      })
+      .finally(() => {
+        this.connecting = undefined;
+      });
+    return this.connecting;
+  }
+
+  async run(script: string, options: RunOptions = {}): Promise<RunResult> {
+    if (this.closed) throw new Error(`${this.description}: run() after close()`);
+    this.roundTrips++;
+    const timeoutMs = options.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
+    let reconnected = false;
+    if (this.dropped || !this.client) {
+      await this.connect();
+      reconnected = true;
+    }
+    try {
+      return checkLauncher(await this.exec(this.client!, script, timeoutMs), this.who);
+    } catch (err) {
+      if (!(err instanceof NotSentError)) throw err;
+      // Let ssh2 report the close that made the channel fail before deciding.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (reconnected || !(this.dropped || err.message === 'Not connected')) {
+        throw new TransportError('connect', `${this.who} did not open a session channel: ${err.message}`);
+      }
+      this.dropped = true;
+      await this.connect();
+      try {
+        return checkLauncher(await this.exec(this.client!, script, timeoutMs), this.who);
+      } catch (again) {
+        if (again instanceof NotSentError) {
+          throw new TransportError('connect', `${this.who} did not open a session channel: ${again.message}`);
+        }
+        throw again;
+      }
+    }
+  }
+
+  private exec(client: Client, script: string, timeoutMs: number): Promise<RunResult> {
+    const started = performance.now();
+    return new Promise<RunResult>((resolve, reject) => {
+      let channel: ClientChannel | undefined;
+      let finished = false;
+      const finish = (err: Error | undefined, result?: RunResult) => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve(result!);
+      };
+      const timer = setTimeout(() => {
+        finish(new TransportError('timeout', `the script did not finish within ${seconds(timeoutMs)} on ${this.who}; its channel was closed (a command it started may still be running there)`));
+        if (channel) {
+          try {
+            channel.signal('KILL');
+          } catch {
+            // servers may refuse signals; closing the channel is what matters
+          }
+          channel.close();
+        }
+      }, timeoutMs);
+      const opened = (err: Error | undefined, ch: ClientChannel) => {
+        if (err) return finish(new NotSentError(err.message));
+        if (finished) {
+          ch.close();
+          return;
+        }
+        channel = ch;
+        const stdout: Buffer[] = [];
+        const stderr: Buffer[] = [];
+        let exited = false;
+        let code: number | null = null;
+        ch.on('data', (chunk: Buffer) => stdout.push(chunk));
+        ch.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+        ch.on('exit', (exitCode: number | null) => {
+          exited = true;
+          code = typeof exitCode === 'number' ? exitCode : null;
+        });
+        ch.on('error', (e: Error) => this.options.log?.(`ssh: channel error: ${e.message}`));
+        ch.on('close', () => {
+          if (!exited) {
+            finish(new TransportError('connect', `the connection to ${this.who} was lost while the script was running (it may or may not have completed)`));
+            return;
+          }
+          finish(undefined, {
+            stdout: Buffer.concat(stdout).toString('utf8'),
+            stderr: Buffer.concat(stderr).toString('utf8'),
+            code,
+            ms: Math.round(performance.now() - started),
+          });
+        });
+        ch.end(script);
+      };
+      try {
+        client.exec(LAUNCHER, opened);
+      } catch (err) {
+        finish(new NotSentError((err as Error).message));
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    await new Promise<void>((resolve) => {
+      const done = setTimeout(() => {
+        client.destroy();
+        resolve();
+      }, 2000);
+      client.once('close', () => {
+        clearTimeout(done);
+        resolve();
+      });
+      client.end();
+    });
+  }
+}
+
+/** One connection attempt: TCP, host key, authentication. Rejects only with TransportErrors (or a known_hosts read error). */
+function openClient(ssh2: Ssh2, o: SshTransportOptions, secrets: Secrets): Promise<Client> {
+  const { user, host, port } = o.spec;
+  const who = `${user}@${bracketed(host)}:${port}`;
+  const hostName = knownHostsName(host.toLowerCase(), port);
+  const log = (line: string) => o.log?.(line);
+  const readyTimeoutMs = o.readyTimeoutMs ?? 15_000;
+
+  const knownHostsText = readKnownHosts(o.knownHostsFile);
+  const knownTypes = knownKeyTypes(knownHostsText, host, port);
+  const preferred = knownTypes.flatMap((t) => ALGORITHMS_FOR_KEY_TYPE[t] ?? []);
+
+  return new Promise<Client>((resolve, reject) => {
+    const client = new ssh2.Client();
+    let settled = false;
+    /** set when WE refuse (host key, passphrase): replaces the generic error ssh2 raises afterwards */
+    let decided: TransportError | undefined;
+    const tried: string[] = [];
+
+    let timer: NodeJS.Timeout | undefined;
+    const armTimer = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        fail(new TransportError('timeout', `no SSH session with ${who} within ${seconds(readyTimeoutMs)}: check that the address is right and reachable from here (for IPv6: that this machine has IPv6 connectivity), and that port ${port} is open in the firewall / ConoHa security group`));
+      }, readyTimeoutMs);
+    };
+    /** waiting for the user (host key question, passphrase) does not count against the timeout */
+    const pauseTimer = () => clearTimeout(timer);
+
+    const fail = (err: TransportError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      client.destroy();
+      reject(err);
+    };
+
+    client.on('ready', () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      log(`ssh: authenticated as ${user} on ${bracketed(host)}:${port}`);
+      resolve(client);
+    });
+    client.on('handshake', (negotiated) => log(`ssh: host key algorithm ${negotiated.serverHostKey}, cipher ${negotiated.cs.cipher}`));
+    client.on('error', (err: Error & { level?: string; code?: string }) => {
+      if (err.level === 'agent') {
+        log(`ssh: ssh-agent: ${err.message}`);
+        return;
+      }
+      if (settled) {
+        log(`ssh: ${err.message}`);
+        return;
+      }
+      fail(decided ?? describeConnectError(err, o.spec, tried));
+    });
+    client.on('close', () => {
+      if (!settled) fail(decided ?? new TransportError('connect', `${who} closed the connection before the SSH session was ready: check that port ${port} is sshd (not another service), and the server's log (journalctl -u ssh)`));
+    });
+
+    const hostVerifier = (key: Buffer, verify: (valid: boolean) => void): void => {
+      const keyType = keyTypeOfBlob(key) ?? 'unknown';
+      const fingerprint = fingerprintSha256(key);
+      const check = checkHostKey(knownHostsText, host, port, keyType, key);
+      const refuse = (err: TransportError) => {
+        decided = err;
+        verify(false);
+      };
+      const record = () => {
+        try {
+          appendKnownHost(o.knownHostsFile, formatKnownHostsLine(host, port, keyType, key));
+          log(`ssh: added ${hostName} ${keyType} ${fingerprint} to ${o.knownHostsFile}`);
+        } catch (e) {
+          // like OpenSSH: say so and go on; the next connection will ask again
+          log(`ssh: could not add the host key to ${o.knownHostsFile}: ${(e as Error).message}`);
+        }
+      };
+      switch (check.status) {
+        case 'match':
+          log(`ssh: host key ${keyType} ${fingerprint} matches ${o.knownHostsFile} line ${check.line}`);
+          verify(true);
+          return;
+        case 'revoked':
+          refuse(new TransportError('host-key-revoked', `${hostName} offered the ${keyType} key ${fingerprint}, which ${o.knownHostsFile} line ${check.line} marks @revoked. Refusing to connect; nothing was changed.`));
+          return;
+        case 'mismatch':
+          refuse(new TransportError('host-key-changed', [
+            `WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED for ${hostName}!`,
+            `It offered the ${keyType} key ${fingerprint}, but ${o.knownHostsFile} line ${check.line} records a different ${keyType} key for it.`,
+            'Someone could be intercepting the connection (man-in-the-middle), or the host key was just changed (e.g. the VPS was reinstalled).',
+            `Check the fingerprint on the server's console (ssh-keygen -lf /etc/ssh/ssh_host_${shortType(keyType)}_key.pub).`,
+            `If the host was reinstalled, remove the old key with: ssh-keygen -R '${hostName}' -f ${shellQuote(o.knownHostsFile)}`,
+            'Nothing was changed: no connection was made and known_hosts was left as it is.',
+          ].join('\n')));
+          return;
+        case 'unknown': {
+          const unknown = () => new TransportError('host-key-unknown', [
+            `The authenticity of ${hostName} can't be established: ${o.knownHostsFile} has no ${keyType} key for it.`,
+            `It offered the ${keyType} key ${fingerprint}.`,
+            `If that is the host's fingerprint (on its console: ssh-keygen -lf /etc/ssh/ssh_host_${shortType(keyType)}_key.pub), run again with --accept-new to record it,`,
+            `or add it yourself: ssh-keyscan -p ${port} ${host} > /tmp/hostkeys; ssh-keygen -lf /tmp/hostkeys (check the fingerprint); cat /tmp/hostkeys >> ${shellQuote(o.knownHostsFile)}`,
+            'Nothing was run on the host.',
+          ].join('\n'));
+          if (o.acceptNew) {
+            log(`ssh: ${hostName} is new; accepting its ${keyType} key ${fingerprint} (accept-new)`);
+            record();
+            verify(true);
+            return;
+          }
+          if (!o.onUnknownHostKey) {
+            refuse(unknown());
+            return;
+          }
+          pauseTimer();
+          o.onUnknownHostKey({ fingerprint, keyType, hostName }).then(
+            (accepted) => {
+              if (settled) return;
+              armTimer();
+              if (accepted) {
+                record();
+                verify(true);
+              } else {
+                refuse(unknown());
+              }
+            },
+            (e: Error) => {
+              if (settled) return;
+              refuse(new TransportError('host-key-unknown', `${unknown().message}\n(asking about the key failed: ${e.message})`));
+            },
+          );
+          return;
+        }
+      }
+    };
+
+    const plan = authPlan(o, secrets, tried, log, pauseTimer, armTimer);
+    const authHandler = (methodsLeft: AuthenticationType[] | null, _partial: boolean | null, next: (auth: AnyAuthMethod | false) => void): void => {
+      if (methodsLeft && !methodsLeft.includes('publickey')) {
+        decided = new TransportError('auth', `${who} does not accept public keys (it offers: ${methodsLeft.join(', ')}); this tool logs in with keys only: enable PubkeyAuthentication in the server's sshd_config`);
+        next(false);
+        return;
+      }
+      plan.next().then(
+        (step) => next(step.done ? false : step.value),
+        (e: unknown) => {
+          decided = e instanceof TransportError ? e : new TransportError('auth', String((e as Error)?.message ?? e));
+          next(false);
+        },
+      );
+    };
+
+    const config: ConnectConfig = {
+      host,
+      port,
+      username: user,
+      readyTimeout: 0, // our own timer, paused while the user is asked something
+      keepaliveInterval: o.keepaliveIntervalMs ?? 15_000,
+      keepaliveCountMax: 3,
+      hostVerifier,
+      authHandler: authHandler as ConnectConfig['authHandler'],
+    };
+    if (preferred.length > 0) {
+      // the known types first, ssh2's defaults after them
+      config.algorithms = { serverHostKey: { remove: preferred, prepend: preferred, append: [] } };
+      log(`ssh: ${hostName} is known by ${knownTypes.join(', ')}; asking for those host keys first`);
+    }
+    log(`ssh: connecting to ${who}`);
+    armTimer();
+    try {
+      client.connect(config);
+    } catch (e) {
+      fail(new TransportError('connect', `cannot connect to ${who}: ${(e as Error).message}`));
+    }
+  });
+}
+
+/** Keys to offer, in order: ssh-agent, then the identity file if given, else the default key files. */
+async function* authPlan(
+  o: SshTransportOptions,
+  secrets: Secrets,
+  tried: string[],
+  log: (line: string) => void,
+  pauseTimer: () => void,
+  armTimer: () => void,
+): AsyncGenerator<AnyAuthMethod, void, void> {
+  const username = o.spec.user;
+  const agent = o.agent ?? process.env.SSH_AUTH_SOCK;
+  if (agent && (agent === 'pageant' || agent.startsWith('\\\\.\\pipe\\') || existsSync(agent))) {
+    tried.push(`ssh-agent (${agent})`);
+    log(`ssh: trying the keys in ssh-agent ${agent}`);
+    yield { type: 'agent', username, agent };
+  }
+  if (o.identityFile) {
+    const key = await loadIdentityFile(o.identityFile, o, secrets, pauseTimer, armTimer);
+    tried.push(o.identityFile);
+    log(`ssh: trying key ${o.identityFile} (${key.type})`);
+    yield { type: 'publickey', username, key };
+    return;
+  }
+  for (const name of DEFAULT_KEY_FILES) {
+    const file = join(homedir(), '.ssh', name);
+    if (!existsSync(file)) continue;
+    const key = loadDefaultKey(file, o, secrets, log);
+    if (!key) continue;
+    tried.push(file);
+    log(`ssh: trying key ${file} (${key.type})`);
+    yield { type: 'publickey', username, key };
+  }
+}
+
+async function loadIdentityFile(
+  file: string,
+  o: SshTransportOptions,
+  secrets: Secrets,
+  pauseTimer: () => void,
+  armTimer: () => void,
+): Promise<ParsedKey> {
+  const { utils } = require('ssh2') as Ssh2;
+  let data: Buffer;
+  try {
+    data = readFileSync(file);
+  } catch (e) {
+    throw new TransportError('auth', `cannot read the identity file ${file}: ${(e as Error).message}`);
+  }
+  let parsed = utils.parseKey(data);
+  if (parsed instanceof Error && isEncryptedKeyError(parsed)) {
+    let passphrase = secrets.passphrase ?? (typeof o.passphrase === 'string' ? o.passphrase : undefined);
+    if (passphrase === undefined) {
+      if (typeof o.passphrase !== 'function') {
+        throw new TransportError('auth', `the key ${file} is encrypted and no passphrase was given: load it into ssh-agent (ssh-add ${file}) or give its passphrase`);
+      }
+      pauseTimer();
+      try {
+        passphrase = await o.passphrase();
+      } catch (e) {
+        throw new TransportError('auth', `no passphrase for the encrypted key ${file} (${(e as Error).message})`);
+      } finally {
+        armTimer();
+      }
+    }
+    parsed = utils.parseKey(data, passphrase);
+    if (parsed instanceof Error) {
+      throw new TransportError('auth', `wrong passphrase for the key ${file}: it could not be decrypted (nothing was sent to the host)`);
+    }
+    secrets.passphrase = passphrase;
+  }
+  const key = firstKey(parsed);
+  if (key instanceof Error) throw new TransportError('auth', `${file} is not a private key this tool can use: ${key.message}`);
+  if (!key.isPrivateKey()) throw new TransportError('auth', `${file} holds a public key; give the private key file (without .pub)`);
+  return key;
+}
+
+/** A default key (~/.ssh/id_*) if usable without asking; encrypted ones are skipped unless a passphrase string is known. */
+function loadDefaultKey(file: string, o: SshTransportOptions, secrets: Secrets, log: (line: string) => void): ParsedKey | undefined {
+  const { utils } = require('ssh2') as Ssh2;
+  let data: Buffer;
+  try {
+    data = readFileSync(file);
+  } catch (e) {
+    log(`ssh: skipping ${file}: ${(e as Error).message}`);
+    return undefined;
+  }
+  let parsed = utils.parseKey(data);
+  if (parsed instanceof Error && isEncryptedKeyError(parsed)) {
+    const passphrase = secrets.passphrase ?? (typeof o.passphrase === 'string' ? o.passphrase : undefined);
+    if (passphrase === undefined) {
+      log(`ssh: skipping ${file}: it is encrypted (load it into ssh-agent, or give it with --identity)`);
+      return undefined;
+    }
+    parsed = utils.parseKey(data, passphrase);
+  }
+  const key = firstKey(parsed);
+  if (key instanceof Error || !key.isPrivateKey()) {
+    log(`ssh: skipping ${file}: ${key instanceof Error ? key.message : 'not a private key'}`);
+    return undefined;
+  }
+  return key;
+}
+
+function firstKey(parsed: ParsedKey | ParsedKey[] | Error): ParsedKey | Error {
+  return Array.isArray(parsed) ? parsed[0] : parsed;
+}
+
+function isEncryptedKeyError(err: Error): boolean {
+  return /encrypted .*no passphrase given/i.test(err.message);
+}
+
+/** known_hosts text, '' when the file does not exist yet. */
+function readKnownHosts(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw new TransportError('host-key-unknown', `cannot read ${file}: ${(e as Error).message}`);
+  }
+}
+
+function describeConnectError(err: Error & { level?: string; code?: string }, spec: HostSpec, tried: string[]): TransportError {
+  const where = `${bracketed(spec.host)} port ${spec.port}`;
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return new TransportError('connect', `connection refused by ${where}: is sshd running and listening on port ${spec.port}?`);
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'EADDRNOTAVAIL':
+      return new TransportError('connect', `no route to ${where} (${err.code}): check the address${spec.host.includes(':') ? ', and that this machine has IPv6 connectivity (ping -6 ' + spec.host + ')' : ''}, and the firewall / ConoHa security group`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new TransportError('connect', `cannot resolve the host name ${spec.host} (${err.code}): check its spelling and DNS, or give the address`);
+    case 'ETIMEDOUT':
+      return new TransportError('timeout', `connecting to ${where} timed out: check the address, that the host is up, and that port ${spec.port} is open in the firewall / ConoHa security group`);
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return new TransportError('connect', `${where} reset the connection (${err.code}): check that port ${spec.port} is sshd and the server's log (journalctl -u ssh)`);
+  }
+  if (err.level === 'client-timeout') {
+    return new TransportError('timeout', `${where}: ${err.message}: check that the host is up and reachable`);
+  }
+  if (err.level === 'client-authentication') {
+    const keys = tried.length > 0 ? tried.join(', ') : 'nothing (no ssh-agent, no ~/.ssh/id_ed25519, id_ecdsa or id_rsa)';
+    return new TransportError('auth', `${spec.user}@${where} refused every key: tried ${keys}; give the key with --identity FILE or load it into ssh-agent (ssh-add FILE), and check that its public key is in ~${spec.user}/.ssh/authorized_keys on the host`);
+  }
+  return new TransportError('connect', `SSH connection to ${where} failed: ${err.message}`);
+}
+
+function bracketed(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** "ed25519", "ecdsa", "rsa": the middle of /etc/ssh/ssh_host_<x>_key.pub */
+function shortType(keyType: string): string {
+  if (keyType.startsWith('ecdsa-')) return 'ecdsa';
+  return keyType.replace(/^ssh-/, '');
+}
+
+function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}

@@ -1,0 +1,66 @@
+// One interface for running the project's shell scripts on a host: over SSH (ssh2) or on this machine.
+// A script is sent on standard input to `bash -s` running as root: directly when the login user is root,
+// otherwise through `sudo -n` (never an interactive password prompt). Each run() is one round trip.
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  /** exit code of the remote bash (null when it was killed by a signal) */
+  code: number | null;
+  /** wall time of this round trip, ms */
+  ms: number;
+}
+
+export interface RunOptions {
+  /** give up (and close the channel) after this many ms; default 120000 */
+  timeoutMs?: number;
+}
+
+export interface Transport {
+  /** e.g. "ssh root@[2001:db8::2]:22" or "local" */
+  readonly description: string;
+  /** number of run() calls so far (round trips after the connection is up) */
+  readonly roundTrips: number;
+  /** Run `script` as root with bash; resolves with its output and exit code, rejects only on transport errors. */
+  run(script: string, options?: RunOptions): Promise<RunResult>;
+  close(): Promise<void>;
+}
+
+/** Kinds of failure that are not the script's own: the CLI maps them to exit code 3. */
+export type TransportErrorKind =
+  | 'host-key-unknown'
+  | 'host-key-changed'
+  | 'host-key-revoked'
+  | 'auth'
+  | 'connect'
+  | 'timeout'
+  | 'no-sudo'
+  | 'sudo-password';
+
+export class TransportError extends Error {
+  constructor(readonly kind: TransportErrorKind, message: string) {
+    super(message);
+    this.name = 'TransportError';
+  }
+}
+
+/**
+ * The command a transport executes; the script itself arrives on stdin. Exit 97 and 98 are ours:
+ * no sudo on a host where we are not root, and sudo that wants a password.
+ */
+export const LAUNCHER =
+  'if [ "$(id -u)" -eq 0 ]; then exec bash -s; ' +
+  'elif ! command -v sudo >/dev/null 2>&1; then echo "conoha-ipv6: not root and no sudo" >&2; exit 97; ' +
+  'elif ! sudo -n true 2>/dev/null; then echo "conoha-ipv6: sudo -n refused (a password is required)" >&2; exit 98; ' +
+  'else exec sudo -n bash -s; fi';
+
+/** Turns the launcher's own exit codes into TransportErrors with a message that says what to do. */
+export function checkLauncher(result: RunResult, who: string): RunResult {
+  if (result.code === 97) {
+    throw new TransportError('no-sudo', `${who} is not root and sudo is not installed: log in as root, or install sudo and allow this user to run commands without a password.`);
+  }
+  if (result.code === 98) {
+    throw new TransportError('sudo-password', `sudo on ${who} asks for a password: allow this user passwordless sudo (e.g. a line "USER ALL=(ALL) NOPASSWD:ALL" in /etc/sudoers.d/conoha-ipv6), or log in as root.`);
+  }
+  return result;
+}
