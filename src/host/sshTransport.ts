@@ -215,6 +215,10 @@ class SshTransport implements Transport {
     const client = this.client;
     this.client = undefined;
     if (!client) return;
+    if (this.dropped) {
+      client.destroy(); // already closed: no 'close' event is coming
+      return;
+    }
     await new Promise<void>((resolve) => {
       const done = setTimeout(() => {
         client.destroy();
@@ -273,6 +277,8 @@ function openClient(ssh2: Ssh2, o: SshTransportOptions, secrets: Secrets): Promi
       log(`ssh: authenticated as ${user} on ${bracketed(host)}:${port}`);
       resolve(client);
     });
+    // each run() is a few small request/reply messages: without TCP_NODELAY, Nagle + delayed ACKs add ~40 ms to each
+    client.on('connect', () => client.setNoDelay(true));
     client.on('handshake', (negotiated) => log(`ssh: host key algorithm ${negotiated.serverHostKey}, cipher ${negotiated.cs.cipher}`));
     client.on('error', (err: Error & { level?: string; code?: string }) => {
       if (err.level === 'agent') {
@@ -283,7 +289,7 @@ function openClient(ssh2: Ssh2, o: SshTransportOptions, secrets: Secrets): Promi
         log(`ssh: ${err.message}`);
         return;
       }
-      fail(decided ?? describeConnectError(err, o.spec, tried));
+      fail(describeConnectError(err, o.spec, tried));
     });
     client.on('close', () => {
       if (!settled) fail(decided ?? new TransportError('connect', `${who} closed the connection before the SSH session was ready: check that port ${port} is sshd (not another service), and the server's log (journalctl -u ssh)`));

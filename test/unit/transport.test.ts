@@ -2,7 +2,8 @@
 // (so the LAUNCHER and the script on stdin run for real), and the local transport. Keys come from ssh-keygen.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, AddressInfo, Server as NetServer, Socket } from 'node:net';
@@ -13,6 +14,8 @@ import type { Connection, ServerChannel } from 'ssh2';
 import { connectSsh, SshTransportOptions, UnknownHostKeyInfo } from '../../src/host/sshTransport';
 import { localTransport } from '../../src/host/localTransport';
 import { Transport, TransportError, TransportErrorKind } from '../../src/host/transport';
+
+const execFileAsync = promisify(execFile);
 
 // ---------- keys ----------
 
@@ -86,6 +89,8 @@ async function startServer(o: { hostKeys: KeyFiles[]; authorized: KeyFiles[]; li
   const server = new Server({ hostKeys: o.hostKeys.map((k) => readFileSync(k.file)) }, (conn) => {
     state.connections++;
     live.add(conn);
+    // like the client side: no Nagle delays on small messages (ssh2 has this method; @types/ssh2 lacks it)
+    (conn as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true);
     conn.on('error', () => undefined);
     conn.on('close', () => live.delete(conn));
     conn.on('authentication', (ctx) => {
@@ -220,7 +225,8 @@ test('ssh: known host key, key file auth, a script runs as root with bash', asyn
 test('ssh: known_hosts hashed by OpenSSH (ssh-keyscan -H against the server) matches', async (t) => {
   const server = await startServer({ hostKeys: [hostEd], authorized: [userKey] });
   t.after(() => server.close());
-  const scanned = execFileSync('ssh-keyscan', ['-H', '-t', 'ed25519', '-p', String(server.port), '127.0.0.1'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  // asynchronously: the server answering ssh-keyscan lives in this process
+  const { stdout: scanned } = await execFileAsync('ssh-keyscan', ['-H', '-T', '3', '-p', String(server.port), '127.0.0.1'], { encoding: 'utf8' });
   assert.match(scanned, /^\|1\|\S+ ssh-ed25519 /m);
   const kh = join(caseDir(), 'known_hosts');
   writeFileSync(kh, scanned);
@@ -280,10 +286,10 @@ test('ssh: onUnknownHostKey decides: true records the key, false refuses', async
   })), 'host-key-unknown');
   assert.equal(existsSync(kh), false);
   const transport = await connected(t, options(server, kh, {
-    readyTimeoutMs: 500,
+    readyTimeoutMs: 250,
     onUnknownHostKey: async (info) => {
       asked.push(info);
-      await new Promise((r) => setTimeout(r, 800)); // a user thinking: longer than readyTimeoutMs, not counted
+      await new Promise((r) => setTimeout(r, 400)); // a user thinking: longer than readyTimeoutMs, not counted
       return true;
     },
   }));
@@ -530,9 +536,9 @@ test('local: timeout kills the script and what it started', async () => {
   const local = localTransport();
   const marker = join(caseDir(), 'survived');
   const started = Date.now();
-  await rejectsWith(local.run(`(sleep 1; touch ${marker}) & sleep 10`, { timeoutMs: 300 }), 'timeout');
-  assert.ok(Date.now() - started < 1000);
-  await new Promise((r) => setTimeout(r, 1200));
+  await rejectsWith(local.run(`(sleep 0.5; touch ${marker}) & sleep 10`, { timeoutMs: 200 }), 'timeout');
+  assert.ok(Date.now() - started < 450);
+  await new Promise((r) => setTimeout(r, 700));
   assert.equal(existsSync(marker), false, 'the background job outlived the timeout');
 });
 

@@ -1,0 +1,229 @@
+// The engine on a real lab, through the CLI, as a user would: a provider router and a VPS in network
+// namespaces, real sshd, real dockerd with busybox containers, real radvd, pings through proxy NDP.
+// The user logs in as a non-root user with passwordless sudo, the uplink is ens3 and the gateway a
+// link-local other than ConoHa's, so nothing that the host can tell us is hard-coded.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { Lab, cli, cleanupHome, eventually, lab, labDown, labUp, CliResult } from './labHarness';
+
+const env: NodeJS.ProcessEnv = {
+  LAB_PREFIX: process.env.CIV6_TEST_LAB_PREFIX ?? 'cv6t',
+  LAB_UPLINK: 'ens3',
+  LAB_GATEWAY: 'fe80::c0:ffee',
+};
+
+describe('engine on the lab (CLI over SSH, sudo user, uplink ens3)', () => {
+  let L: Lab;
+  let host: string;
+  let base: string[];
+  let addr: string[];
+  let tmp: string;
+  const ping = (a: string) => lab(env, 'ping', a).status === 0;
+  const vps = (...args: string[]) => lab(env, 'vps', ...args);
+  const run = (...args: string[]): CliResult => cli([...args, ...base]);
+  /** the host state a refusal must leave untouched */
+  const fingerprint = () => {
+    const r = vps('sh', '-c', 'sysctl -n net.ipv6.conf.all.forwarding; ip -6 route; ip -6 neigh show proxy; cat /etc/conoha-ipv6/bindings /etc/radvd.conf 2>/dev/null; ls /etc/conoha-ipv6 2>/dev/null; for c in c1 c2; do docker exec $c ip -6 addr 2>/dev/null; done');
+    return r.stdout.replace(/\s+valid_lft.*|expires \d+sec/g, '');
+  };
+  const expectRefusal = (r: CliResult, pattern: RegExp) => {
+    assert.equal(r.code, 2, `expected exit 2, got ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    assert.match(r.stderr, pattern);
+  };
+
+  before(() => {
+    L = labUp(env);
+    host = `labuser@[${L.LAB_SSH6}]`;
+    base = ['--host', host, '--identity', L.LAB_KEY_USER, '--known-hosts', L.LAB_KNOWN_HOSTS];
+    const d = cli(['derive', L.LAB_HOST_ADDR, '--json']);
+    assert.equal(d.code, 0, d.stderr);
+    addr = JSON.parse(d.stdout).addresses;
+    tmp = mkdtempSync(join(tmpdir(), 'civ6-lab-'));
+  });
+  after(() => {
+    try {
+      labDown(env);
+    } finally {
+      cleanupHome();
+      if (tmp) rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('status reads the host in one round trip: uplink, gateway and addresses from the host itself', () => {
+    const r = run('status', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.config.uplink, 'ens3');
+    assert.equal(j.config.gateway, 'fe80::c0:ffee');
+    assert.equal(j.config.bridge, 'docker0');
+    assert.deepEqual(j.config.addresses, addr);
+    assert.equal(j.snapshot.uid, 0, 'the script runs as root through sudo');
+    assert.equal(j.snapshot.sudoUser, 'labuser');
+    assert.deepEqual(j.snapshot.docker.containers.map((c: { name: string }) => c.name).sort(), ['c1', 'c2', 'c3']);
+  });
+
+  it('an unknown host key is refused (with its fingerprint) and nothing is recorded; --accept-new records it', () => {
+    const kh = join(tmp, 'known_hosts');
+    writeFileSync(kh, '');
+    const r = cli(['status', '--host', host, '--identity', L.LAB_KEY_USER, '--known-hosts', kh]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /SHA256:[A-Za-z0-9+/]{43}/);
+    assert.match(r.stderr, /--accept-new/);
+    assert.equal(readFileSync(kh, 'utf8'), '');
+    const ok = cli(['status', '--host', host, '--identity', L.LAB_KEY_USER, '--known-hosts', kh, '--accept-new']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(readFileSync(kh, 'utf8'), new RegExp(`^${L.LAB_SSH6.replace(/\./g, '\\.')} ssh-ed25519 `, 'm'));
+  });
+
+  it('a changed host key is refused even with --accept-new, and nothing on the host changes', () => {
+    const kh = join(tmp, 'known_hosts_changed');
+    // the right name with another ed25519 key: what a reinstalled (or impersonated) host looks like
+    const other = readFileSync(L.LAB_KEY_USER + '.pub', 'utf8').split(' ').slice(0, 2).join(' ');
+    writeFileSync(kh, `${L.LAB_SSH6} ${other}\n`);
+    const before = fingerprint();
+    const r = cli(['prepare', '--host', host, '--identity', L.LAB_KEY_USER, '--known-hosts', kh, '--accept-new']);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /changed/i);
+    assert.match(r.stderr, /ssh-keygen -R/);
+    assert.equal(readFileSync(kh, 'utf8'), `${L.LAB_SSH6} ${other}\n`);
+    assert.equal(fingerprint(), before);
+  });
+
+  it('sudo that wants a password is a clear error, not a hang', () => {
+    const r = cli(['status', '--host', `pwuser@[${L.LAB_SSH6}]`, '--identity', L.LAB_KEY_USER, '--known-hosts', L.LAB_KNOWN_HOSTS]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /sudo .*password/);
+  });
+
+  it('root login with an encrypted key: the passphrase works, a wrong one is an auth error', () => {
+    const args = ['status', '--host', `root@${L.LAB_SSH4}`, '--identity', L.LAB_KEY_ENC, '--known-hosts', L.LAB_KNOWN_HOSTS];
+    const ok = cli(args, { CONOHA_IPV6_PASSPHRASE: L.LAB_KEY_ENC_PASSPHRASE });
+    assert.equal(ok.code, 0, ok.stderr);
+    const bad = cli(args, { CONOHA_IPV6_PASSPHRASE: 'wrong' });
+    assert.equal(bad.code, 3, bad.stderr);
+    assert.match(bad.stderr, /passphrase/i);
+  });
+
+  it('assign before prepare is refused and changes nothing', () => {
+    const before = fingerprint();
+    expectRefusal(run('assign', 'c1'), /not prepared.*conoha-ipv6 prepare/);
+    assert.equal(fingerprint(), before);
+  });
+
+  it('prepare --dry-run shows the plan and changes nothing', () => {
+    const before = fingerprint();
+    const r = run('prepare', '--dry-run');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Plan for .*uplink ens3, gateway fe80::c0:ffee, bridge docker0, 16 addresses/);
+    for (const step of ['forwarding', 'proxy NDP', 'radvd', 'route 16', 'answer for 16', 'systemd unit']) assert.match(r.stdout, new RegExp(step), step);
+    assert.match(r.stdout, /dry run: nothing was changed/);
+    assert.equal(fingerprint(), before);
+  });
+
+  it('prepare sets the host up, keeps its default route, keeps other radvd stanzas', () => {
+    const r = run('prepare');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.doesNotMatch(r.stdout, /FAIL/);
+    const route = vps('ip', '-6', 'route', 'show', 'default');
+    assert.match(route.stdout, /default via fe80::c0:ffee dev ens3/);
+    assert.equal(vps('sysctl', '-n', 'net.ipv6.conf.all.forwarding').stdout.trim(), '1');
+    assert.equal(vps('ip', '-6', 'neigh', 'show', 'proxy').stdout.trim().split('\n').length, 16);
+    const conf = readFileSync(join(L.LAB_HOSTFS, 'etc/radvd.conf'), 'utf8');
+    assert.match(conf, /interface dmz0 \{ AdvSendAdvert on; AdvDefaultLifetime 0; \};/);
+    assert.match(conf, /interface docker0 \{\n  AdvSendAdvert on;\n\};/);
+    assert.match(readFileSync(join(L.LAB_HOSTFS, 'etc/sysctl.d/60-conoha-ipv6.conf'), 'utf8'), /net.ipv6.conf.ens3.proxy_ndp = 1/);
+    const prev = JSON.parse(readFileSync(join(L.LAB_HOSTFS, 'etc/conoha-ipv6/previous.json'), 'utf8'));
+    assert.equal(prev.sysctl['all.forwarding'], 0);
+  });
+
+  it('a second prepare changes nothing', () => {
+    const before = fingerprint();
+    const r = run('prepare');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /nothing to change/);
+    assert.equal(fingerprint(), before);
+  });
+
+  it('assign gives c1 and c2 the first free addresses, and is idempotent', () => {
+    const a = run('assign', 'c1');
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(a.stdout.trim(), addr[0]);
+    const b = run('assign', 'c2');
+    assert.equal(b.code, 0, b.stderr);
+    assert.equal(b.stdout.trim(), addr[1]);
+    const again = run('assign', 'c1');
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout.trim(), addr[0]);
+    assert.match(again.stderr, /nothing changed/);
+  });
+
+  it('verify passes every check, and the provider router reaches both containers', () => {
+    const r = run('verify', '--json');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.ok, true);
+    const ids = j.checks.map((c: { id: string }) => c.id);
+    for (const id of ['forwarding', 'proxy-ndp', 'default-route', 'radvd', `binding:${addr[0]}:default-route`, `binding:${addr[1]}:ping`]) assert.ok(ids.includes(id), id);
+    assert.ok(ping(addr[0]), `router -> ${addr[0]}`);
+    assert.ok(ping(addr[1]), `router -> ${addr[1]}`);
+    assert.ok(!ping(addr[2]), 'a free address does not answer');
+  });
+
+  it('bad input is refused with a clear message and changes nothing', () => {
+    const before = fingerprint();
+    expectRefusal(run('assign', 'c9'), /no container "c9"/);
+    expectRefusal(run('assign', 'c3'), /c3 is (created|exited), not running/);
+    expectRefusal(run('assign', 'c1', '2001:db8:1301:814:a157:7:235:130'), /not one of .* addresses/);
+    expectRefusal(run('assign', 'c2', addr[0]), new RegExp(`${addr[0]} is already bound to c1`));
+    expectRefusal(run('assign', 'c1;reboot'), /not a Docker container name/);
+    expectRefusal(run('assign', 'c1', '2001:db8::zz'), /not an IPv6 address/);
+    expectRefusal(run('release', addr[5]), /not bound/);
+    expectRefusal(run('prepare', '--interface', 'eth0;id'), /not a network interface name/);
+    expectRefusal(run('prepare', '--addresses', '2001:db8::11/124'), /not aligned/);
+    const usage = cli(['assign']);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /usage:/);
+    assert.equal(fingerprint(), before);
+  });
+
+  it('docker restart: the address comes back without any command from us', async () => {
+    assert.equal(lab(env, 'restart-container', 'c1').status, 0);
+    const ms = await eventually(() => ping(addr[0]), 20_000);
+    assert.ok(ms >= 0, `${addr[0]} not reachable 20 s after docker restart c1`);
+  });
+
+  it('dockerd restart: both come back', async () => {
+    const r = lab(env, 'restart-dockerd');
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok((await eventually(() => ping(addr[0]) && ping(addr[1]), 30_000)) >= 0, 'not reachable 30 s after a dockerd restart');
+  });
+
+  it('reboot: sysctls, routes, proxies, radvd and bindings all come back', async () => {
+    const r = lab(env, 'reboot');
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.ok((await eventually(() => ping(addr[0]) && ping(addr[1]), 40_000)) >= 0, 'not reachable 40 s after a reboot');
+    const v = run('verify');
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+  });
+
+  it('release: the address is gone from the container and no longer answers', () => {
+    const r = run('release', 'c1');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`released ${addr[0]} from c1`));
+    assert.ok(!ping(addr[0]), `${addr[0]} still answers after release`);
+    assert.ok(ping(addr[1]), 'c2 is unaffected');
+    const v = run('verify', '--json');
+    assert.equal(v.code, 0, v.stdout);
+    assert.ok(!JSON.parse(v.stdout).checks.some((c: { id: string }) => c.id.startsWith(`binding:${addr[0]}`)));
+  });
+
+  it('a released address stays free after a container restart', async () => {
+    assert.equal(lab(env, 'restart-container', 'c1').status, 0);
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.ok(!ping(addr[0]));
+  });
+});
+

@@ -1,0 +1,80 @@
+// Test helpers around test/lab/lab.sh: bring the lab up once per test file, run the CLI against it as a
+// user would (over real SSH into the lab's VPS namespace), and always tear it down.
+import { spawnSync, SpawnSyncReturns } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(__dirname, '../../..');
+const LAB = join(ROOT, 'test/lab/lab.sh');
+export const CLI = join(ROOT, 'dist/cli.js');
+
+export type Lab = Record<string, string>;
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, input?: string): SpawnSyncReturns<string> {
+  return spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, input, timeout: 300_000 });
+}
+
+/** Fails loudly when the lab cannot run here: it needs root on Linux (namespaces, dockerd, sshd). */
+export function requireLabHost(): void {
+  if (process.platform !== 'linux') throw new Error('the lab tests need Linux (network namespaces)');
+  if (process.getuid?.() !== 0) throw new Error('the lab tests need root (network namespaces, dockerd, sshd): run them as root, e.g. sudo npm test');
+}
+
+export function labUp(env: NodeJS.ProcessEnv): Lab {
+  requireLabHost();
+  const up = run('bash', [LAB, 'up'], env);
+  if (up.status !== 0) throw new Error(`lab up failed (exit ${up.status}):\n${up.stdout}\n${up.stderr}`);
+  return labEnv(env);
+}
+
+export function labEnv(env: NodeJS.ProcessEnv): Lab {
+  const r = run('bash', [LAB, 'env'], env);
+  if (r.status !== 0) throw new Error(`lab env failed: ${r.stderr}`);
+  const lab: Lab = {};
+  for (const line of r.stdout.split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
+    if (m) lab[m[1]] = m[2].replace(/^'(.*)'$/, '$1');
+  }
+  return lab;
+}
+
+export function labDown(env: NodeJS.ProcessEnv): void {
+  const r = run('bash', [LAB, 'down'], env);
+  if (r.status !== 0) throw new Error(`lab down failed: ${r.stdout}\n${r.stderr}`);
+}
+
+export function lab(env: NodeJS.ProcessEnv, ...args: string[]): SpawnSyncReturns<string> {
+  return run('bash', [LAB, ...args], env);
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function cli(args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
+  const r = run(process.execPath, [CLI, ...args], { HOME: emptyHome(), SSH_AUTH_SOCK: '', ...env });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let home: string | undefined;
+/** a HOME without ~/.ssh, so only what a test passes is used */
+export function emptyHome(): string {
+  home ??= mkdtempSync(join(tmpdir(), 'civ6-home-'));
+  return home;
+}
+export function cleanupHome(): void {
+  if (home) rmSync(home, { recursive: true, force: true });
+}
+
+/** poll fn (sync) until it returns true or ms pass; returns the time it took, or -1 */
+export async function eventually(fn: () => boolean, ms: number, every = 250): Promise<number> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < ms) {
+    if (fn()) return Date.now() - t0;
+    await new Promise((r) => setTimeout(r, every));
+  }
+  return fn() ? Date.now() - t0 : -1;
+}
