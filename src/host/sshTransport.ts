@@ -100,6 +100,10 @@ class SshTransport implements Transport {
   connect(): Promise<void> {
     this.connecting ??= openClient(this.ssh2, this.options, this.secrets)
       .then((client) => {
+        if (this.closed) {
+          client.end(); // close() was called while this connection was being made
+          throw new Error(`${this.description}: closed while connecting`);
+        }
         this.client = client;
         this.dropped = false;
         const lost = () => {
@@ -289,7 +293,7 @@ function openClient(ssh2: Ssh2, o: SshTransportOptions, secrets: Secrets): Promi
         log(`ssh: ${err.message}`);
         return;
       }
-      fail(describeConnectError(err, o.spec, tried));
+      fail(decided ?? describeConnectError(err, o.spec, tried));
     });
     client.on('close', () => {
       if (!settled) fail(decided ?? new TransportError('connect', `${who} closed the connection before the SSH session was ready: check that port ${port} is sshd (not another service), and the server's log (journalctl -u ssh)`));
@@ -327,7 +331,7 @@ function openClient(ssh2: Ssh2, o: SshTransportOptions, secrets: Secrets): Promi
             'Someone could be intercepting the connection (man-in-the-middle), or the host key was just changed (e.g. the VPS was reinstalled).',
             `Check the fingerprint on the server's console (ssh-keygen -lf /etc/ssh/ssh_host_${shortType(keyType)}_key.pub).`,
             `If the host was reinstalled, remove the old key with: ssh-keygen -R '${hostName}' -f ${shellQuote(o.knownHostsFile)}`,
-            'Nothing was changed: no connection was made and known_hosts was left as it is.',
+            'Nothing was changed: we did not log in, and known_hosts was left as it is.',
           ].join('\n')));
           return;
         case 'unknown': {
@@ -536,7 +540,7 @@ function describeConnectError(err: Error & { level?: string; code?: string }, sp
   const where = `${bracketed(spec.host)} port ${spec.port}`;
   switch (err.code) {
     case 'ECONNREFUSED':
-      return new TransportError('connect', `connection refused by ${where}: is sshd running and listening on port ${spec.port}?`);
+      return new TransportError('connect', `connection refused by ${where}: is sshd running and listening on port ${spec.port}, and does no firewall reject it?`);
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
     case 'EADDRNOTAVAIL':

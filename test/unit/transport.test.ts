@@ -454,6 +454,19 @@ test('ssh: reconnects once after the server dropped the connection', async (t) =
   await rejectsWith(transport.run('echo 4'), 'connect');
 });
 
+test('ssh: a connection lost while a script runs is a connect error (never re-sent), then it reconnects', async (t) => {
+  const { server, kh } = await knownServer(t);
+  const transport = await connected(t, options(server, kh));
+  const marker = join(caseDir(), 'ran');
+  const running = transport.run(`echo x >> ${marker}; sleep 5`);
+  for (let i = 0; i < 100 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 10));
+  await server.dropAll();
+  const err = await rejectsWith(running, 'connect');
+  assert.match(err.message, /lost while the script was running/);
+  assert.equal((await transport.run('echo next')).stdout, 'next\n');
+  assert.equal(readFileSync(marker, 'utf8'), 'x\n');
+});
+
 // ---------- connection errors ----------
 
 async function freePort(): Promise<number> {
