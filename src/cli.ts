@@ -141,11 +141,14 @@ async function openTransport(a: Args): Promise<Transport> {
     acceptNew: a.flags.get('accept-new') === true,
     identityFile: str(a, 'identity'),
     passphrase: () => askHidden(`passphrase for ${str(a, 'identity')}: `),
-    log: process.env.CONOHA_IPV6_DEBUG ? (l: string) => process.stderr.write(`debug: ${l}\n`) : undefined,
+    log: debug,
   });
 }
 
 const out = (s = '') => process.stdout.write(s + '\n');
+/** CONOHA_IPV6_DEBUG=1: every round trip and step on stderr (what the benchmark counts) */
+const debug = process.env.CONOHA_IPV6_DEBUG ? (l: string) => process.stderr.write(`debug: ${l}\n`) : undefined;
+const obs = { log: debug };
 const json = (v: unknown) => out(JSON.stringify(v, null, 2));
 
 function describeConfig(c: HostConfig): string {
@@ -224,14 +227,14 @@ async function main(argv: string[]): Promise<number> {
   try {
     switch (a.command) {
       case 'status': {
-        const r = await status(t, o);
+        const r = await status(t, o, obs);
         if (asJson) json({ host: name, config: r.config ?? null, configError: r.configError ?? null, snapshot: r.snapshot });
         else printStatus(r.snapshot, r.config, r.configError);
         return 0;
       }
       case 'prepare': {
         const dry = a.flags.get('dry-run') === true;
-        const r = await prepare(t, o, { dryRun: dry, onPlan: asJson ? undefined : (p, c) => printPlan(name, p, c) });
+        const r = await prepare(t, o, { dryRun: dry, onPlan: asJson ? undefined : (p, c) => printPlan(name, p, c) }, obs);
         if (asJson) {
           json({ host: name, config: r.config, dryRun: dry, plan: r.plan.steps.map((s) => ({ id: s.id, title: s.title })), notes: r.plan.notes, results: r.outcome?.results ?? [], ok: r.outcome ? r.outcome.ok : true, checks: r.checks });
           return r.outcome && !r.outcome.ok ? 1 : 0;
@@ -257,7 +260,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'assign': {
-        const r = await assign(t, o, a.positional[0], a.positional[1]);
+        const r = await assign(t, o, a.positional[0], a.positional[1], obs);
         out(r.address);
         if (!r.changed) process.stderr.write(`${r.container} already holds ${r.address}: nothing changed\n`);
         const failed = r.checks.filter((c) => !c.ok);
@@ -265,12 +268,12 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'release': {
-        const r = await release(t, o, a.positional[0]);
+        const r = await release(t, o, a.positional[0], obs);
         for (const b of r.released) out(`released ${b.address} from ${b.container}`);
         return 0;
       }
       case 'verify': {
-        const r = await verify(t, o);
+        const r = await verify(t, o, obs);
         if (asJson) json({ ok: r.ok, checks: r.checks });
         else {
           out(`Verify ${name}: ${describeConfig(r.config)}`);

@@ -40,12 +40,12 @@ export function judgeHost(s: HostSnapshot, c: HostConfig, art: Artifacts): Check
   );
   const agentOk = s.agent.sha256 === art.agentSha256;
   const unitOk = s.agent.unit === unitText();
-  const running = s.systemd ? s.agent.unitActive === 'active' && s.agent.unitEnabled === 'enabled' : s.agent.watchPid !== undefined;
+  const running = s.agent.unitWanted && (s.systemd ? s.agent.unitActive === 'active' : s.agent.watchPid !== undefined);
   check(
     'persistence',
     agentOk && unitOk && running,
-    s.systemd ? 'the conoha-ipv6 service is enabled and running (re-applies bindings at boot and on container start)' : `the watcher runs (pid ${s.agent.watchPid}); no systemd on this host, so it will not start by itself after a reboot`,
-    !s.agent.sha256 ? `${AGENT_PATH} is not installed: ${fix}` : !agentOk ? `${AGENT_PATH} is outdated: ${fix}` : !unitOk ? `the systemd unit is missing or changed: ${fix}` : `the conoha-ipv6 watcher is not running, so restarted containers lose their address: ${fix}`,
+    s.systemd ? 'the conoha-ipv6 service is enabled and running (re-applies bindings at boot and on container start)' : `the watcher runs (pid ${s.agent.watchPid}, started directly: systemd is not running) and the unit is enabled for boot`,
+    !s.agent.sha256 ? `${AGENT_PATH} is not installed: ${fix}` : !agentOk ? `${AGENT_PATH} is outdated: ${fix}` : !unitOk ? `the systemd unit is missing or changed: ${fix}` : !s.agent.unitWanted ? `the conoha-ipv6 unit is not enabled at boot: ${fix}` : `the conoha-ipv6 watcher is not running, so restarted containers lose their address: ${fix}`,
   );
   for (const a of c.addresses) {
     check(`route:${a}`, hasRoute(s, a, br), `${a} is routed to ${br}`, `no route ${a}/128 dev ${br}: ${fix}`);

@@ -206,19 +206,21 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts): P
   const confChanges = s.files.hostConf !== hostConfText(c);
   if (confChanges) add('host-conf', `record uplink ${up}, bridge ${br}, gateway ${c.gateway} and the ${c.addresses.length} addresses in ${STATE_DIR}/host.conf`, writeFile(`${STATE_DIR}/host.conf`, hostConfText(c), '0644'));
   const unitChanges = s.agent.unit !== unitText();
-  if (unitChanges) {
-    add('unit', `install the systemd unit ${UNIT_PATH} (starts after docker)`, writeFile(UNIT_PATH, unitText(), '0644') + (s.systemd ? '\nsystemctl daemon-reload\nsystemctl enable conoha-ipv6.service' : ''));
+  const wants = '/etc/systemd/system/multi-user.target.wants/conoha-ipv6.service';
+  if (unitChanges || !s.agent.unitWanted) {
+    // enabling is a symlink in multi-user.target.wants (what systemctl enable writes); with systemd
+    // running, systemctl does it and reloads; without (a container, a chroot), the link is made directly
+    const enable = s.systemd ? 'systemctl daemon-reload\nsystemctl enable conoha-ipv6.service' : `mkdir -p ${shq(wants.replace(/\/[^/]*$/, ''))}\nln -sfn ../conoha-ipv6.service ${shq(wants)}`;
+    add('unit', `install and enable the systemd unit ${UNIT_PATH} (starts after docker, at every boot)`, (unitChanges ? writeFile(UNIT_PATH, unitText(), '0644') + '\n' : '') + enable);
   }
   if (s.systemd) {
     if (agentChanges || confChanges || unitChanges || s.agent.unitActive !== 'active') {
       add('watcher', 'start the conoha-ipv6 service (watches container starts)', 'systemctl restart conoha-ipv6.service\nsystemctl is-active conoha-ipv6.service');
-    } else if (s.agent.unitEnabled !== 'enabled') {
-      add('watcher', 'enable the conoha-ipv6 service at boot', 'systemctl enable conoha-ipv6.service');
     }
   } else {
-    notes.push(`${s.hostname} does not run systemd: the watcher is started now, and the unit is installed, but nothing will start it after a reboot until systemd (or your init) runs "${AGENT_PATH} watch".`);
+    notes.push(`${s.hostname} is not running systemd now: the watcher is started directly; the unit is enabled, so systemd starts it at boot.`);
     if (agentChanges || confChanges || s.agent.watchPid === undefined) {
-      add('watcher', 'start the watcher (no systemd: started directly)', `${AGENT_PATH} stop-watch\nsleep 0.2\n${AGENT_PATH} start-watch`);
+      add('watcher', 'start the watcher (no systemd running: started directly)', `${AGENT_PATH} stop-watch\nsleep 0.2\n${AGENT_PATH} start-watch`);
     }
   }
   return { steps, notes };

@@ -65,7 +65,7 @@ export interface HostSnapshot {
   sysctl: Record<string, number>;
   radvd: { running: boolean; pids: number[]; conf?: string; interfaces: RadvdInterface[]; enabled: string };
   docker: { ok: boolean; version: string; error: string; containers: ContainerView[] };
-  agent: { sha256?: string; unit?: string; unitEnabled: string; unitActive: string; watchPid?: number };
+  agent: { sha256?: string; unit?: string; /** the multi-user.target.wants link exists (enabled at boot) */ unitWanted: boolean; unitEnabled: string; unitActive: string; watchPid?: number };
   files: { hostConf?: string; bindings?: string; previous: boolean; sysctlConf?: string };
   recorded?: RecordedConfig;
   bindings: Binding[];
@@ -211,6 +211,7 @@ export function parseSnapshot(stdout: string): HostSnapshot {
     agent: {
       sha256: j.agent?.sha256 ?? undefined,
       unit: b64opt(j.agent?.unit),
+      unitWanted: j.agent?.unitWanted === true,
       unitEnabled: b64(j.agent?.unitEnabled).trim(),
       unitActive: b64(j.agent?.unitActive).trim(),
       watchPid: typeof j.agent?.watchPid === 'number' ? j.agent.watchPid : undefined,

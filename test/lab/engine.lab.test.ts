@@ -118,7 +118,7 @@ describe('engine on the lab (CLI over SSH, sudo user, uplink ens3)', () => {
     const r = run('prepare', '--dry-run');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Plan for .*uplink ens3, gateway fe80::c0:ffee, bridge docker0, 16 addresses/);
-    for (const step of ['forwarding', 'proxy NDP', 'radvd', 'route 16', 'answer for 16', 'systemd unit']) assert.match(r.stdout, new RegExp(step), step);
+    for (const step of ['accept_ra=2', 'forwarding=1', 'proxy_ndp=1', 'radvd', 'route 16', 'answer for 16', 'systemd unit']) assert.match(r.stdout, new RegExp(step), step);
     assert.match(r.stdout, /dry run: nothing was changed/);
     assert.equal(fingerprint(), before);
   });

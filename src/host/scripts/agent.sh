@@ -45,7 +45,7 @@ setup_host() {
   if [ -z "$(ip -6 route show default)" ]; then
     ip -6 route add default via "$GATEWAY" dev "$UPLINK" || log "could not add the default route via $GATEWAY dev $UPLINK"
   fi
-  if [ -e "/sys/class/net/$BRIDGE" ]; then
+  if ip link show dev "$BRIDGE" >/dev/null 2>&1; then
     for a in $ADDRESSES; do
       ip -6 route replace "$a/128" dev "$BRIDGE" || log "route $a/128 dev $BRIDGE failed"
     done
