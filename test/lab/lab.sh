@@ -2,7 +2,7 @@
 # lab.sh - a simulated ConoHa VPS "before our tool ran", built from network namespaces on this machine.
 #
 #   bash test/lab/lab.sh up | down | env | status | vps CMD... | router CMD... | ping ADDR [TRIES]
-#                        | restart-container NAME | restart-dockerd | reboot
+#                        | restart-container NAME | restart-dockerd | stop-dockerd | start-dockerd | reboot
 #
 # Topology (names carry $LAB_PREFIX so several labs can coexist; see README.md next to this file):
 #   netns $LAB_PREFIX-up  : provider router. vps0 = $LAB_GATEWAY (its only link-local) + $LAB_ROUTER_ADDR/64,
@@ -818,6 +818,8 @@ main() {
           exit $rc;;
     restart-container) [ $# = 1 ] || usage; load_config; in_vps docker restart "$1" || exit $?;;
     restart-dockerd) [ $# = 0 ] || usage; cmd_restart_dockerd;;
+    stop-dockerd) [ $# = 0 ] || usage; load_config; stop_dockerd; say "dockerd stopped";;
+    start-dockerd) [ $# = 0 ] || usage; cmd_restart_dockerd;;
     reboot) [ $# = 0 ] || usage; cmd_reboot;;
     *) usage;;
   esac
