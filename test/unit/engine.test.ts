@@ -15,6 +15,8 @@ import { execFileSync } from 'node:child_process';
 const fixture = (name: string) => readFileSync(join(__dirname, '../../../test/fixtures', name), 'utf8');
 const fresh = () => parseSnapshot(fixture('lab-fresh.json'));
 const prepared = () => parseSnapshot(fixture('lab-prepared.json'));
+// the agent installed on the captured host: planner and checks compare against it (the agent in src/ may be newer)
+const installed = { agent: '', agentSha256: prepared().agent.sha256! };
 const X = (n: number) => `2001:db8:1301:814:a157:7:235:12${n.toString(16)}`;
 
 test('parses the fresh lab VPS: uplink, sysctls, RA default route, containers and their namespaces', () => {
@@ -76,7 +78,7 @@ test('plan for the prepared host is empty (prepare is idempotent)', () => {
   const s = prepared();
   const c = resolveHostConfig(s);
   assert.equal(c.addressSource, 'recorded');
-  assert.deepEqual(planHostSetup(s, c, artifacts).steps, []);
+  assert.deepEqual(planHostSetup(s, c, installed).steps, []);
   assert.equal(s.files.hostConf, hostConfText(c));
 });
 
@@ -85,13 +87,13 @@ test('prepare refuses a host without docker or bridge, changing nothing', () => 
   s.docker.ok = false;
   s.docker.error = 'Cannot connect to the Docker daemon';
   s.links = s.links.filter((l) => l.name !== 'docker0');
-  assert.throws(() => planHostSetup(s, resolveHostConfig(s), artifacts), (e: Error) => e instanceof RefusedError && /docker does not answer/.test(e.message) && /bridge docker0 does not exist/.test(e.message) && /Nothing was changed/.test(e.message));
+  assert.throws(() => planHostSetup(s, resolveHostConfig(s), installed), (e: Error) => e instanceof RefusedError && /docker does not answer/.test(e.message) && /bridge docker0 does not exist/.test(e.message) && /Nothing was changed/.test(e.message));
 });
 
 test('checks on the prepared host all pass; each failure names its fix', () => {
   const s = prepared();
   const c = resolveHostConfig(s);
-  const checks = judgeHost(s, c, artifacts);
+  const checks = judgeHost(s, c, installed);
   assert.deepEqual(checks.filter((x) => !x.ok), []);
   const ids = checks.map((x) => x.id);
   for (const id of ['forwarding', 'proxy-ndp', 'accept-ra', 'default-route', 'bridge', 'radvd', 'persistence', `route:${X(15)}`, `proxy:${X(15)}`, `binding:${X(0)}:address`, `binding:${X(0)}:default-route`, `binding:${X(1)}:ping`]) {
@@ -101,14 +103,14 @@ test('checks on the prepared host all pass; each failure names its fix', () => {
   broken.sysctl['all.forwarding'] = 0;
   broken.routes = broken.routes.filter((r) => r.dst !== 'default' && r.dst !== X(3));
   broken.pings[0].ok = false;
-  const bad = judgeHost(broken, c, artifacts).filter((x) => !x.ok);
+  const bad = judgeHost(broken, c, installed).filter((x) => !x.ok);
   assert.deepEqual(bad.map((x) => x.id).sort(), ['default-route', 'forwarding', `route:${X(3)}`, `binding:${broken.pings[0].address}:ping`].sort());
   assert.match(bad.find((x) => x.id === 'default-route')!.message, /ip -6 route add default via fe80::1052:1 dev ens3/);
 });
 
 test('checks on the fresh host fail with "run prepare"', () => {
   const s = fresh();
-  const failed = judgeHost(s, resolveHostConfig(s), artifacts).filter((x) => !x.ok);
+  const failed = judgeHost(s, resolveHostConfig(s), installed).filter((x) => !x.ok);
   assert.ok(failed.length > 30);
   assert.ok(failed.every((x) => x.message.length > 10));
   assert.match(failed.find((x) => x.id === 'forwarding')!.message, /conoha-ipv6 prepare/);
@@ -117,28 +119,35 @@ test('checks on the fresh host fail with "run prepare"', () => {
 test('assign: first free address, the held one again, or a refusal that says why', () => {
   const s = prepared();
   const c = resolveHostConfig(s);
-  assert.equal(planAssign(s, c, artifacts, 'c1').changes, false);
-  assert.equal(planAssign(s, c, artifacts, 'c1').address, X(0));
-  assert.throws(() => planAssign(s, c, artifacts, 'c2', X(0)), /already bound to c1/);
-  assert.throws(() => planAssign(s, c, artifacts, 'c3'), /not running/);
-  assert.throws(() => planAssign(s, c, artifacts, 'nope'), /no container "nope"/);
-  assert.throws(() => planAssign(s, c, artifacts, 'c1', '2001:db8::1'), /not one of/);
-  const extra = planAssign(s, c, artifacts, 'c1', X(5));
+  assert.equal(planAssign(s, c, installed, 'c1').changes, false);
+  assert.equal(planAssign(s, c, installed, 'c1').address, X(0));
+  assert.throws(() => planAssign(s, c, installed, 'c2', X(0)), /already bound to c1/);
+  assert.throws(() => planAssign(s, c, installed, 'c3'), /not running/);
+  assert.throws(() => planAssign(s, c, installed, 'nope'), /no container "nope"/);
+  assert.throws(() => planAssign(s, c, installed, 'c1', '2001:db8::1'), /not one of/);
+  const extra = planAssign(s, c, installed, 'c1', X(5));
   assert.equal(extra.changes, true);
   assert.equal(extra.step!.script, `/usr/local/sbin/conoha-ipv6-agent bind 'c1' '${X(5)}'`);
-  assert.throws(() => planAssign(fresh(), resolveHostConfig(fresh()), artifacts, 'c1'), /not prepared/);
+  assert.throws(() => planAssign(fresh(), resolveHostConfig(fresh()), installed, 'c1'), /not prepared/);
   const old = prepared();
   old.agent.sha256 = 'f'.repeat(64);
-  assert.throws(() => planAssign(old, c, artifacts, 'c1'), /older conoha-ipv6 agent/);
+  assert.throws(() => planAssign(old, c, installed, 'c1'), /older conoha-ipv6 agent/);
 });
 
 test('release by address or by container', () => {
   const s = prepared();
   const c = resolveHostConfig(s);
-  assert.deepEqual(planRelease(s, c, artifacts, X(1)).bindings, [{ address: X(1), container: 'c2' }]);
-  assert.deepEqual(planRelease(s, c, artifacts, 'c1').bindings, [{ address: X(0), container: 'c1' }]);
-  assert.throws(() => planRelease(s, c, artifacts, X(9)), /not bound/);
-  assert.throws(() => planRelease(s, c, artifacts, 'c3'), /holds no address/);
+  assert.deepEqual(planRelease(s, c, installed, X(1)).bindings, [{ address: X(1), container: 'c2' }]);
+  assert.deepEqual(planRelease(s, c, installed, 'c1').bindings, [{ address: X(0), container: 'c1' }]);
+  assert.throws(() => planRelease(s, c, installed, X(9)), /not bound/);
+  assert.throws(() => planRelease(s, c, installed, 'c3'), /holds no address/);
+});
+
+test('a newer agent in this release means prepare updates it (and restarts the watcher)', () => {
+  const s = prepared();
+  assert.notEqual(artifacts.agentSha256, '');
+  const plan = planHostSetup(s, resolveHostConfig(s), { agent: '#!/bin/bash\n', agentSha256: '0'.repeat(64) });
+  assert.deepEqual(plan.steps.map((x) => x.id), ['agent', 'watcher']);
 });
 
 test('snapshot parsing rejects garbage with the host output in the message', () => {

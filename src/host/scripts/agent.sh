@@ -80,7 +80,10 @@ attach() {
   pid=${state#* }
   [ "${state%% *}" = true ] && [ "$pid" -gt 0 ] || { log "container $name is not running"; return 4; }
   ifn=$(container_ifname "$pid") || { log "container $name has no interface on bridge $BRIDGE"; return 5; }
-  nsenter -t "$pid" -n sh -c "echo 0 > /proc/sys/net/ipv6/conf/all/disable_ipv6 && echo 0 > /proc/sys/net/ipv6/conf/$ifn/disable_ipv6" || return 6
+  # where IPv6 is still off, skip duplicate address detection for the link-local it is about to get (a MAC-derived
+  # address on a bridge Docker owns): the container then asks radvd for its default route a second sooner
+  nsenter -t "$pid" -n sh -c "if [ \"\$(cat /proc/sys/net/ipv6/conf/$ifn/disable_ipv6)\" = 1 ]; then echo 0 > /proc/sys/net/ipv6/conf/$ifn/accept_dad; fi
+    echo 0 > /proc/sys/net/ipv6/conf/all/disable_ipv6 && echo 0 > /proc/sys/net/ipv6/conf/$ifn/disable_ipv6" || return 6
   nsenter -t "$pid" -n ip -6 addr replace "$addr/128" dev "$ifn" nodad || return 6
   ip -6 route replace "$addr/128" dev "$BRIDGE" || return 6
   ip -6 neigh replace proxy "$addr" dev "$UPLINK" || return 6

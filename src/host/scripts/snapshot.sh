@@ -10,23 +10,24 @@ civ6_bool() { if "$@" >/dev/null 2>&1; then printf true; else printf false; fi; 
 civ6_has() { command -v "$1" >/dev/null 2>&1; }
 
 civ6_sysctls() { # every interface's forwarding/proxy_ndp/accept_ra/disable_ipv6, as {"eth0.forwarding": 0, ...}
-  local d k first=1
+  local d k v first=1   # builtins only (read, not cat): a host may have many veths
   printf '{'
   for d in /proc/sys/net/ipv6/conf/*; do
     for k in forwarding proxy_ndp accept_ra disable_ipv6; do
-      [ -r "$d/$k" ] || continue
+      read -r v < "$d/$k" 2>/dev/null || continue
       [ $first = 1 ] || printf ','; first=0
-      printf '"%s.%s":%s' "${d##*/}" "$k" "$(cat "$d/$k")"
+      printf '"%s.%s":%s' "${d##*/}" "$k" "$v"
     done
   done
   printf '}'
 }
 
 civ6_radvd_pids() { # radvd processes in THIS network namespace (a shared PID namespace may show others)
-  local me p first=1; me=$(readlink /proc/self/ns/net)
+  local me p comm first=1; me=$(readlink /proc/self/ns/net)
   printf '['
   for p in /proc/[0-9]*; do
-    [ "$(cat "$p/comm" 2>/dev/null)" = radvd ] || continue
+    read -r comm < "$p/comm" 2>/dev/null || continue
+    [ "$comm" = radvd ] || continue
     [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$me" ] || continue
     [ $first = 1 ] || printf ','; first=0; printf '%s' "${p#/proc/}"
   done
@@ -56,7 +57,7 @@ civ6_containers() { # docker containers with state, pid, networks; running ones 
 civ6_pings() { # ping the given addresses (or, for "@bound", every address in the bindings file) in parallel
   local a first=1 dir list=$CIV6_PING; dir=$(mktemp -d)
   if [ "$list" = @bound ]; then list=$(awk '$1 ~ /^[0-9a-f:]+$/ { print $1 }' /etc/conoha-ipv6/bindings 2>/dev/null); fi
-  for a in $list; do ( ping -6 -n -c 2 -i 0.3 -W 2 "$a" >"$dir/$a" 2>&1; echo $? >"$dir/$a.rc" ) & done
+  for a in $list; do ( ping -6 -n -c 1 -i 0.2 -w 3 "$a" >"$dir/$a" 2>&1; echo $? >"$dir/$a.rc" ) & done
   wait
   printf '['
   for a in $list; do
