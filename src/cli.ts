@@ -163,16 +163,17 @@ function printPlan(host: string, p: Plan, c: HostConfig): void {
   for (const n of p.notes) out(`  note: ${n}`);
 }
 
-function printChecks(checks: Check[]): void {
+/** the checks given, then the count line; `total` when only some (the failed ones) are listed */
+function printChecks(checks: Check[], total = checks.length): void {
   for (const c of checks) out(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.id}: ${c.message}`);
   const failed = checks.filter((c) => !c.ok).length;
-  out(`${checks.length - failed} passed, ${failed} failed`);
+  out(`checks: ${total - failed} passed, ${failed} failed`);
 }
 
 function printStatus(s: HostSnapshot, c: HostConfig | undefined, err: string | undefined): void {
   out(`${s.hostname} (${s.osId || 'unknown OS'}, ${s.systemd ? 'systemd' : 'no systemd'}, ${s.uid === 0 ? 'root' : 'uid ' + s.uid}${s.sudoUser ? ' via sudo from ' + s.sudoUser : ''})`);
   out(`  docker: ${s.docker.ok ? s.docker.version : s.tools.docker ? 'not answering: ' + s.docker.error : 'not installed'}`);
-  out(`  radvd: ${!s.tools.radvd ? 'not installed' : s.radvd.running ? 'running' : 'not running'}${s.radvd.interfaces.length ? ', advertises on ' + s.radvd.interfaces.filter((i) => i.advertises).map((i) => i.name).join(', ') : ''}`);
+  out(`  radvd: ${!s.tools.radvd ? 'not installed' : s.radvd.running ? 'running' : 'not running'}${s.radvd.interfaces.length ? '; /etc/radvd.conf advertises on ' + s.radvd.interfaces.filter((i) => i.advertises).map((i) => i.name).join(', ') : ''}`);
   if (!c) {
     out(`  cannot work out the addresses: ${err}`);
     return;
@@ -251,8 +252,8 @@ async function main(argv: string[]): Promise<number> {
           out(`  ${mark} ${step.title} (${res.ms} ms)`);
           if (res.rc !== 0 && res.output.trim()) out(res.output.trim().replace(/^/gm, '       '));
         }
-        out('Checks after prepare:');
-        printChecks(r.checks);
+        out('Checks after prepare (all of them: conoha-ipv6 verify):');
+        printChecks(r.checks.filter((c) => !c.ok), r.checks.length);
         if (!r.outcome.ok) {
           process.stderr.write('conoha-ipv6: prepare stopped at a failed step (see above); the steps before it stay applied and prepare can be run again.\n');
           return 1;
