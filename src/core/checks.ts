@@ -32,11 +32,18 @@ export function judgeHost(s: HostSnapshot, c: HostConfig, art: Artifacts): Check
   const ll = linkLocalOf(s, br);
   check('bridge', !!ll, `bridge ${br} has link-local ${ll}`, s.links.some((l) => l.name === br) ? `bridge ${br} has no IPv6 link-local address: IPv6 may be disabled on it; ${fix}` : `bridge ${br} does not exist: is Docker running?`);
   const stanza = s.radvd.interfaces.find((i) => i.name === br && i.advertises);
+  const radvdAtBoot = !s.systemd || s.radvd.enabled === 'enabled';
   check(
     'radvd',
-    s.radvd.running && !!stanza,
+    s.radvd.running && !!stanza && radvdAtBoot,
     `radvd is running and advertises on ${br}`,
-    !s.tools.radvd ? `radvd is not installed: ${fix}` : !stanza ? `/etc/radvd.conf does not advertise on ${br}: ${fix}` : `radvd is not running: ${fix}`,
+    !s.tools.radvd
+      ? `radvd is not installed: ${fix}`
+      : !stanza
+        ? `/etc/radvd.conf does not advertise on ${br}: ${fix}`
+        : !s.radvd.running
+          ? `radvd is not running, so containers get no default route: ${fix}`
+          : `radvd is not enabled at boot (${s.radvd.enabled}): ${fix}`,
   );
   const agentOk = s.agent.sha256 === art.agentSha256;
   const unitOk = s.agent.unit === unitText();

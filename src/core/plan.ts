@@ -171,6 +171,9 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts): P
   if (radvdChanges) {
     add('radvd-conf', `advertise a default route to containers: add "interface ${br} { AdvSendAdvert on; };" to /etc/radvd.conf` + (s.radvd.conf ? ' (other stanzas kept)' : ''), writeFile('/etc/radvd.conf', radvd.text, '0644'));
   }
+  if (s.systemd && s.tools.radvd && s.radvd.running && !radvdChanges && s.radvd.enabled !== 'enabled') {
+    add('radvd-enable', `start radvd at boot: systemctl enable radvd (now ${s.radvd.enabled || 'unknown'})`, 'systemctl enable radvd');
+  }
   if (radvdChanges || !s.radvd.running || !s.tools.radvd) {
     const restart = s.systemd
       ? 'systemctl enable radvd >/dev/null 2>&1 || true\nsystemctl restart radvd'

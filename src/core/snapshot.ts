@@ -63,9 +63,9 @@ export interface HostSnapshot {
   /** proxy neighbour entries: address -> devices */
   proxies: { address: string; dev: string }[];
   sysctl: Record<string, number>;
-  radvd: { running: boolean; pids: number[]; conf?: string; interfaces: RadvdInterface[]; enabled: string };
+  radvd: { running: boolean; pids: number[]; conf?: string; interfaces: RadvdInterface[]; /** systemctl is-enabled radvd ('' without systemctl) */ enabled: string };
   docker: { ok: boolean; version: string; error: string; containers: ContainerView[] };
-  agent: { sha256?: string; unit?: string; /** the multi-user.target.wants link exists (enabled at boot) */ unitWanted: boolean; unitEnabled: string; unitActive: string; watchPid?: number };
+  agent: { sha256?: string; unit?: string; /** the multi-user.target.wants link exists (enabled at boot) */ unitWanted: boolean; unitActive: string; watchPid?: number };
   files: { hostConf?: string; bindings?: string; previous: boolean; sysctlConf?: string };
   recorded?: RecordedConfig;
   bindings: Binding[];
@@ -212,7 +212,6 @@ export function parseSnapshot(stdout: string): HostSnapshot {
       sha256: j.agent?.sha256 ?? undefined,
       unit: b64opt(j.agent?.unit),
       unitWanted: j.agent?.unitWanted === true,
-      unitEnabled: b64(j.agent?.unitEnabled).trim(),
       unitActive: b64(j.agent?.unitActive).trim(),
       watchPid: typeof j.agent?.watchPid === 'number' ? j.agent.watchPid : undefined,
     },

@@ -169,3 +169,20 @@ test('apply script: steps run in order, stop at the first failure, report each',
   assert.equal(r[1].output, '', 'set -e stopped the step before "echo never"');
 });
 
+
+test('radvd: installed with apt when missing, refused without apt; enabled at boot on systemd hosts', () => {
+  const s = fresh();
+  s.tools.radvd = false;
+  const ids = planHostSetup(s, resolveHostConfig(s), artifacts).steps.map((x) => x.id);
+  assert.ok(ids.indexOf('radvd-install') >= 0 && ids.indexOf('radvd-install') < ids.indexOf('radvd-conf'), ids.join());
+  s.tools.apt = false;
+  assert.throws(() => planHostSetup(s, resolveHostConfig(s), artifacts), /radvd is not installed and this host has no apt-get/);
+
+  const p = prepared();
+  p.systemd = true;
+  p.agent.unitActive = 'active';
+  p.radvd.enabled = 'disabled';
+  const steps = planHostSetup(p, resolveHostConfig(p), installed).steps;
+  assert.deepEqual(steps.map((x) => [x.id, x.script]), [['radvd-enable', 'systemctl enable radvd']]);
+  assert.match(judgeHost(p, resolveHostConfig(p), installed).find((c) => c.id === 'radvd')!.message, /not enabled at boot/);
+});

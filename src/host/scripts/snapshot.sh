@@ -87,11 +87,10 @@ civ6_snapshot() {
     "$(if [ $docker_ok = true ]; then civ6_containers; else printf null; fi)"
   local agent=/usr/local/sbin/conoha-ipv6-agent watch_pid=null
   if [ -r /run/conoha-ipv6/watch.pid ] && kill -0 "$(cat /run/conoha-ipv6/watch.pid)" 2>/dev/null; then watch_pid=$(cat /run/conoha-ipv6/watch.pid); fi
-  printf '"agent":{"sha256":%s,"unit":%s,"unitWanted":%s,"unitEnabled":%s,"unitActive":%s,"watchPid":%s},' \
+  printf '"agent":{"sha256":%s,"unit":%s,"unitWanted":%s,"unitActive":%s,"watchPid":%s},' \
     "$(if [ -r $agent ]; then printf '"%s"' "$(sha256sum < $agent | cut -d' ' -f1)"; else printf null; fi)" \
     "$(civ6_b64file /etc/systemd/system/conoha-ipv6.service)" \
     "$(civ6_bool test -L /etc/systemd/system/multi-user.target.wants/conoha-ipv6.service)" \
-    "$(civ6_b64 "$( (systemctl is-enabled conoha-ipv6 2>/dev/null) || true)")" \
     "$(civ6_b64 "$( (systemctl is-active conoha-ipv6 2>/dev/null) || true)")" "$watch_pid"
   printf '"files":{"hostConf":%s,"bindings":%s,"previous":%s,"sysctlConf":%s},' \
     "$(civ6_b64file /etc/conoha-ipv6/host.conf)" "$(civ6_b64file /etc/conoha-ipv6/bindings)" \
