@@ -5,7 +5,7 @@ import { Check, judgeHost } from '../core/checks';
 import { HostConfig, Overrides, RefusedError, resolveHostConfig } from '../core/config';
 import { Plan, Step, planAssign, planHostSetup, planRelease } from '../core/plan';
 import { HostSnapshot, SnapshotError, parseSnapshot } from '../core/snapshot';
-import { StepResult, applyScript, artifacts, parseStepResults, snapshotScript } from './scripts';
+import { PingTargets, StepResult, applyScript, artifacts, parseStepResults, snapshotScript } from './scripts';
 import { Transport } from './transport';
 
 export interface Observer {
@@ -13,14 +13,14 @@ export interface Observer {
   log?(line: string): void;
 }
 
-async function runScript(t: Transport, script: string, what: string, obs?: Observer): Promise<string> {
-  const r = await t.run(script);
+async function runScript(t: Transport, script: string, what: string, obs?: Observer, timeoutMs?: number): Promise<string> {
+  const r = await t.run(script, { timeoutMs });
   obs?.log?.(`${what}: exit ${r.code} in ${r.ms} ms (${t.description})`);
   if (r.code !== 0) throw new SnapshotError(`${what} failed on the host (exit ${r.code}): ${r.stderr.trim() || r.stdout.slice(0, 400)}`);
   return r.stdout;
 }
 
-export async function readSnapshot(t: Transport, ping: string[] = [], obs?: Observer): Promise<HostSnapshot> {
+export async function readSnapshot(t: Transport, ping: PingTargets = [], obs?: Observer): Promise<HostSnapshot> {
   return parseSnapshot(await runScript(t, snapshotScript(ping), 'snapshot', obs));
 }
 
@@ -30,8 +30,10 @@ export interface ApplyOutcome {
   ok: boolean;
 }
 
-async function apply(t: Transport, steps: Step[], ping: string[], obs?: Observer): Promise<ApplyOutcome> {
-  const out = await runScript(t, applyScript(steps, ping), `apply ${steps.length} step(s)`, obs);
+async function apply(t: Transport, steps: Step[], ping: PingTargets, obs?: Observer): Promise<ApplyOutcome> {
+  // installing radvd with apt can take minutes on a slow mirror; everything else takes seconds
+  const timeoutMs = steps.some((x) => x.id === 'radvd-install') ? 900_000 : 180_000;
+  const out = await runScript(t, applyScript(steps, ping), `apply ${steps.length} step(s)`, obs, timeoutMs);
   const results = parseStepResults(out);
   for (const r of results) obs?.log?.(`  step ${r.id}: ${r.rc === null ? 'not run' : `exit ${r.rc}`} (${r.ms} ms)${r.output.trim() ? ': ' + r.output.trim().replace(/\n/g, ' | ') : ''}`);
   const after = parseSnapshot(out.slice(out.indexOf('CIV6-SNAPSHOT')));
@@ -123,12 +125,9 @@ export interface VerifyResult {
   ok: boolean;
 }
 
-/**
- * One round trip: the snapshot script pings every address the host has recorded as bound
- * (the addresses come from the host itself: we read the bindings file in the same script).
- */
+/** One round trip: the snapshot script also pings every address the host has recorded as bound. */
 export async function verify(t: Transport, o: Overrides, obs?: Observer): Promise<VerifyResult> {
-  const snapshot = await readSnapshot(t, ['@bound'], obs);
+  const snapshot = await readSnapshot(t, 'bound', obs);
   const config = resolveHostConfig(snapshot, o);
   const checks = judgeHost(snapshot, config, artifacts);
   return { snapshot, config, checks, ok: checks.every((c) => c.ok) };

@@ -11,13 +11,19 @@ export const artifacts: Artifacts = {
   agentSha256: createHash('sha256').update(agentScript).digest('hex'),
 };
 
-/** snapshot only; with `ping`, the host also pings those (validated) addresses */
-export function snapshotScript(ping: string[] = []): string {
-  return `CIV6_PING=${shq(ping.join(' '))}\n${snapshotLib}\nciv6_snapshot\n`;
+/** What the snapshot pings from the host: some (validated) addresses, or every address the host has recorded as bound. */
+export type PingTargets = string[] | 'bound';
+
+function pingLine(ping: PingTargets): string {
+  return `CIV6_PING=${ping === 'bound' ? '@bound' : shq(ping.join(' '))}`;
+}
+
+export function snapshotScript(ping: PingTargets = []): string {
+  return `${pingLine(ping)}\n${snapshotLib}\nciv6_snapshot\n`;
 }
 
 /** the steps, then a fresh snapshot, all in one script */
-export function applyScript(steps: Step[], ping: string[] = []): string {
+export function applyScript(steps: Step[], ping: PingTargets = []): string {
   const body = steps
     .map((s, i) => {
       const eof = `CIV6_BODY_${i}_END`;
@@ -26,7 +32,7 @@ export function applyScript(steps: Step[], ping: string[] = []): string {
       return `civ6_step ${s.id} <<'${eof}'\n${s.script}\n${eof}`;
     })
     .join('\n');
-  return `CIV6_PING=${shq(ping.join(' '))}\n${snapshotLib}\n${applyLib}\n${body}\necho CIV6-SNAPSHOT\nciv6_snapshot\n`;
+  return `${pingLine(ping)}\n${snapshotLib}\n${applyLib}\n${body}\necho CIV6-SNAPSHOT\nciv6_snapshot\n`;
 }
 
 export interface StepResult {

@@ -1,6 +1,7 @@
 // What users vary, on a second lab: root login through a real ssh-agent, uplink eth0 with ConoHa's
 // gateway, a host address that does not follow the ConoHa rule (so --addresses is needed), a host that
-// already lost its default route (forwarding turned on by hand), and docker stopped.
+// already lost its default route (forwarding turned on by hand) and whose docker0 has IPv6 off (newer
+// Docker), and docker stopped.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -18,7 +19,7 @@ const env: NodeJS.ProcessEnv = {
 };
 const SET = '2001:db8:1301:814:ffff::10/124';
 
-describe('variants: ssh-agent as root, eth0, an address outside the ConoHa rule, a lost default route, no docker', () => {
+describe('variants: ssh-agent as root, eth0, an address outside the ConoHa rule, a lost default route, IPv6 off on docker0, no docker', () => {
   let L: Lab;
   let tmp: string;
   let agentPid = 0;
@@ -75,6 +76,8 @@ describe('variants: ssh-agent as root, eth0, an address outside the ConoHa rule,
   it('a host whose default route is already lost: refused until told the gateway, then restored', () => {
     // what the 2014 post's readers hit: forwarding on by hand, the RA default route gone
     assert.equal(vps('sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1').status, 0);
+    // and IPv6 off on docker0, as newer Docker leaves an IPv4-only bridge
+    assert.equal(vps('sysctl', '-qw', 'net.ipv6.conf.docker0.disable_ipv6=1').status, 0);
     assert.equal(vps('ip', '-6', 'route', 'show', 'default').stdout.trim(), '');
     const before = state();
     const r = run('prepare', '--addresses', SET);
@@ -84,6 +87,7 @@ describe('variants: ssh-agent as root, eth0, an address outside the ConoHa rule,
     const ok = run('prepare', '--addresses', SET, '--interface', 'eth0', '--gateway', 'fe80::1052:1');
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     assert.match(ok.stdout, /restore the lost default route/);
+    assert.match(ok.stdout, /enable IPv6 on docker0/);
     assert.match(vps('ip', '-6', 'route', 'show', 'default').stdout, /default via fe80::1052:1 dev eth0/);
   });
 

@@ -14,7 +14,7 @@ civ6_sysctls() { # every interface's forwarding/proxy_ndp/accept_ra/disable_ipv6
   printf '{'
   for d in /proc/sys/net/ipv6/conf/*; do
     for k in forwarding proxy_ndp accept_ra disable_ipv6; do
-      read -r v < "$d/$k" 2>/dev/null || continue
+      read -r v 2>/dev/null < "$d/$k" || continue
       [ $first = 1 ] || printf ','; first=0
       printf '"%s.%s":%s' "${d##*/}" "$k" "$v"
     done
@@ -26,7 +26,7 @@ civ6_radvd_pids() { # radvd processes in THIS network namespace (a shared PID na
   local me p comm first=1; me=$(readlink /proc/self/ns/net)
   printf '['
   for p in /proc/[0-9]*; do
-    read -r comm < "$p/comm" 2>/dev/null || continue
+    read -r comm 2>/dev/null < "$p/comm" || continue
     [ "$comm" = radvd ] || continue
     [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$me" ] || continue
     [ $first = 1 ] || printf ','; first=0; printf '%s' "${p#/proc/}"
@@ -43,11 +43,11 @@ civ6_containers() { # docker containers with state, pid, networks; running ones 
     [ $first = 1 ] || printf ','; first=0
     printf '%s' "$line"
     if [ "$pid" -gt 0 ] 2>/dev/null; then
-      printf ',"ns":{"links":%s,"addrs":%s,"routes":%s,"disable_ipv6":%s}' \
-        "$(civ6_json nsenter -t "$pid" -n ip -j link show)" \
-        "$(civ6_json nsenter -t "$pid" -n ip -j -6 addr show)" \
-        "$(civ6_json nsenter -t "$pid" -n ip -j -6 route show table main)" \
-        "$(nsenter -t "$pid" -n cat /proc/sys/net/ipv6/conf/all/disable_ipv6 2>/dev/null || echo null)"
+      # one nsenter per container; the same helpers run inside its network namespace
+      printf ',"ns":%s' "$(nsenter -t "$pid" -n bash -c "$(declare -f civ6_json)"'
+        printf "{\"links\":%s,\"addrs\":%s,\"routes\":%s,\"disable_ipv6\":%s}" \
+          "$(civ6_json ip -j link show)" "$(civ6_json ip -j -6 addr show)" "$(civ6_json ip -j -6 route show table main)" \
+          "$(cat /proc/sys/net/ipv6/conf/all/disable_ipv6 2>/dev/null || echo null)"' 2>/dev/null || printf null)"
     fi
     printf '}'
   done
