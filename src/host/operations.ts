@@ -65,12 +65,18 @@ export interface PrepareResult {
   checks: Check[];
 }
 
-export async function prepare(t: Transport, o: Overrides, opts: { dryRun?: boolean; onPlan?: (p: Plan, c: HostConfig) => void } = {}, obs?: Observer): Promise<PrepareResult> {
+export interface PrepareOptions {
+  dryRun?: boolean;
+  /** sees the plan before anything changes; returning false stops there (the UI asks the user) */
+  onPlan?: (p: Plan, c: HostConfig) => void | boolean | Promise<void | boolean>;
+}
+
+export async function prepare(t: Transport, o: Overrides, opts: PrepareOptions = {}, obs?: Observer): Promise<PrepareResult> {
   const before = await readSnapshot(t, [], obs);
   const config = resolveHostConfig(before, o);
   const plan = planHostSetup(before, config, artifacts);
-  opts.onPlan?.(plan, config);
-  if (opts.dryRun || plan.steps.length === 0) {
+  const go = await opts.onPlan?.(plan, config);
+  if (opts.dryRun || plan.steps.length === 0 || go === false) {
     return { before, config, plan, checks: judgeHost(before, config, artifacts) };
   }
   const outcome = await apply(t, plan.steps, [], obs);

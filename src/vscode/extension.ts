@@ -1,4 +1,27 @@
-// VS Code entry point. The sidebar, commands and settings arrive with the extension issue; the engine
-// (src/core, src/host) they will drive is complete and usable today through the CLI (src/cli.ts).
-export function activate(): void {}
+// VS Code entry point: the "Hosts" view of the ConoHa IPv6 activity-bar container and its commands.
+// Activation is lazy (the view and the commands imply it); ssh2 is first required on the first connection.
+import * as vscode from 'vscode';
+import { registerCommands } from './commands/registerCommands';
+import { HostManager } from './hosts';
+import { HostsTreeProvider } from './tree/provider';
+
+/** What activate() returns: for tests and other extensions. */
+export interface ConohaIpv6Api {
+  hosts: HostManager;
+  tree: HostsTreeProvider;
+  /** ms spent in activate() */
+  activationMs: number;
+}
+
+export function activate(ctx: vscode.ExtensionContext): ConohaIpv6Api {
+  const t0 = Date.now();
+  const log = vscode.window.createOutputChannel('ConoHa IPv6', { log: true });
+  const hosts = new HostManager(ctx, log);
+  const tree = new HostsTreeProvider(hosts);
+  ctx.subscriptions.push(log, hosts, tree, vscode.window.registerTreeDataProvider('conohaIpv6.hosts', tree), ...registerCommands({ hosts, log }));
+  const activationMs = Date.now() - t0;
+  log.info(`activated in ${activationMs} ms (${hosts.all().length} host(s) configured)`);
+  return { hosts, tree, activationMs };
+}
+
 export function deactivate(): void {}

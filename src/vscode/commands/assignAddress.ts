@@ -1,0 +1,73 @@
+// Assign IPv6 to Container: from a free address (pick a container), from a container (pick an address, the
+// first free one preselected), or from the palette (pick both). Programmatic: { host, container, address }.
+import * as vscode from 'vscode';
+import { assign, AssignResult } from '../../host/operations';
+import { HostSession } from '../session';
+import { addressNodes, unboundContainers } from '../tree/children';
+import { isTreeNode } from '../tree/nodes';
+import { overridesOf } from '../settings';
+import { Arg, argsOf, guarded, pickSession, Services, withProgress } from './common';
+
+async function pickContainer(s: HostSession): Promise<string | undefined> {
+  const items = unboundContainers(s).map((k) => ({ label: k.name, description: k.bridgeOf ? `${k.bridgeInterface} on ${k.bridgeOf}` : 'not on the bridge', detail: k.id.slice(0, 12) }));
+  if (!items.length) {
+    void vscode.window.showInformationMessage(`${s.name} has no running container without an address.`);
+    return undefined;
+  }
+  return (await vscode.window.showQuickPick(items, { title: `Assign IPv6 on ${s.name}`, placeHolder: 'Which container?' }))?.label;
+}
+
+async function pickAddress(s: HostSession): Promise<string | undefined> {
+  const nodes = addressNodes(s);
+  const items = nodes.map((n) => ({ label: n.address, description: n.container ? `bound to ${n.container}` : 'free', free: !n.container }));
+  const qp = vscode.window.createQuickPick<(typeof items)[number]>();
+  qp.title = `Assign IPv6 on ${s.name}`;
+  qp.placeholder = 'Which address? (the first free one is selected)';
+  qp.items = items.filter((i) => i.free);
+  qp.activeItems = qp.items.slice(0, 1);
+  return new Promise((resolve) => {
+    qp.onDidAccept(() => {
+      resolve(qp.selectedItems[0]?.label ?? qp.activeItems[0]?.label);
+      qp.hide();
+    });
+    qp.onDidHide(() => {
+      resolve(undefined);
+      qp.dispose();
+    });
+    qp.show();
+  });
+}
+
+export async function assignAddress(svc: Services, arg: Arg): Promise<AssignResult | undefined> {
+  const s = await pickSession(svc, arg);
+  if (!s) return undefined;
+  return guarded(
+    svc,
+    `Assign IPv6 on ${s.name}`,
+    async () => {
+      const t = await withProgress(`Connecting to ${s.name}…`, () => s.use());
+      let { container, address } = argsOf(arg);
+      if (isTreeNode(arg) && arg.kind === 'address') {
+        address = arg.address; // right-click on a free address: which container?
+        container = await pickContainer(s);
+      } else if (isTreeNode(arg) && arg.kind === 'container') {
+        container = arg.container.name; // right-click on a container: which address?
+        address = await pickAddress(s);
+        if (!address) return undefined;
+      } else if (!container) {
+        container = await pickContainer(s); // the palette: both
+        if (container) address = await pickAddress(s);
+        if (!address) return undefined;
+      }
+      if (!container) return undefined;
+      const r = await withProgress(`Assigning ${address ?? 'an address'} to ${container}…`, () => assign(t, overridesOf(s.entry), container!, address, s.observer));
+      if (r.outcome) s.update(r.outcome.after);
+      const failed = r.checks.filter((k) => !k.ok);
+      const msg = r.changed ? `${r.container} now has ${r.address}.` : `${r.container} already has ${r.address}.`;
+      if (failed.length) void vscode.window.showWarningMessage(`${msg} But: ${failed.map((k) => k.message).join('; ')}`, 'Show Log').then((a) => a && svc.log.show(true));
+      else void vscode.window.showInformationMessage(msg);
+      return r;
+    },
+    s,
+  );
+}

@@ -1,0 +1,70 @@
+// What every command shares: finding the host (a tree node, the arguments of a programmatic call, or a
+// pick), progress notifications, and errors that say what happened with "Show Log" and "Retry".
+import * as vscode from 'vscode';
+import { HostManager } from '../hosts';
+import { HostSession } from '../session';
+import { TreeNode, isTreeNode } from '../tree/nodes';
+
+/** Arguments of a programmatic call: executeCommand('conohaIpv6.assignAddress', { host: 'vps1', container: 'web', confirm: false }) */
+export interface CommandArgs {
+  host?: string;
+  container?: string;
+  address?: string;
+  /** false: do not ask before changing the host */
+  confirm?: boolean;
+}
+
+export interface Services {
+  hosts: HostManager;
+  log: vscode.LogOutputChannel;
+}
+
+export type Arg = TreeNode | CommandArgs | undefined;
+
+export function argsOf(arg: Arg): CommandArgs {
+  return arg && !isTreeNode(arg) ? arg : {};
+}
+
+export async function pickSession(svc: Services, arg: Arg, filter: (s: HostSession) => boolean = () => true): Promise<HostSession | undefined> {
+  if (isTreeNode(arg)) return arg.session;
+  const name = argsOf(arg).host;
+  if (name !== undefined) {
+    const s = svc.hosts.get(name);
+    if (!s) throw new Error(`there is no host named "${name}" in conohaIpv6.hosts`);
+    return s;
+  }
+  const candidates = svc.hosts.all().filter(filter);
+  if (candidates.length === 0) {
+    void vscode.window.showInformationMessage('No ConoHa host here yet: add one first.', 'Add Host').then((a) => a && vscode.commands.executeCommand('conohaIpv6.addHost'));
+    return undefined;
+  }
+  if (candidates.length === 1) return candidates[0];
+  const picked = await vscode.window.showQuickPick(
+    candidates.map((s) => ({ label: s.name, description: `${s.entry.user || 'root'}@${s.entry.host}`, detail: s.state, session: s })),
+    { title: 'ConoHa host', placeHolder: 'Which host?' },
+  );
+  return picked?.session;
+}
+
+export function withProgress<T>(title: string, task: () => Promise<T>): Thenable<T> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: false }, task);
+}
+
+/**
+ * Runs a command body; an error becomes a notification with "Show Log" and "Retry" (and is rethrown for
+ * programmatic callers, so tests and other extensions see it).
+ */
+export async function guarded<T>(svc: Services, what: string, body: () => Thenable<T>, session?: HostSession): Promise<T> {
+  try {
+    return await body();
+  } catch (e) {
+    const msg = (e as Error).message;
+    svc.log.error(`${what}: ${msg}`);
+    session?.setError(e as Error);
+    void vscode.window.showErrorMessage(`${what}: ${msg}`, 'Show Log', 'Retry').then((a) => {
+      if (a === 'Show Log') svc.log.show(true);
+      if (a === 'Retry') void guarded(svc, what, body, session);
+    });
+    throw e;
+  }
+}

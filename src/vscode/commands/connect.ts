@@ -1,0 +1,22 @@
+// Connect / Disconnect / Refresh: the connection and one snapshot round trip.
+import { Arg, guarded, pickSession, Services, withProgress } from './common';
+
+export async function connect(svc: Services, arg: Arg): Promise<boolean> {
+  const s = await pickSession(svc, arg, (x) => x.state !== 'connected');
+  if (!s) return false;
+  await guarded(svc, `Connect to ${s.name}`, () => withProgress(`Connecting to ${s.name}…`, () => s.connect()), s);
+  return true;
+}
+
+export async function disconnect(svc: Services, arg: Arg): Promise<boolean> {
+  const s = await pickSession(svc, arg, (x) => x.state === 'connected');
+  if (!s) return false;
+  await s.disconnect();
+  svc.log.info(`[${s.name}] disconnected`);
+  return true;
+}
+
+export async function refresh(svc: Services, arg: Arg): Promise<void> {
+  const sessions = arg ? [await pickSession(svc, arg)] : svc.hosts.all().filter((s) => s.state === 'connected');
+  await Promise.all(sessions.map((s) => s && guarded(svc, `Refresh ${s.name}`, () => s.refresh(), s)));
+}

@@ -1,0 +1,47 @@
+// Prepare Host: shows the plan, asks once, applies it under a progress notification (one round trip),
+// then shows what the checks say.
+import * as vscode from 'vscode';
+import { prepare, PrepareResult } from '../../host/operations';
+import { overridesOf } from '../settings';
+import { Arg, argsOf, guarded, pickSession, Services, withProgress } from './common';
+
+export async function prepareHost(svc: Services, arg: Arg): Promise<PrepareResult | undefined> {
+  const s = await pickSession(svc, arg);
+  if (!s) return undefined;
+  const ask = argsOf(arg).confirm !== false;
+  return guarded(
+    svc,
+    `Prepare ${s.name}`,
+    async () => {
+      const t = await withProgress(`Connecting to ${s.name}…`, () => s.use());
+      const r = await withProgress(`Preparing ${s.name}…`, () =>
+        prepare(
+          t,
+          overridesOf(s.entry),
+          {
+            onPlan: async (plan, config) => {
+              svc.log.info(`[${s.name}] plan: ${plan.steps.length} step(s)${plan.steps.map((x) => `\n  - ${x.title}`).join('')}`);
+              if (!ask || plan.steps.length === 0) return true;
+              const detail = `${config.uplink}, ${config.bridge}, ${config.prefix ?? `${config.addresses.length} addresses`}\n\n${plan.steps.map((x, i) => `${i + 1}. ${x.title}`).join('\n')}${plan.notes.length ? `\n\n${plan.notes.join('\n')}` : ''}`;
+              const go = await vscode.window.showInformationMessage(`Apply ${plan.steps.length} change(s) to ${s.name}?`, { modal: true, detail }, 'Apply');
+              return go === 'Apply';
+            },
+          },
+          s.observer,
+        ),
+      );
+      s.update(r.outcome?.after ?? r.before, r.config, r.checks);
+      const failed = r.checks.filter((k) => !k.ok);
+      if (r.outcome && !r.outcome.ok) {
+        const step = r.outcome.results.find((x) => x.rc !== 0 && x.rc !== null);
+        throw new Error(`step "${step?.id}" failed: ${step?.output.trim() || 'no output'}. The steps before it stay applied; Prepare Host can be run again.`);
+      }
+      const what = !r.outcome ? (r.plan.steps.length ? 'nothing applied' : 'already prepared') : `${r.outcome.results.length} step(s) applied`;
+      const msg = `${s.name}: ${what}; ${r.checks.length - failed.length} of ${r.checks.length} checks pass.`;
+      if (failed.length) void vscode.window.showWarningMessage(`${msg} Failing: ${failed.map((k) => k.id).join(', ')}`, 'Show Log').then((a) => a && svc.log.show(true));
+      else void vscode.window.showInformationMessage(msg);
+      return r;
+    },
+    s,
+  );
+}

@@ -1,0 +1,33 @@
+// Every command, registered in one place. Each accepts a tree node (menus) or { host, container, address,
+// confirm } (palette, tests, other extensions) and returns its result.
+import * as vscode from 'vscode';
+import { addHost } from './addHost';
+import { assignAddress } from './assignAddress';
+import { Services } from './common';
+import { connect, disconnect, refresh } from './connect';
+import { prepareHost } from './prepareHost';
+import { releaseAddress } from './releaseAddress';
+import { removeHost } from './removeHost';
+import { PlanDocuments, PLAN_SCHEME, showPlan } from './showPlan';
+import { verify } from './verify';
+
+export function registerCommands(svc: Services): vscode.Disposable[] {
+  const docs = new PlanDocuments();
+  const quiet = <T>(p: Promise<T>) => p.catch(() => undefined); // errors were shown; the palette wants no rejection
+  const cmd = (name: string, fn: (arg: any) => Promise<unknown>) =>
+    vscode.commands.registerCommand(`conohaIpv6.${name}`, (arg) => (arg && !('kind' in arg) ? fn(arg) : quiet(fn(arg))));
+  return [
+    vscode.workspace.registerTextDocumentContentProvider(PLAN_SCHEME, docs),
+    cmd('addHost', (a) => addHost(svc, a)),
+    cmd('removeHost', (a) => removeHost(svc, a)),
+    cmd('connect', (a) => connect(svc, a)),
+    cmd('disconnect', (a) => disconnect(svc, a)),
+    cmd('refresh', (a) => refresh(svc, a)),
+    cmd('prepareHost', (a) => prepareHost(svc, a)),
+    cmd('assignAddress', (a) => assignAddress(svc, a)),
+    cmd('releaseAddress', (a) => releaseAddress(svc, a)),
+    cmd('verify', (a) => verify(svc, a)),
+    cmd('showPlan', (a) => showPlan(svc, docs, a)),
+    cmd('showLog', async () => svc.log.show(true)),
+  ];
+}

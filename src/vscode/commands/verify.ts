@@ -1,0 +1,29 @@
+// Verify Routes, Neighbors and RA: one round trip (with pings of every bound address); the checks show in
+// the tree, the result in a notification.
+import * as vscode from 'vscode';
+import { verify as verifyHost, VerifyResult } from '../../host/operations';
+import { overridesOf } from '../settings';
+import { Arg, guarded, pickSession, Services, withProgress } from './common';
+
+export async function verify(svc: Services, arg: Arg): Promise<VerifyResult | undefined> {
+  const s = await pickSession(svc, arg);
+  if (!s) return undefined;
+  return guarded(
+    svc,
+    `Verify ${s.name}`,
+    async () => {
+      const t = await withProgress(`Connecting to ${s.name}…`, () => s.use());
+      const r = await withProgress(`Verifying ${s.name}…`, () => verifyHost(t, overridesOf(s.entry), s.observer));
+      s.update(r.snapshot, r.config, r.checks);
+      for (const k of r.checks) (k.ok ? svc.log.info : svc.log.warn).call(svc.log, `[${s.name}] ${k.ok ? 'ok  ' : 'FAIL'} ${k.id}: ${k.message}`);
+      const failed = r.checks.filter((k) => !k.ok);
+      if (failed.length) {
+        void vscode.window.showWarningMessage(`${s.name}: ${failed.length} of ${r.checks.length} checks fail: ${failed.slice(0, 3).map((k) => k.message).join('; ')}`, 'Show Log').then((a) => a && svc.log.show(true));
+      } else {
+        void vscode.window.showInformationMessage(`${s.name}: all ${r.checks.length} checks pass.`);
+      }
+      return r;
+    },
+    s,
+  );
+}

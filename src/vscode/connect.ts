@@ -1,0 +1,53 @@
+// Opening an SSH transport from VS Code: an unknown host key shows its fingerprint and asks; a changed one
+// is refused (the transport explains why); a key passphrase is asked once and kept in SecretStorage.
+import * as vscode from 'vscode';
+import { Transport, TransportError } from '../host/transport';
+import { HostEntry, identityOf, knownHostsFile, specOf } from './settings';
+
+const secretKey = (identity: string) => `conohaIpv6.passphrase:${identity}`;
+
+export async function openTransport(entry: HostEntry, ctx: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<Transport> {
+  // ssh2 is loaded here, on the first connection, not at activation
+  const { connectSsh } = await import('../host/sshTransport');
+  const identity = identityOf(entry);
+  let typed: string | undefined;
+  const options = {
+    spec: specOf(entry),
+    knownHostsFile: knownHostsFile(),
+    identityFile: identity,
+    passphrase: async () => {
+      const saved = identity ? await ctx.secrets.get(secretKey(identity)) : undefined;
+      if (saved !== undefined) return saved;
+      typed = await vscode.window.showInputBox({
+        title: `Passphrase for ${identity}`,
+        prompt: `The key for ${entry.name} is encrypted. The passphrase is kept in VS Code's secret storage, never in settings or logs.`,
+        password: true,
+        ignoreFocusOut: true,
+      });
+      if (typed === undefined) throw new TransportError('auth', `no passphrase given for ${identity}`);
+      return typed;
+    },
+    onUnknownHostKey: async (info: { fingerprint: string; keyType: string; hostName: string }) => {
+      const trust = 'Trust and Connect';
+      const answer = await vscode.window.showWarningMessage(
+        `The authenticity of ${info.hostName} can't be established.`,
+        {
+          modal: true,
+          detail: `${info.keyType} key fingerprint is ${info.fingerprint}.\n\nCompare it with the one the host shows (ssh-keygen -lf /etc/ssh/ssh_host_${info.keyType.replace(/^ssh-/, '').replace(/-.*/, '')}_key.pub on its console). Trusting adds it to ${knownHostsFile()}.`,
+        },
+        trust,
+      );
+      return answer === trust;
+    },
+    log: (line: string) => log.debug(`[${entry.name}] ${line}`),
+  };
+  try {
+    const t = await connectSsh(options);
+    if (identity && typed !== undefined) await ctx.secrets.store(secretKey(identity), typed);
+    return t;
+  } catch (e) {
+    // a stored passphrase that no longer works is forgotten, so the next attempt asks again
+    if (identity && e instanceof TransportError && e.kind === 'auth') await ctx.secrets.delete(secretKey(identity));
+    throw e;
+  }
+}

@@ -1,0 +1,63 @@
+// conohaIpv6.hosts: the hosts in the sidebar. Connection facts only; secrets never live in settings.
+import * as vscode from 'vscode';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Overrides } from '../core/config';
+import { parseAddressList } from '../core/derive';
+import { HostSpec, InputError } from '../core/hostSpec';
+import { validateInterfaceName } from '../core/shell';
+
+export interface HostEntry {
+  name: string;
+  host: string;
+  port?: number;
+  user?: string;
+  identityFile?: string;
+  bridge?: string;
+  interface?: string;
+  gateway?: string;
+  addresses?: string;
+}
+
+const SECTION = 'conohaIpv6';
+
+export function readHosts(): HostEntry[] {
+  const raw = vscode.workspace.getConfiguration(SECTION).get<unknown[]>('hosts') ?? [];
+  return raw.filter((h): h is HostEntry => !!h && typeof (h as HostEntry).name === 'string' && typeof (h as HostEntry).host === 'string');
+}
+
+export async function writeHosts(hosts: HostEntry[]): Promise<void> {
+  await vscode.workspace.getConfiguration(SECTION).update('hosts', hosts, vscode.ConfigurationTarget.Global);
+}
+
+const expandHome = (p: string) => (p.startsWith('~/') ? join(homedir(), p.slice(2)) : p);
+
+export function knownHostsFile(): string {
+  const v = vscode.workspace.getConfiguration(SECTION).get<string>('knownHostsFile');
+  return v ? expandHome(v) : join(homedir(), '.ssh', 'known_hosts');
+}
+
+export function sshConfigFile(): string {
+  const v = vscode.workspace.getConfiguration(SECTION).get<string>('sshConfigFile');
+  return v ? expandHome(v) : join(homedir(), '.ssh', 'config');
+}
+
+export function specOf(h: HostEntry): HostSpec {
+  return { user: h.user || 'root', host: h.host.replace(/^\[(.*)\]$/, '$1'), port: h.port || 22 };
+}
+
+export function identityOf(h: HostEntry): string | undefined {
+  return h.identityFile ? expandHome(h.identityFile) : undefined;
+}
+
+/** The entry's host settings as the engine's overrides (validated: bad settings are an InputError). */
+export function overridesOf(h: HostEntry): Overrides {
+  const o: Overrides = {};
+  if (h.interface) o.interface = validateInterfaceName(h.interface, `conohaIpv6.hosts[${h.name}].interface`);
+  if (h.bridge) o.bridge = validateInterfaceName(h.bridge, `conohaIpv6.hosts[${h.name}].bridge`);
+  if (h.gateway) o.gateway = h.gateway;
+  if (h.addresses) o.addresses = parseAddressList(h.addresses);
+  return o;
+}
+
+export { InputError };

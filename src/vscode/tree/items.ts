@@ -1,0 +1,124 @@
+// How each node looks: label, description, ThemeIcon, tooltip and the contextValue the menus match.
+import * as vscode from 'vscode';
+import { addressNodes, hostChecks, unboundContainers } from './children';
+import { NodeOf, TreeNode } from './nodes';
+
+const C = vscode.TreeItemCollapsibleState;
+const icon = (id: string, color?: string) => new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
+const PASS = 'testing.iconPassed';
+const FAIL = 'testing.iconFailed';
+
+function hostItem({ session }: NodeOf<'host'>): vscode.TreeItem {
+  const e = session.entry;
+  const connected = session.state === 'connected';
+  const item = new vscode.TreeItem(e.name, connected ? C.Expanded : C.Collapsed);
+  // the id carries the state, so the row opens when it connects and closes when it disconnects
+  item.id = `host:${e.name}:${connected ? 'on' : 'off'}`;
+  const where = `${e.user || 'root'}@${e.host.includes(':') ? `[${e.host}]` : e.host}${e.port && e.port !== 22 ? `:${e.port}` : ''}`;
+  const failed = hostChecks(session).filter((k) => !k.ok).length;
+  const stateText = {
+    disconnected: 'not connected',
+    connecting: 'connecting…',
+    connected: session.config ? (failed ? `${failed} setup check(s) fail` : 'ready') : 'connected',
+    error: 'error',
+  }[session.state];
+  item.description = `${where} · ${stateText}`;
+  item.iconPath =
+    session.state === 'connecting' ? icon('loading~spin') : session.state === 'error' ? icon('error', FAIL) : connected ? icon('vm-active', failed ? undefined : PASS) : icon('vm-outline');
+  item.contextValue = connected ? 'host.connected' : 'host.disconnected';
+  item.tooltip = new vscode.MarkdownString(
+    `**${e.name}** ${where}\n\n${session.snapshot ? `${session.snapshot.hostname}, docker ${session.snapshot.docker.version || 'absent'}` : ''}${session.error ? `\n\n$(error) ${session.error}` : ''}`,
+    true,
+  );
+  return item;
+}
+
+function sectionItem(node: NodeOf<'section'>): vscode.TreeItem {
+  const { session } = node;
+  if (node.section === 'checks') {
+    const checks = hostChecks(session);
+    const failed = checks.filter((k) => !k.ok).length;
+    const item = new vscode.TreeItem('Host setup', failed ? C.Expanded : C.Collapsed);
+    item.id = `${session.name}:checks`;
+    item.description = failed ? `${failed} of ${checks.length} fail: Prepare Host` : `${checks.length} checks pass`;
+    item.iconPath = icon('checklist', failed ? FAIL : PASS);
+    item.contextValue = 'section.checks';
+    return item;
+  }
+  if (node.section === 'addresses') {
+    const nodes = addressNodes(session);
+    const item = new vscode.TreeItem('Addresses', C.Expanded);
+    item.id = `${session.name}:addresses`;
+    item.description = `${session.config?.prefix ?? `${nodes.length} addresses`} · ${nodes.filter((n) => n.container).length} bound`;
+    item.iconPath = icon('globe');
+    item.contextValue = 'section.addresses';
+    return item;
+  }
+  const n = unboundContainers(session).length;
+  const item = new vscode.TreeItem('Containers without an address', n ? C.Expanded : C.None);
+  item.id = `${session.name}:containers`;
+  item.description = `${n}`;
+  item.iconPath = icon('package');
+  item.contextValue = 'section.containers';
+  return item;
+}
+
+function checkItem({ check }: NodeOf<'check'>): vscode.TreeItem {
+  const item = new vscode.TreeItem(check.id, C.None);
+  item.description = check.message;
+  item.tooltip = check.message;
+  item.iconPath = check.ok ? icon('pass', PASS) : icon('error', FAIL);
+  item.contextValue = check.ok ? 'check.ok' : 'check.fail';
+  return item;
+}
+
+function addressItem(n: NodeOf<'address'>): vscode.TreeItem {
+  const item = new vscode.TreeItem(n.address, C.None);
+  item.id = `${n.session.name}:address:${n.address}`;
+  const missing = [!n.routed && 'no route', !n.proxied && 'no proxy entry'].filter(Boolean).join(', ');
+  item.description = `${n.container ? `→ ${n.container}${n.recorded ? '' : ' (not recorded)'}` : 'free'}${missing ? ` · ${missing}` : ''}`;
+  item.iconPath = n.problems.length || missing ? icon('warning', 'list.warningForeground') : n.container ? icon('link', PASS) : icon('circle-large-outline');
+  item.contextValue = n.container ? 'address.bound' : 'address.free';
+  const lines = [
+    `**${n.address}**`,
+    n.container ? `bound to container **${n.container}**${n.recorded ? '' : ' (found in the container, not in /etc/conoha-ipv6/bindings)'}` : 'free: right-click → Assign IPv6 to Container',
+    `route to the bridge: ${n.routed ? 'yes' : 'no'} · proxy NDP entry: ${n.proxied ? 'yes' : 'no'}`,
+    ...n.problems.map((k) => `$(error) ${k.message}`),
+  ];
+  item.tooltip = new vscode.MarkdownString(lines.join('\n\n'), true);
+  return item;
+}
+
+function containerItem({ container }: NodeOf<'container'>): vscode.TreeItem {
+  const item = new vscode.TreeItem(container.name, C.None);
+  item.description = container.bridgeOf ? `${container.bridgeInterface} on ${container.bridgeOf}` : `not on a bridge (${container.networks.join(', ') || 'no network'})`;
+  item.iconPath = icon('package');
+  item.contextValue = 'container.free';
+  item.tooltip = `${container.name} (${container.id.slice(0, 12)}), ${container.state}: right-click → Assign IPv6 to Container`;
+  return item;
+}
+
+function messageItem(n: NodeOf<'message'>): vscode.TreeItem {
+  const item = new vscode.TreeItem(n.text, C.None);
+  item.iconPath = n.error ? icon('error', FAIL) : icon('info');
+  item.tooltip = n.text;
+  item.contextValue = 'message';
+  return item;
+}
+
+export function toTreeItem(node: TreeNode): vscode.TreeItem {
+  switch (node.kind) {
+    case 'host':
+      return hostItem(node);
+    case 'section':
+      return sectionItem(node);
+    case 'check':
+      return checkItem(node);
+    case 'address':
+      return addressItem(node);
+    case 'container':
+      return containerItem(node);
+    case 'message':
+      return messageItem(node);
+  }
+}

@@ -1,0 +1,17 @@
+// The sidebar's nodes: one kind per thing a user sees. contextValue (in items.ts) drives the menus.
+import { Check } from '../../core/checks';
+import { ContainerView } from '../../core/snapshot';
+import { HostSession } from '../session';
+
+export type TreeNode =
+  | { kind: 'host'; session: HostSession }
+  | { kind: 'section'; session: HostSession; section: 'checks' | 'addresses' | 'containers' }
+  | { kind: 'check'; session: HostSession; check: Check }
+  | { kind: 'address'; session: HostSession; address: string; container?: string; recorded: boolean; routed: boolean; proxied: boolean; problems: Check[] }
+  | { kind: 'container'; session: HostSession; container: ContainerView }
+  | { kind: 'message'; session: HostSession; text: string; error: boolean };
+
+export type NodeOf<K extends TreeNode['kind']> = Extract<TreeNode, { kind: K }>;
+
+export const isTreeNode = (v: unknown): v is TreeNode =>
+  !!v && typeof v === 'object' && typeof (v as TreeNode).kind === 'string' && (v as TreeNode).session !== undefined;
