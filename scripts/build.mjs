@@ -39,4 +39,8 @@ if (process.argv.includes('--tests')) {
   walk('test');
   rmSync(join(root, 'out'), { recursive: true, force: true });
   await build({ ...common, entryPoints: tests, outdir: 'out/test', outbase: 'test', sourcemap: 'inline' });
+  // the suite that runs inside VS Code's extension host (not a node:test file)
+  await build({ ...common, entryPoints: ['test/vscode/suite/index.ts'], outfile: 'out/vscode-suite/index.js', sourcemap: 'inline' });
+  // npm run test:desktop (outside out/test/, which node --test runs)
+  await build({ ...common, entryPoints: ['test/vscode/desktop.ts'], outfile: 'out/vscode-desktop/desktop.js', external: [...common.external, '@vscode/test-electron'] });
 }

@@ -1,11 +1,16 @@
 // Test helpers around test/lab/lab.sh: bring the lab up once per test file, run the CLI against it as a
 // user would (over real SSH into the lab's VPS namespace), and always tear it down.
 import { spawnSync, SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 
-export const ROOT = resolve(__dirname, '../../..');
+/** the repository root, found upward from wherever the bundle that contains this code lives */
+function findRoot(dir: string): string {
+  for (let d = dir; d !== dirname(d); d = dirname(d)) if (existsSync(join(d, 'test/lab/lab.sh'))) return d;
+  throw new Error(`cannot find the repository root above ${dir}`);
+}
+export const ROOT = findRoot(__dirname);
 const LAB = join(ROOT, 'test/lab/lab.sh');
 export const CLI = join(ROOT, 'dist/cli.js');
 

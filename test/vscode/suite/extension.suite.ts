@@ -1,0 +1,141 @@
+// Runs inside the real extension host (code-server's, or desktop VS Code's with npm run test:desktop),
+// against the lab host the driver brought up: the commands change the lab for real.
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { ConohaIpv6Api } from '../../../src/vscode/extension';
+import type { TreeNode } from '../../../src/vscode/tree/nodes';
+import { test } from './runner';
+
+const HOST = process.env.CIV6_TEST_HOST ?? 'lab';
+const ROOT = process.env.CIV6_ROOT ?? '';
+const labPing = (address: string) => spawnSync('bash', [join(ROOT, 'test/lab/lab.sh'), 'ping', address], { encoding: 'utf8' }).status === 0;
+
+let api: ConohaIpv6Api;
+const manifest = () => vscode.extensions.getExtension('conoha-ipv6.conoha-ipv6')!.packageJSON;
+
+async function children(node?: TreeNode): Promise<TreeNode[]> {
+  return api.tree.getChildren(node);
+}
+async function hostNode(): Promise<TreeNode> {
+  const h = (await children()).find((n) => n.kind === 'host' && n.session.name === HOST);
+  assert.ok(h, `host ${HOST} in the tree`);
+  return h!;
+}
+async function section(name: 'checks' | 'addresses' | 'containers'): Promise<TreeNode[]> {
+  const sec = (await children(await hostNode())).find((n) => n.kind === 'section' && n.section === name);
+  assert.ok(sec, `section ${name}`);
+  return children(sec);
+}
+const label = (n: TreeNode) => api.tree.getTreeItem(n);
+
+test('activates, lazily, and registers every command of the manifest', async () => {
+  const ext = vscode.extensions.getExtension<ConohaIpv6Api>('conoha-ipv6.conoha-ipv6');
+  assert.ok(ext, 'extension conoha-ipv6.conoha-ipv6 is installed');
+  assert.deepEqual(ext!.packageJSON.activationEvents, [], 'no eager activation events: views and commands imply them');
+  api = await ext!.activate();
+  console.log(`    [info] VS Code ${vscode.version}, node ${process.versions.node}, activate() took ${api.activationMs} ms`);
+  const all = await vscode.commands.getCommands(true);
+  for (const c of manifest().contributes.commands) assert.ok(all.includes(c.command), c.command);
+});
+
+test('the tree shows the configured host, not connected, with its address', async () => {
+  const h = await hostNode();
+  const item = label(h);
+  assert.equal(item.contextValue, 'host.disconnected');
+  assert.equal(item.collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
+  assert.match(String(item.description), /labuser@\[fd00:c6:[0-9a-f]+::2\] · not connected/);
+});
+
+test('Connect, then the full tree: setup checks, the 16 addresses (all free), the running containers', async () => {
+  const t0 = Date.now();
+  assert.equal(await vscode.commands.executeCommand('conohaIpv6.connect', { host: HOST }), true);
+  const addresses = await section('addresses');
+  const ms = Date.now() - t0;
+  console.log(`    [info] Connect -> full tree: ${ms} ms`);
+  assert.equal(addresses.length, 16);
+  assert.equal(label(addresses[0]).label, '2001:db8:1301:814:a157:7:235:120');
+  assert.ok(addresses.every((a) => label(a).contextValue === 'address.free'));
+  const containers = (await section('containers')).map((n) => label(n).label).sort();
+  assert.deepEqual(containers, ['c1', 'c2']);
+  const checks = await section('checks');
+  assert.ok(checks.some((n) => label(n).label === 'forwarding' && label(n).contextValue === 'check.fail'), 'forwarding fails before prepare');
+  assert.equal(label(await hostNode()).contextValue, 'host.connected');
+});
+
+test('Show Plan opens a read-only dry-run document, and nothing changes', async () => {
+  const text = await vscode.commands.executeCommand<string>('conohaIpv6.showPlan', { host: HOST });
+  assert.match(text, /dry run: nothing was changed/);
+  assert.match(text, /turn on IPv6 forwarding/);
+  const doc = vscode.window.activeTextEditor?.document;
+  assert.equal(doc?.uri.scheme, 'conoha-ipv6-plan');
+  const after = await section('checks');
+  assert.ok(after.some((n) => label(n).label === 'forwarding' && label(n).contextValue === 'check.fail'), 'still not prepared');
+});
+
+test('Prepare Host (confirm: false) prepares the lab for real: every setup check passes', async () => {
+  const r = await vscode.commands.executeCommand<any>('conohaIpv6.prepareHost', { host: HOST, confirm: false });
+  assert.ok(r.outcome?.ok, 'all steps applied');
+  assert.ok(r.plan.steps.length >= 10);
+  const checks = await section('checks');
+  assert.deepEqual(checks.filter((n) => label(n).contextValue !== 'check.ok').map((n) => label(n).label), []);
+});
+
+test('Assign IPv6 to Container: c1 gets the first free address, the provider router reaches it, the tree shows it', async () => {
+  const r = await vscode.commands.executeCommand<any>('conohaIpv6.assignAddress', { host: HOST, container: 'c1', confirm: false });
+  assert.equal(r.address, '2001:db8:1301:814:a157:7:235:120');
+  assert.ok(labPing(r.address), 'router -> container through proxy NDP');
+  const row = (await section('addresses')).find((n) => label(n).label === r.address)!;
+  assert.equal(label(row).contextValue, 'address.bound');
+  assert.match(String(label(row).description), /→ c1/);
+  assert.deepEqual((await section('containers')).map((n) => label(n).label), ['c2']);
+});
+
+test('Assign with an explicit address: c2 gets the last one', async () => {
+  const c2 = (await section('containers')).find((n) => label(n).label === 'c2')!;
+  assert.equal(label(c2).contextValue, 'container.free', 'c2 offers "Assign IPv6 to Container" on right-click');
+  const r = await vscode.commands.executeCommand<any>('conohaIpv6.assignAddress', { host: HOST, container: 'c2', address: '2001:db8:1301:814:a157:7:235:12f' });
+  assert.equal(r.address, '2001:db8:1301:814:a157:7:235:12f');
+  assert.ok(labPing(r.address));
+});
+
+test('Verify: every check passes, pings included', async () => {
+  const r = await vscode.commands.executeCommand<any>('conohaIpv6.verify', { host: HOST });
+  assert.equal(r.ok, true, JSON.stringify(r.checks.filter((k: any) => !k.ok)));
+  assert.ok(r.checks.some((k: any) => k.id === 'binding:2001:db8:1301:814:a157:7:235:120:ping'));
+});
+
+test('bad input is refused with a message, and nothing changes', async () => {
+  await assert.rejects(() => Promise.resolve(vscode.commands.executeCommand('conohaIpv6.assignAddress', { host: HOST, container: 'nope' })), /no container "nope"/);
+  await assert.rejects(() => Promise.resolve(vscode.commands.executeCommand('conohaIpv6.assignAddress', { host: HOST, container: 'c2', address: '2001:db8:1301:814:a157:7:235:120' })), /already bound to c1/);
+  await assert.rejects(() => Promise.resolve(vscode.commands.executeCommand('conohaIpv6.assignAddress', { host: HOST, container: 'c1; reboot' })), /not a Docker container name/);
+  await assert.rejects(() => Promise.resolve(vscode.commands.executeCommand('conohaIpv6.verify', { host: 'no-such-host' })), /no host named/);
+  const bound = (await section('addresses')).filter((n) => label(n).contextValue === 'address.bound').map((n) => label(n).label);
+  assert.deepEqual(bound, ['2001:db8:1301:814:a157:7:235:120', '2001:db8:1301:814:a157:7:235:12f']);
+});
+
+test('Release Address frees it: the router no longer reaches it', async () => {
+  const r = await vscode.commands.executeCommand<any>('conohaIpv6.releaseAddress', { host: HOST, address: '2001:db8:1301:814:a157:7:235:12f', confirm: false });
+  assert.deepEqual(r.released, [{ address: '2001:db8:1301:814:a157:7:235:12f', container: 'c2' }]);
+  assert.ok(!labPing('2001:db8:1301:814:a157:7:235:12f'));
+  const row = (await section('addresses')).find((n) => label(n).label === '2001:db8:1301:814:a157:7:235:12f')!;
+  assert.equal(label(row).contextValue, 'address.free');
+});
+
+test('Disconnect, and the next command reconnects by itself', async () => {
+  await vscode.commands.executeCommand('conohaIpv6.disconnect', { host: HOST });
+  assert.equal(label(await hostNode()).contextValue, 'host.disconnected');
+  const r = await vscode.commands.executeCommand<any>('conohaIpv6.verify', { host: HOST });
+  assert.equal(r.ok, true);
+  assert.equal(label(await hostNode()).contextValue, 'host.connected');
+});
+
+test('Add Host and Remove Host edit conohaIpv6.hosts (programmatically, without prompts)', async () => {
+  await vscode.commands.executeCommand('conohaIpv6.addHost', { name: 'spare', host: '2001:db8::99', user: 'deploy', port: 2222 });
+  const hosts = vscode.workspace.getConfiguration('conohaIpv6').get<any[]>('hosts')!;
+  assert.deepEqual(hosts.find((h) => h.name === 'spare'), { name: 'spare', host: '2001:db8::99', user: 'deploy', port: 2222 });
+  assert.ok((await children()).some((n) => n.kind === 'host' && n.session.name === 'spare'));
+  await vscode.commands.executeCommand('conohaIpv6.removeHost', { host: 'spare', confirm: false });
+  assert.ok(!(await children()).some((n) => n.kind === 'host' && n.session.name === 'spare'));
+});
