@@ -43,4 +43,6 @@ if (process.argv.includes('--tests')) {
   await build({ ...common, entryPoints: ['test/vscode/suite/index.ts'], outfile: 'out/vscode-suite/index.js', sourcemap: 'inline' });
   // npm run test:desktop (outside out/test/, which node --test runs)
   await build({ ...common, entryPoints: ['test/vscode/desktop.ts'], outfile: 'out/vscode-desktop/desktop.js', external: [...common.external, '@vscode/test-electron'] });
+  // npm run demo
+  await build({ ...common, entryPoints: ['test/vscode/demo.ts'], outfile: 'out/vscode-demo/demo.js' });
 }

@@ -33,6 +33,11 @@ CODE_SERVER=$H/cs/node_modules/code-server/out/node/entry.js
 PLAYWRIGHT=$H/cs/node_modules/playwright-core
 CHROMIUM=/usr/bin/chromium
 
+# NODE_OPTIONS is meant for the caller's Node 20; VSCODE_IPC_HOOK_CLI & co (set in a VS Code terminal) make
+# code-server open its folder in that VS Code instead of starting a server
+unset NODE_OPTIONS ELECTRON_RUN_AS_NODE
+for v in $(compgen -e | grep '^VSCODE_' || true); do unset "$v"; done
+
 T0=$(date +%s%N)
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 secs() { local m; m=$(ms "$1"); printf '%d.%ds' $((m / 1000)) $((m % 1000 / 100)); }
@@ -98,7 +103,8 @@ cs_part() {
   grep -q 'Installing Code dependencies' "$H/cs.log" ||
     die "code-server's postinstall did not run (npm skipped install scripts?); log: $H/cs.log"
   local vs=$H/cs/node_modules/code-server/lib/vscode/node_modules mod
-  for mod in kerberos/build/Release/kerberos.node node-pty/build/Release/pty.node; do
+  for mod in kerberos/build/Release/kerberos.node @vscode/spdlog/build/Release/spdlog.node \
+             @vscode/sqlite3/build/Release/vscode-sqlite3.node node-pty/prebuilds/linux-x64/pty.node; do
     [ -f "$vs/$mod" ] || die "native module $mod was not built (log: $H/cs.log)"
   done
 }

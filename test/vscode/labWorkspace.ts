@@ -11,11 +11,6 @@ export function labSettings(L: Lab): Record<string, unknown> {
   return {
     'conohaIpv6.hosts': [{ name: HOST_NAME, host: L.LAB_SSH6, user: 'labuser', identityFile: L.LAB_KEY_USER }],
     'conohaIpv6.knownHostsFile': L.LAB_KNOWN_HOSTS,
-    'workbench.startupEditor': 'none',
-    'workbench.tips.enabled': false,
-    'security.workspace.trust.enabled': false,
-    'extensions.autoCheckUpdates': false,
-    'update.mode': 'none',
   };
 }
 

@@ -6,7 +6,7 @@ import { HostSession } from '../session';
 import { addressNodes, unboundContainers } from '../tree/children';
 import { isTreeNode } from '../tree/nodes';
 import { overridesOf } from '../settings';
-import { Arg, argsOf, guarded, pickSession, Services, withProgress } from './common';
+import { Arg, argsOf, connected, guarded, pickSession, Services, withProgress } from './common';
 
 async function pickContainer(s: HostSession): Promise<string | undefined> {
   const items = unboundContainers(s).map((k) => ({ label: k.name, description: k.bridgeOf ? `${k.bridgeInterface} on ${k.bridgeOf}` : 'not on the bridge', detail: k.id.slice(0, 12) }));
@@ -45,7 +45,7 @@ export async function assignAddress(svc: Services, arg: Arg): Promise<AssignResu
     svc,
     `Assign IPv6 on ${s.name}`,
     async () => {
-      const t = await withProgress(`Connecting to ${s.name}…`, () => s.use());
+      const t = await connected(s);
       let { container, address } = argsOf(arg);
       if (isTreeNode(arg) && arg.kind === 'address') {
         address = arg.address; // right-click on a free address: which container?

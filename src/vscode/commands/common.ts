@@ -46,6 +46,11 @@ export async function pickSession(svc: Services, arg: Arg, filter: (s: HostSessi
   return picked?.session;
 }
 
+/** The session's transport, with a "Connecting…" notification only when it is not connected yet. */
+export async function connected(s: HostSession) {
+  return s.state === 'connected' ? s.use() : withProgress(`Connecting to ${s.name}…`, () => s.use());
+}
+
 export function withProgress<T>(title: string, task: () => Promise<T>): Thenable<T> {
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: false }, task);
 }

@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { prepare, PrepareResult } from '../../host/operations';
 import { overridesOf } from '../settings';
-import { Arg, argsOf, guarded, pickSession, Services, withProgress } from './common';
+import { Arg, argsOf, connected, guarded, pickSession, Services, withProgress } from './common';
 
 export async function prepareHost(svc: Services, arg: Arg): Promise<PrepareResult | undefined> {
   const s = await pickSession(svc, arg);
@@ -13,7 +13,7 @@ export async function prepareHost(svc: Services, arg: Arg): Promise<PrepareResul
     svc,
     `Prepare ${s.name}`,
     async () => {
-      const t = await withProgress(`Connecting to ${s.name}…`, () => s.use());
+      const t = await connected(s);
       const r = await withProgress(`Preparing ${s.name}…`, () =>
         prepare(
           t,

@@ -4,7 +4,7 @@ import { release, ReleaseResult } from '../../host/operations';
 import { addressNodes } from '../tree/children';
 import { isTreeNode } from '../tree/nodes';
 import { overridesOf } from '../settings';
-import { Arg, argsOf, guarded, pickSession, Services, withProgress } from './common';
+import { Arg, argsOf, connected, guarded, pickSession, Services, withProgress } from './common';
 
 export async function releaseAddress(svc: Services, arg: Arg): Promise<ReleaseResult | undefined> {
   const s = await pickSession(svc, arg);
@@ -13,7 +13,7 @@ export async function releaseAddress(svc: Services, arg: Arg): Promise<ReleaseRe
     svc,
     `Release on ${s.name}`,
     async () => {
-      const t = await withProgress(`Connecting to ${s.name}…`, () => s.use());
+      const t = await connected(s);
       const a = argsOf(arg);
       let target = a.address ?? a.container;
       if (isTreeNode(arg) && arg.kind === 'address') target = arg.address;

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { prepare } from '../../host/operations';
 import { overridesOf } from '../settings';
-import { Arg, guarded, pickSession, Services, withProgress } from './common';
+import { Arg, connected, guarded, pickSession, Services, withProgress } from './common';
 
 export const PLAN_SCHEME = 'conoha-ipv6-plan';
 
@@ -27,7 +27,7 @@ export async function showPlan(svc: Services, docs: PlanDocuments, arg: Arg): Pr
     svc,
     `Plan for ${s.name}`,
     async () => {
-      const t = await withProgress(`Connecting to ${s.name}…`, () => s.use());
+      const t = await connected(s);
       const r = await withProgress(`Planning ${s.name}…`, () => prepare(t, overridesOf(s.entry), { dryRun: true }, s.observer));
       s.update(r.before, r.config, r.checks);
       const c = r.config;

@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { verify as verifyHost, VerifyResult } from '../../host/operations';
 import { overridesOf } from '../settings';
-import { Arg, guarded, pickSession, Services, withProgress } from './common';
+import { Arg, connected, guarded, pickSession, Services, withProgress } from './common';
 
 export async function verify(svc: Services, arg: Arg): Promise<VerifyResult | undefined> {
   const s = await pickSession(svc, arg);
@@ -12,7 +12,7 @@ export async function verify(svc: Services, arg: Arg): Promise<VerifyResult | un
     svc,
     `Verify ${s.name}`,
     async () => {
-      const t = await withProgress(`Connecting to ${s.name}…`, () => s.use());
+      const t = await connected(s);
       const r = await withProgress(`Verifying ${s.name}…`, () => verifyHost(t, overridesOf(s.entry), s.observer));
       s.update(r.snapshot, r.config, r.checks);
       for (const k of r.checks) (k.ok ? svc.log.info : svc.log.warn).call(svc.log, `[${s.name}] ${k.ok ? 'ok  ' : 'FAIL'} ${k.id}: ${k.message}`);
