@@ -11,5 +11,5 @@ if [ "${1:-}" = down ]; then exec bash test/lab/lab.sh down; fi
 bash scripts/setup-test-host.sh
 bash test/vscode/harness.sh install
 node scripts/build.mjs --tests
-node_modules/.bin/vsce package --no-dependencies --allow-missing-repository --out out/conoha-ipv6.vsix >/dev/null
+npm run -s package -- --out out/conoha-ipv6.vsix >/dev/null
 exec node out/vscode-demo/demo.js out/conoha-ipv6.vsix

@@ -46,7 +46,7 @@ describe('the extension in real VS Code (code-server) on the lab', () => {
 
   it('UI: click the activity bar, see the host and its addresses, Prepare Host from the palette, Assign from the context menu', async () => {
     const L = labUp(env); // a fresh host: the suite above prepared and bound the last one
-    execFileSync(join(ROOT, 'node_modules/.bin/vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--out', join(run, 'conoha-ipv6.vsix')], { cwd: ROOT, stdio: 'pipe' });
+    execFileSync('npm', ['run', '-s', 'package', '--', '--out', join(run, 'conoha-ipv6.vsix')], { cwd: ROOT, stdio: 'pipe' });
     const ws = join(run, 'ws-ui');
     mkdirSync(ws);
     const cs = await startCodeServer({ userDataDir: join(run, 'ud-ui'), extensionsDir: join(run, 'exts-ui'), workspace: ws, settings: labSettings(L), env: suiteEnv(env.LAB_PREFIX), installVsix: [join(run, 'conoha-ipv6.vsix')] });
