@@ -10,12 +10,15 @@ import { releaseAddress } from './releaseAddress';
 import { removeHost } from './removeHost';
 import { PlanDocuments, PLAN_SCHEME, showPlan } from './showPlan';
 import { verify } from './verify';
+import { isTreeNode } from '../tree/nodes';
 
 export function registerCommands(svc: Services): vscode.Disposable[] {
   const docs = new PlanDocuments();
-  const quiet = <T>(p: Promise<T>) => p.catch(() => undefined); // errors were shown; the palette wants no rejection
+  // From a menu or the palette an error has been shown already, so the command resolves; a programmatic call
+  // (an arguments object) gets the rejection, so tests and other extensions see what went wrong.
+  const programmatic = (arg: unknown) => !!arg && typeof arg === 'object' && !isTreeNode(arg);
   const cmd = (name: string, fn: (arg: any) => Promise<unknown>) =>
-    vscode.commands.registerCommand(`conohaIpv6.${name}`, (arg) => (arg && !('kind' in arg) ? fn(arg) : quiet(fn(arg))));
+    vscode.commands.registerCommand(`conohaIpv6.${name}`, (arg) => (programmatic(arg) ? fn(arg) : fn(arg).catch(() => undefined)));
   return [
     vscode.workspace.registerTextDocumentContentProvider(PLAN_SCHEME, docs),
     cmd('addHost', (a) => addHost(svc, a)),
