@@ -2,13 +2,15 @@
 // against the lab host:
 //  1. the extension-host suite (test/vscode/suite/) runs inside the real extension host and drives every
 //     command with arguments, changing the lab for real;
-//  2. a user in a real browser: the VSIX installed, activity-bar icon, the host and its addresses,
-//     "Prepare Host" from the command palette, right-click a free address, "Assign IPv6 to Container",
-//     the binding in the tree and the router reaching it. Screenshots go to out/screenshots/.
+//  2. a user in a real browser: the VSIX installed, activity-bar icon, the host; expanding it asks to trust
+//     the unknown host key (fingerprint shown) and for the key's passphrase; its addresses; "Prepare Host"
+//     from the command palette, right-click a free address, "Assign IPv6 to Container", the binding in the
+//     tree and the router reaching it; reconnecting without a passphrase prompt (SecretStorage).
+//     Screenshots go to out/screenshots/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lab, labDown, labUp } from '../lab/labHarness';
@@ -49,7 +51,15 @@ describe('the extension in real VS Code (code-server) on the lab', () => {
     execFileSync('npm', ['run', '-s', 'package', '--', '--out', join(run, 'conoha-ipv6.vsix')], { cwd: ROOT, stdio: 'pipe' });
     const ws = join(run, 'ws-ui');
     mkdirSync(ws);
-    const cs = await startCodeServer({ userDataDir: join(run, 'ud-ui'), extensionsDir: join(run, 'exts-ui'), workspace: ws, settings: labSettings(L), env: suiteEnv(env.LAB_PREFIX), installVsix: [join(run, 'conoha-ipv6.vsix')] });
+    // this user logs in as root with an encrypted key, and has never seen the host's key
+    const knownHosts = join(run, 'known_hosts_ui');
+    writeFileSync(knownHosts, '');
+    const settings = {
+      ...labSettings(L),
+      'conohaIpv6.hosts': [{ name: 'lab', host: L.LAB_SSH6, user: 'root', identityFile: L.LAB_KEY_ENC }],
+      'conohaIpv6.knownHostsFile': knownHosts,
+    };
+    const cs = await startCodeServer({ userDataDir: join(run, 'ud-ui'), extensionsDir: join(run, 'exts-ui'), workspace: ws, settings, env: suiteEnv(env.LAB_PREFIX), installVsix: [join(run, 'conoha-ipv6.vsix')] });
     const browser = await launchBrowser();
     let page: Awaited<ReturnType<typeof openWorkbench>> | undefined;
     try {
@@ -72,19 +82,30 @@ describe('the extension in real VS Code (code-server) on the lab', () => {
       }
       await shot('1-host.png');
 
-      // expanding the host connects and shows its 16 addresses
+      // expanding the host connects: the unknown host key is shown with its fingerprint and trusted on request,
+      // then the key's passphrase is asked (and kept in SecretStorage), then the 16 addresses show
       await row('lab').click();
+      const trust = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Trust and Connect' });
+      await trust.waitFor({ timeout: 30_000 });
+      assert.match(await page.locator('.monaco-dialog-box').first().innerText(), /SHA256:[A-Za-z0-9+/]{43}/);
+      await shot('2-host-key.png');
+      await trust.click();
+      const passphrase = page.locator('.quick-input-widget input[type="password"]');
+      await passphrase.waitFor({ timeout: 30_000 });
+      await passphrase.fill(L.LAB_KEY_ENC_PASSPHRASE);
+      await page.keyboard.press('Enter');
       await row(ADDRESS).waitFor({ timeout: 60_000 });
-      await shot('2-addresses.png');
+      assert.match(readFileSync(knownHosts, 'utf8'), new RegExp(`^${L.LAB_SSH6} ssh-ed25519 `, 'm'), 'the trusted key is in known_hosts');
+      await shot('3-addresses.png');
 
       // the command palette offers "Prepare Host"; it asks once, then applies
       await runFromPalette(page, 'ConoHa IPv6: Prepare Host');
       const apply = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Apply' });
       await apply.waitFor({ timeout: 60_000 });
-      await shot('3-prepare-plan.png');
+      await shot('4-prepare-plan.png');
       await apply.click();
       await page.locator('.notifications-toasts .notification-list-item-message', { hasText: /checks pass/ }).first().waitFor({ timeout: 120_000 });
-      await shot('4-prepared.png');
+      await shot('5-prepared.png');
 
       // right-click a free address: "Assign IPv6 to Container", pick c1
       await row(ADDRESS).click({ button: 'right' });
@@ -96,8 +117,15 @@ describe('the extension in real VS Code (code-server) on the lab', () => {
       await page.locator('.quick-input-widget input').fill('c1');
       await page.keyboard.press('Enter');
       await row(ADDRESS).filter({ hasText: '→ c1' }).waitFor({ timeout: 60_000 });
-      await shot('5-assigned.png');
+      await shot('6-assigned.png');
       assert.equal(lab(env, 'ping', ADDRESS).status, 0, 'the provider router reaches the address assigned from the UI');
+
+      // Disconnect and Connect from the palette: the passphrase now comes from SecretStorage, no prompt
+      await runFromPalette(page, 'ConoHa IPv6: Disconnect');
+      await row(ADDRESS).waitFor({ state: 'detached', timeout: 30_000 });
+      await runFromPalette(page, 'ConoHa IPv6: Connect');
+      await row(ADDRESS).filter({ hasText: '→ c1' }).waitFor({ timeout: 60_000 });
+      assert.equal(await passphrase.isVisible(), false, 'no passphrase prompt the second time');
     } catch (e) {
       await page?.screenshot({ path: join(SHOTS, 'failed.png') }).catch(() => undefined);
       throw e;
