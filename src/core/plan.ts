@@ -4,7 +4,6 @@ import { HostConfig, RefusedError } from './config';
 import { desiredRadvdConf } from './radvdConf';
 import { shq, validateContainerName } from './shell';
 import { normalizeAddress } from './derive';
-import { InputError } from './hostSpec';
 import { HostSnapshot, Binding, ContainerView, defaultRoutes, findContainer, hasProxy, hasRoute, sysctl } from './snapshot';
 
 export const AGENT_PATH = '/usr/local/sbin/conoha-ipv6-agent';
@@ -328,4 +327,3 @@ export function planRelease(s: HostSnapshot, c: HostConfig, art: Artifacts, targ
   };
 }
 
-export { InputError };

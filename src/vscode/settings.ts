@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Overrides } from '../core/config';
 import { parseAddressList } from '../core/derive';
-import { HostSpec, InputError } from '../core/hostSpec';
+import { HostSpec } from '../core/hostSpec';
 import { validateInterfaceName } from '../core/shell';
 
 export interface HostEntry {
@@ -60,4 +60,3 @@ export function overridesOf(h: HostEntry): Overrides {
   return o;
 }
 
-export { InputError };

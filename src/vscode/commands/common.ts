@@ -1,7 +1,9 @@
 // What every command shares: finding the host (a tree node, the arguments of a programmatic call, or a
 // pick), progress notifications, and errors that say what happened with "Show Log" and "Retry".
 import * as vscode from 'vscode';
+import { formatHostSpec } from '../../core/hostSpec';
 import { HostManager } from '../hosts';
+import { specOf } from '../settings';
 import { HostSession } from '../session';
 import { TreeNode, isTreeNode } from '../tree/nodes';
 
@@ -40,7 +42,7 @@ export async function pickSession(svc: Services, arg: Arg, filter: (s: HostSessi
   }
   if (candidates.length === 1) return candidates[0];
   const picked = await vscode.window.showQuickPick(
-    candidates.map((s) => ({ label: s.name, description: `${s.entry.user || 'root'}@${s.entry.host}`, detail: s.state, session: s })),
+    candidates.map((s) => ({ label: s.name, description: formatHostSpec(specOf(s.entry)), detail: s.state, session: s })),
     { title: 'ConoHa host', placeHolder: 'Which host?' },
   );
   return picked?.session;

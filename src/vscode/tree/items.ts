@@ -1,5 +1,7 @@
 // How each node looks: label, description, ThemeIcon, tooltip and the contextValue the menus match.
 import * as vscode from 'vscode';
+import { formatHostSpec } from '../../core/hostSpec';
+import { specOf } from '../settings';
 import { addressNodes, hostChecks, unboundContainers } from './children';
 import { NodeOf, TreeNode } from './nodes';
 
@@ -14,7 +16,7 @@ function hostItem({ session }: NodeOf<'host'>): vscode.TreeItem {
   const item = new vscode.TreeItem(e.name, connected ? C.Expanded : C.Collapsed);
   // the id carries the state, so the row opens when it connects and closes when it disconnects
   item.id = `host:${e.name}:${connected ? 'on' : 'off'}`;
-  const where = `${e.user || 'root'}@${e.host.includes(':') ? `[${e.host}]` : e.host}${e.port && e.port !== 22 ? `:${e.port}` : ''}`;
+  const where = formatHostSpec(specOf(e));
   const failed = hostChecks(session).filter((k) => !k.ok).length;
   const stateText = {
     disconnected: 'not connected',
