@@ -9,7 +9,7 @@ import { AddressSet, deriveConohaAddresses, normalizeAddress, parseAddressList }
 import { InputError, HostSpec, parseHostSpec } from './core/hostSpec';
 import { Plan } from './core/plan';
 import { validateContainerName, validateInterfaceName } from './core/shell';
-import { HostSnapshot, SnapshotError, hasProxy, hasRoute, sysctl } from './core/snapshot';
+import { HostSnapshot, SnapshotError, containersWithoutAddress, hasProxy, hasRoute, holderOf, sysctl } from './core/snapshot';
 import { assign, prepare, release, status, verify } from './host/operations';
 import { Transport, TransportError } from './host/transport';
 
@@ -181,12 +181,11 @@ function printStatus(s: HostSnapshot, c: HostConfig | undefined, err: string | u
   out(`  ${describeConfig(c)}`);
   out(`  forwarding=${sysctl(s, 'all', 'forwarding')} proxy_ndp(${c.uplink})=${sysctl(s, c.uplink, 'proxy_ndp')} accept_ra(${c.uplink})=${sysctl(s, c.uplink, 'accept_ra')}; prepared: ${s.recorded ? 'yes' : 'no'}`);
   for (const a of c.addresses) {
-    const b = s.bindings.find((x) => x.address === a);
-    const holder = b?.container ?? s.docker.containers.find((k) => k.globalAddresses.includes(a))?.name;
+    const h = holderOf(s, a);
     const flags = `${hasRoute(s, a, c.bridge) ? 'route' : '-----'} ${hasProxy(s, a, c.uplink) ? 'proxy' : '-----'}`;
-    out(`  ${a.padEnd(40)} ${flags}  ${holder ? '-> ' + holder + (b ? '' : ' (not recorded)') : 'free'}`);
+    out(`  ${a.padEnd(40)} ${flags}  ${h ? '-> ' + h.container + (h.recorded ? '' : ' (not recorded)') : 'free'}`);
   }
-  const free = s.docker.containers.filter((k) => k.running && !s.bindings.some((b) => b.container === k.name));
+  const free = containersWithoutAddress(s, c.addresses);
   if (free.length) out(`  running containers without an address: ${free.map((k) => k.name).join(', ')}`);
 }
 

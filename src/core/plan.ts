@@ -4,7 +4,7 @@ import { HostConfig, RefusedError } from './config';
 import { desiredRadvdConf } from './radvdConf';
 import { shq, validateContainerName } from './shell';
 import { normalizeAddress } from './derive';
-import { HostSnapshot, Binding, ContainerView, defaultRoutes, findContainer, hasProxy, hasRoute, sysctl } from './snapshot';
+import { HostSnapshot, Binding, ContainerView, defaultRoutes, findContainer, hasProxy, hasRoute, holderOf, sysctl } from './snapshot';
 
 export const AGENT_PATH = '/usr/local/sbin/conoha-ipv6-agent';
 export const UNIT_PATH = '/etc/systemd/system/conoha-ipv6.service';
@@ -249,13 +249,6 @@ export function requirePrepared(s: HostSnapshot, c: HostConfig, art: Artifacts):
   if (!s.docker.ok) throw new RefusedError(`docker does not answer on ${s.hostname} (${s.docker.error}): start it. Nothing was changed.`);
 }
 
-function usedBy(s: HostSnapshot): Map<string, string> {
-  const used = new Map<string, string>();
-  for (const b of s.bindings) used.set(b.address, b.container);
-  for (const k of s.docker.containers) for (const a of k.globalAddresses) if (!used.has(a)) used.set(a, k.name);
-  return used;
-}
-
 export function planAssign(s: HostSnapshot, c: HostConfig, art: Artifacts, containerArg: string, addressArg?: string): AssignPlan {
   const name = validateContainerName(containerArg);
   const address = addressArg === undefined ? undefined : normalizeAddress(addressArg);
@@ -269,20 +262,19 @@ export function planAssign(s: HostSnapshot, c: HostConfig, art: Artifacts, conta
   if (k.bridgeOf !== c.bridge) {
     throw new RefusedError(`container ${k.name} is not attached to bridge ${c.bridge} (its networks: ${k.networks.join(', ') || 'none'}): run it on the default bridge network, or prepare with --bridge. Nothing was changed.`);
   }
-  const used = usedBy(s);
   const mine = s.bindings.filter((b) => b.container === k.name).map((b) => b.address);
   let chosen: string;
   if (address) {
     if (!c.addresses.includes(address)) {
       throw new RefusedError(`${address} is not one of ${s.hostname}'s addresses (${c.prefix ?? c.addresses.join(', ')}). Nothing was changed.`);
     }
-    const holder = used.get(address);
+    const holder = holderOf(s, address)?.container;
     if (holder && holder !== k.name) throw new RefusedError(`${address} is already bound to ${holder}: release it first, or pick a free address. Nothing was changed.`);
     chosen = address;
   } else if (mine.length) {
     chosen = mine[0];
   } else {
-    const free = c.addresses.find((a) => !used.has(a));
+    const free = c.addresses.find((a) => !holderOf(s, a));
     if (!free) throw new RefusedError(`all ${c.addresses.length} addresses of ${s.hostname} are bound: release one first. Nothing was changed.`);
     chosen = free;
   }

@@ -251,3 +251,18 @@ export function findContainer(s: HostSnapshot, nameOrId: string): ContainerView 
     (/^[0-9a-f]{12,64}$/.test(n) ? s.docker.containers.find((c) => c.id.startsWith(n)) : undefined)
   );
 }
+
+/** Who holds an address: the recorded binding, or else a container that has it without a record. */
+export function holderOf(s: HostSnapshot, address: string): { container: string; recorded: boolean } | undefined {
+  const b = s.bindings.find((x) => x.address === address);
+  if (b) return { container: b.container, recorded: true };
+  const k = s.docker.containers.find((x) => x.globalAddresses.includes(address));
+  return k ? { container: k.name, recorded: false } : undefined;
+}
+
+/** Running containers that hold none of `addresses` (neither recorded nor found in them). */
+export function containersWithoutAddress(s: HostSnapshot, addresses: string[]): ContainerView[] {
+  return s.docker.containers.filter(
+    (k) => k.running && !s.bindings.some((b) => b.container === k.name) && !k.globalAddresses.some((a) => addresses.includes(a)),
+  );
+}

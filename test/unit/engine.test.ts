@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseSnapshot, sysctl, defaultRoutes, linkLocalOf, findContainer } from '../../src/core/snapshot';
+import { parseSnapshot, sysctl, defaultRoutes, linkLocalOf, findContainer, holderOf, containersWithoutAddress } from '../../src/core/snapshot';
 import { resolveHostConfig, RefusedError } from '../../src/core/config';
 import { planHostSetup, planAssign, planRelease, hostConfText } from '../../src/core/plan';
 import { judgeHost } from '../../src/core/checks';
@@ -185,4 +185,18 @@ test('radvd: installed with apt when missing, refused without apt; enabled at bo
   const steps = planHostSetup(p, resolveHostConfig(p), installed).steps;
   assert.deepEqual(steps.map((x) => [x.id, x.script]), [['radvd-enable', 'systemctl enable radvd']]);
   assert.match(judgeHost(p, resolveHostConfig(p), installed).find((c) => c.id === 'radvd')!.message, /not enabled at boot/);
+});
+
+test('holders of addresses and containers without one, as the CLI, the tree and assign see them', () => {
+  const s = prepared();
+  const c = resolveHostConfig(s);
+  assert.deepEqual(holderOf(s, X(0)), { container: 'c1', recorded: true });
+  assert.equal(holderOf(s, X(7)), undefined);
+  assert.deepEqual(containersWithoutAddress(s, c.addresses), []);
+  // an address found in a container but not recorded still counts as held: assign will not hand it out
+  s.bindings = s.bindings.filter((b) => b.address !== X(1));
+  assert.deepEqual(holderOf(s, X(1)), { container: 'c2', recorded: false });
+  assert.deepEqual(containersWithoutAddress(s, c.addresses), []);
+  assert.throws(() => planAssign(s, c, installed, 'c1', X(1)), /already bound to c2/);
+  assert.deepEqual(containersWithoutAddress(fresh(), c.addresses).map((k) => k.name).sort(), ['c1', 'c2']);
 });

@@ -1,5 +1,5 @@
 // What each node contains, computed from the host's last snapshot (no round trip of its own).
-import { hasProxy, hasRoute } from '../../core/snapshot';
+import { containersWithoutAddress, hasProxy, hasRoute, holderOf } from '../../core/snapshot';
 import { HostSession } from '../session';
 import { NodeOf, TreeNode } from './nodes';
 
@@ -24,14 +24,13 @@ export function addressNodes(session: HostSession): NodeOf<'address'>[] {
   const s = session.snapshot!;
   const c = session.config!;
   return c.addresses.map((address) => {
-    const b = s.bindings.find((x) => x.address === address);
-    const holder = b?.container ?? s.docker.containers.find((k) => k.globalAddresses.includes(address))?.name;
+    const h = holderOf(s, address);
     return {
       kind: 'address',
       session,
       address,
-      container: holder,
-      recorded: !!b,
+      container: h?.container,
+      recorded: !!h?.recorded,
       routed: hasRoute(s, address, c.bridge),
       proxied: hasProxy(s, address, c.uplink),
       problems: session.checks.filter((k) => !k.ok && (k.id === `route:${address}` || k.id === `proxy:${address}` || k.id.startsWith(`binding:${address}:`))),
@@ -47,9 +46,7 @@ export function sectionChildren(node: NodeOf<'section'>): TreeNode[] {
 }
 
 export function unboundContainers(session: HostSession) {
-  const s = session.snapshot;
-  if (!s) return [];
-  return s.docker.containers.filter((k) => k.running && !s.bindings.some((b) => b.container === k.name) && k.globalAddresses.every((a) => !session.config?.addresses.includes(a)));
+  return session.snapshot ? containersWithoutAddress(session.snapshot, session.config?.addresses ?? []) : [];
 }
 
 export function hostChecks(session: HostSession) {
