@@ -37,6 +37,11 @@ CHROMIUM=/usr/bin/chromium
 # code-server open its folder in that VS Code instead of starting a server
 unset NODE_OPTIONS ELECTRON_RUN_AS_NODE
 for v in $(compgen -e | grep '^VSCODE_' || true); do unset "$v"; done
+# Run inside `npm test`, npm exports npm_config_user_agent ("npm/11 node/v20 ..."), npm_node_execpath,
+# npm_config_* and npm_lifecycle_*: the inner installs would inherit them, and code-server's postinstall reads
+# the Node version from npm_config_user_agent and refuses ("requires node v24 ... you are on node v20").
+# The inner installs get a clean npm environment (the user's ~/.npmrc still applies).
+for v in $(compgen -e | grep -i '^npm_' || true); do unset "$v"; done
 
 T0=$(date +%s%N)
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
@@ -55,8 +60,8 @@ apt_part() {
   for pkg in "${APT_PACKAGES[@]}"; do
     [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] || need+=("$pkg")
   done
-  # node-gyp (kerberos, argon2 fallback, ...) needs a compiler, make and python3
-  for pair in make:make g++:g++ python3:python3; do
+  # node-gyp (kerberos, argon2 fallback, ...) needs a compiler, make and python3; verify_part needs curl
+  for pair in make:make g++:g++ python3:python3 curl:curl; do
     PATH=/usr/local/bin:/usr/bin:/bin command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
   done
   if [ ${#need[@]} -eq 0 ]; then say "apt: ${APT_PACKAGES[*]} already installed"; return; fi
