@@ -1,7 +1,13 @@
 // Verify: named checks with a stable id, judged from one snapshot (taken with pings of the bound addresses).
 import { HostConfig } from './config';
-import { Artifacts, AGENT_PATH, unitText } from './plan';
-import { HostSnapshot, defaultRoutes, findContainer, hasProxy, hasRoute, linkLocalOf, sysctl } from './snapshot';
+import { Artifacts, AGENT_PATH, networkdDropInText, ownsAcceptRa, unitText } from './plan';
+import { judgePath } from './firewallPlan';
+import { HostSnapshot, defaultRoutes, findContainer, hasProxy, hasRoute, linkLocalOf, networkdFileOf, routeSource, sysctl } from './snapshot';
+
+export interface JudgeOptions {
+  /** the TCP port a user's clients connect to (judged in the firewall rules); default 80 */
+  port?: number;
+}
 
 export interface Check {
   id: string;
@@ -9,7 +15,7 @@ export interface Check {
   message: string;
 }
 
-export function judgeHost(s: HostSnapshot, c: HostConfig, art: Artifacts): Check[] {
+export function judgeHost(s: HostSnapshot, c: HostConfig, art: Artifacts, o: JudgeOptions = {}): Check[] {
   const checks: Check[] = [];
   const check = (id: string, ok: boolean, good: string, bad: string) => checks.push({ id, ok, message: ok ? good : bad });
   const up = c.uplink;
@@ -18,7 +24,20 @@ export function judgeHost(s: HostSnapshot, c: HostConfig, art: Artifacts): Check
 
   check('forwarding', sysctl(s, 'all', 'forwarding') === 1, 'IPv6 forwarding is on', `IPv6 forwarding is off (net.ipv6.conf.all.forwarding=${sysctl(s, 'all', 'forwarding')}): ${fix}`);
   check('proxy-ndp', sysctl(s, up, 'proxy_ndp') === 1, `proxy NDP is on for ${up}`, `proxy NDP is off on ${up}: the router's neighbour solicitations for the addresses go unanswered; ${fix}`);
-  check('accept-ra', sysctl(s, up, 'accept_ra') === 2, `${up} accepts router advertisements while forwarding (accept_ra=2)`, `${up} has accept_ra=${sysctl(s, up, 'accept_ra')}: with forwarding on, the default route from the provider's RAs will lapse; ${fix}`);
+  const route = routeSource(s, up);
+  const networkFile = networkdFileOf(s, up);
+  if (ownsAcceptRa(s, c)) {
+    check('accept-ra', sysctl(s, up, 'accept_ra') === 2, `${up} accepts router advertisements while forwarding (accept_ra=2)`, `${up} has accept_ra=${sysctl(s, up, 'accept_ra')}: with forwarding on, the default route from the provider's RAs will lapse; ${fix}`);
+  } else if (networkFile) {
+    check(
+      'networkd',
+      s.files.networkdDropIn === networkdDropInText(c, route === 'ra'),
+      `systemd-networkd configures ${up} (${networkFile}) and keeps proxy NDP for the addresses${route === 'ra' ? ' and RAs while forwarding' : ''} (drop-in 60-conoha-ipv6.conf)`,
+      `systemd-networkd configures ${up} (${networkFile}) without our drop-in: its next restart resets proxy NDP on ${up}; ${fix}`,
+    );
+  } else {
+    check('accept-ra', true, `the default route via ${up} is static: router advertisements are not needed for it`, '');
+  }
   const dflt = defaultRoutes(s);
   const viaGw = dflt.find((r) => r.dev === up && r.gateway === c.gateway);
   check(
@@ -54,16 +73,37 @@ export function judgeHost(s: HostSnapshot, c: HostConfig, art: Artifacts): Check
     s.systemd ? 'the conoha-ipv6 service is enabled and running (re-applies bindings at boot and on container start)' : `the watcher runs (pid ${s.agent.watchPid}, started directly: systemd is not running) and the unit is enabled for boot`,
     !s.agent.sha256 ? `${AGENT_PATH} is not installed: ${fix}` : !agentOk ? `${AGENT_PATH} is outdated: ${fix}` : !unitOk ? `the systemd unit is missing or changed: ${fix}` : !s.agent.unitWanted ? `the conoha-ipv6 unit is not enabled at boot: ${fix}` : `the conoha-ipv6 watcher is not running, so restarted containers lose their address: ${fix}`,
   );
+  const probeAddress = s.bindings[0]?.address ?? c.addresses[0];
+  const path = judgePath(s, c, probeAddress, o.port);
+  const why = (dir: string, v: typeof path.inbound) => `${dir} TCP is ${v.verdict === 'drop' ? 'dropped' : 'possibly dropped'} by ${v.by}`;
+  check(
+    'firewall',
+    path.ok,
+    `the firewall lets new TCP connections to and from the addresses through ${br}${s.recorded?.firewall.length ? ` (rules in ${s.recorded.firewall.join(', ')})` : ''}`,
+    [path.inbound.verdict !== 'accept' ? why(`inbound (to ${probeAddress} port ${o.port ?? 80})`, path.inbound) : '', path.outbound.verdict !== 'accept' ? why(`outbound (from ${probeAddress})`, path.outbound) : '']
+      .filter(Boolean)
+      .join('; ') + (s.netfilter.ufwEnabled ? ' (ufw is active: it denies routed traffic unless a "ufw route allow" rule admits it)' : '') + `: ${fix}`,
+  );
   for (const a of c.addresses) {
     check(`route:${a}`, hasRoute(s, a, br), `${a} is routed to ${br}`, `no route ${a}/128 dev ${br}: ${fix}`);
     check(`proxy:${a}`, hasProxy(s, a, up), `${a} is answered for on ${up}`, `no proxy entry for ${a} on ${up}: ${fix}`);
   }
   for (const b of s.bindings) {
-    const k = findContainer(s, b.container);
+    const byId = b.id ? s.docker.containers.find((x) => x.id === b.id) : undefined;
+    const k = byId ?? findContainer(s, b.container);
     const id = `binding:${b.address}`;
     if (!k || !k.running) {
-      checks.push({ id: `${id}:container`, ok: false, message: k ? `${b.container} (holding ${b.address}) is ${k.state}: start it, the address comes back by itself` : `${b.container} (holding ${b.address}) no longer exists: release ${b.address}` });
+      checks.push({
+        id: `${id}:container`,
+        ok: false,
+        message: k
+          ? `${k.name} (holding ${b.address}) is ${k.state}: start it, the address comes back by itself`
+          : `${b.container} (holding ${b.address}) no longer exists (removed${b.id ? `; id ${b.id.slice(0, 12)}` : ''}): release ${b.address}, or assign it to another container`,
+      });
       continue;
+    }
+    if (k.name !== b.container) {
+      checks.push({ id: `${id}:container`, ok: false, message: `${b.container} (holding ${b.address}) was renamed to ${k.name}: it keeps the address, but the record names ${b.container}; run "release ${b.address}" then "assign ${k.name} ${b.address}" to record the new name` });
     }
     check(`${id}:address`, k.globalAddresses.includes(b.address), `${b.container} has ${b.address}`, `${b.container} does not have ${b.address}: is the watcher running? "conoha-ipv6 assign ${b.container} ${b.address}" re-applies it`);
     const ra = k.defaultRoutes.find((r) => r.protocol === 'ra' && (!ll || r.gateway === ll));
@@ -77,6 +117,15 @@ export function judgeHost(s: HostSnapshot, c: HostConfig, art: Artifacts): Check
     );
     const p = s.pings.find((x) => x.address === b.address);
     if (p) check(`${id}:ping`, p.ok, `the host reaches ${b.address} by ping`, `the host cannot ping ${b.address}: ${p.output.trim().split('\n').slice(-2).join(' ')}`);
+    const out = s.probes.find((x) => x.address === b.address);
+    if (out) {
+      check(
+        `${id}:outbound`,
+        out.ok,
+        `${b.container} reaches the probe target from ${b.address}`,
+        `${b.container} cannot reach the probe target from ${b.address} (${out.output.trim().split('\n').slice(-1)[0] || 'timed out'}): check the firewall check above, the container's default route, and the host's default route`,
+      );
+    }
   }
   return checks;
 }

@@ -4,7 +4,8 @@ import { HostConfig, RefusedError } from './config';
 import { desiredRadvdConf } from './radvdConf';
 import { shq, validateContainerName } from './shell';
 import { normalizeAddress } from './derive';
-import { HostSnapshot, Binding, ContainerView, defaultRoutes, findContainer, hasProxy, hasRoute, holderOf, sysctl } from './snapshot';
+import { HostSnapshot, Binding, ContainerView, defaultRoutes, findContainer, hasProxy, hasRoute, holderOf, networkdFileOf, routeSource, sysctl } from './snapshot';
+import { FirewallPlan, planFirewall } from './firewallPlan';
 
 export const AGENT_PATH = '/usr/local/sbin/conoha-ipv6-agent';
 export const UNIT_PATH = '/etc/systemd/system/conoha-ipv6.service';
@@ -52,26 +53,69 @@ export function unitText(): string {
   ].join('\n');
 }
 
-export function hostConfText(c: HostConfig): string {
+/** What prepare records about how it set the host up, besides the config itself. */
+export interface HostSetup {
+  /** where the default route comes from */
+  route: 'ra' | 'static';
+  firewall: FirewallPlan;
+}
+
+export function hostConfText(c: HostConfig, h: HostSetup): string {
   return [
     '# written by conoha-ipv6 prepare; read by conoha-ipv6-agent and by conoha-ipv6 itself',
     `UPLINK=${c.uplink}`,
     `BRIDGE=${c.bridge}`,
     `GATEWAY=${c.gateway}`,
     `ADDRESSES="${c.addresses.join(' ')}"`,
+    `ROUTE=${h.route}`,
+    `ALLOW="${h.firewall.allow.join(' ')}"`,
+    `FIREWALL="${h.firewall.mechanisms.join(' ')}"`,
     '',
   ].join('\n');
 }
 
-export function sysctlConfText(c: HostConfig): string {
+export function hostSetup(s: HostSnapshot, c: HostConfig): HostSetup {
+  return { route: routeSource(s, c.uplink), firewall: planFirewall(s, c) };
+}
+
+/** sysctl.d keys name interfaces with '/' for '.', as sysctl(8) does (eth0.100 is eth0/100) */
+const sysctlDev = (dev: string) => dev.replace(/\./g, '/');
+
+/** accept_ra is ours to set only when the kernel itself takes the default route from RAs: not when the route is
+ * static, and not when systemd-networkd runs the uplink (it handles RAs itself and keeps the kernel's at 0). */
+export function ownsAcceptRa(s: HostSnapshot, c: HostConfig): boolean {
+  return routeSource(s, c.uplink) === 'ra' && !networkdFileOf(s, c.uplink);
+}
+
+export function sysctlConfText(c: HostConfig, acceptRa: boolean): string {
   return [
     '# conoha-ipv6: route container addresses and answer neighbour solicitations for them.',
-    '# accept_ra=2 keeps the default route from the provider\'s router advertisements while forwarding.',
-    `net.ipv6.conf.${c.uplink}.accept_ra = 2`,
+    ...(acceptRa
+      ? ['# accept_ra=2 keeps the default route from the provider\'s router advertisements while forwarding.', `net.ipv6.conf.${sysctlDev(c.uplink)}.accept_ra = 2`]
+      : []),
     'net.ipv6.conf.all.forwarding = 1',
-    `net.ipv6.conf.${c.uplink}.proxy_ndp = 1`,
+    `net.ipv6.conf.${sysctlDev(c.uplink)}.proxy_ndp = 1`,
     '',
   ].join('\n');
+}
+
+/** A drop-in for the uplink's .network file, so that systemd-networkd itself keeps proxy NDP (and RAs while
+ * forwarding) when it reconfigures the link: it would otherwise reset proxy_ndp at its next restart. */
+export function networkdDropInText(c: HostConfig, acceptRa: boolean): string {
+  return [
+    '# written by conoha-ipv6 prepare: keep answering neighbour solicitations for the container addresses',
+    '[Network]',
+    'IPv6ProxyNDP=yes',
+    ...c.addresses.map((a) => `IPv6ProxyNDPAddress=${a}`),
+    ...(acceptRa ? ['# the default route comes from router advertisements: keep taking them while forwarding', 'IPv6AcceptRA=yes'] : []),
+    '',
+  ].join('\n');
+}
+
+const NETWORK_FILE = /^\/(etc|run|usr\/lib|lib|usr\/local\/lib)\/systemd\/network\/([A-Za-z0-9_.@-]{1,200}\.network)$/;
+export function networkdDropInPath(networkFile: string): string | undefined {
+  const m = NETWORK_FILE.exec(networkFile);
+  return m ? `/etc/systemd/network/${m[2]}.d/60-conoha-ipv6.conf` : undefined;
 }
 
 /** bash: write base64 content to a file atomically with a mode (civ6_write is defined in the apply preamble) */
@@ -139,7 +183,10 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts): P
   if (sysctl(s, br, 'disable_ipv6') === 1) {
     add('bridge-ipv6', `enable IPv6 on ${br} (disable_ipv6 is 1; newer Docker turns it off on IPv4-only bridges)`, setSysctl(br, 'disable_ipv6', 0));
   }
-  if (sysctl(s, up, 'accept_ra') !== 2) {
+  const setup = hostSetup(s, c);
+  const { route, firewall } = setup;
+  const acceptRa = ownsAcceptRa(s, c);
+  if (acceptRa && sysctl(s, up, 'accept_ra') !== 2) {
     add('accept-ra', `keep accepting router advertisements on ${up} while forwarding: accept_ra=2 (now ${sysctl(s, up, 'accept_ra')})`, setSysctl(up, 'accept_ra', 2));
   }
   const ensureDefault =
@@ -158,8 +205,20 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts): P
   if (sysctl(s, up, 'proxy_ndp') !== 1) {
     add('proxy-ndp', `answer neighbour solicitations for the addresses on ${up}: proxy_ndp=1 (now ${sysctl(s, up, 'proxy_ndp')})`, setSysctl(up, 'proxy_ndp', 1));
   }
-  if (s.files.sysctlConf !== sysctlConfText(c)) {
-    add('sysctl-conf', `persist the sysctls in ${SYSCTL_PATH}`, writeFile(SYSCTL_PATH, sysctlConfText(c), '0644'));
+  if (s.files.sysctlConf !== sysctlConfText(c, acceptRa)) {
+    add('sysctl-conf', `persist the sysctls in ${SYSCTL_PATH}`, writeFile(SYSCTL_PATH, sysctlConfText(c, acceptRa), '0644'));
+  }
+  const networkFile = networkdFileOf(s, up);
+  if (networkFile) {
+    const dropIn = networkdDropInPath(networkFile);
+    if (!dropIn) notes.push(`systemd-networkd configures ${up} from ${JSON.stringify(networkFile)}, a path this tool does not write a drop-in for: after "systemctl restart systemd-networkd" the agent re-applies proxy NDP.`);
+    else if (s.files.networkdDropIn !== networkdDropInText(c, route === 'ra')) {
+      add(
+        'networkd',
+        `tell systemd-networkd, which configures ${up}, to keep proxy NDP for the addresses${route === 'ra' ? ' and to keep accepting RAs while forwarding' : ''}: ${dropIn} (applies when networkd next reconfigures ${up}; nothing is reloaded now)`,
+        writeFile(dropIn, networkdDropInText(c, route === 'ra'), '0644'),
+      );
+    }
   }
 
   if (!s.tools.radvd) {
@@ -205,8 +264,10 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts): P
 
   const agentChanges = s.agent.sha256 !== art.agentSha256;
   if (agentChanges) add('agent', `${s.agent.sha256 ? 'update' : 'install'} ${AGENT_PATH} (re-applies bindings on container start and at boot)`, writeFile(AGENT_PATH, art.agent, '0755'));
-  const confChanges = s.files.hostConf !== hostConfText(c);
-  if (confChanges) add('host-conf', `record uplink ${up}, bridge ${br}, gateway ${c.gateway} and the ${c.addresses.length} addresses in ${STATE_DIR}/host.conf`, writeFile(`${STATE_DIR}/host.conf`, hostConfText(c), '0644'));
+  const confChanges = s.files.hostConf !== hostConfText(c, setup);
+  if (confChanges) add('host-conf', `record uplink ${up}, bridge ${br}, gateway ${c.gateway} and the ${c.addresses.length} addresses in ${STATE_DIR}/host.conf`, writeFile(`${STATE_DIR}/host.conf`, hostConfText(c, setup), '0644'));
+  if (firewall.needed) add('firewall', firewall.title, `${AGENT_PATH} firewall`);
+  notes.push(...firewall.notes);
   const unitChanges = s.agent.unit !== unitText();
   const wants = '/etc/systemd/system/multi-user.target.wants/conoha-ipv6.service';
   if (unitChanges || !s.agent.unitWanted) {

@@ -33,7 +33,10 @@ export interface ContainerView {
 
 export interface Binding {
   address: string;
+  /** the container's name when it was bound */
   container: string;
+  /** the container's id when it was bound (bindings written by older agents have none) */
+  id?: string;
 }
 
 export interface RecordedConfig {
@@ -41,6 +44,12 @@ export interface RecordedConfig {
   bridge?: string;
   gateway?: string;
   addresses: string[];
+  /** where the default route comes from: 'ra' (router advertisements) or 'static' (the host's network manager) */
+  route?: string;
+  /** the networks the firewall rules admit (the /124, or one /128 per address) */
+  allow: string[];
+  /** where prepare put allow rules: docker-user, forward, ufw */
+  firewall: string[];
 }
 
 export interface PingResult {
@@ -66,10 +75,15 @@ export interface HostSnapshot {
   radvd: { running: boolean; pids: number[]; conf?: string; interfaces: RadvdInterface[]; /** systemctl is-enabled radvd ('' without systemctl) */ enabled: string };
   docker: { ok: boolean; version: string; error: string; containers: ContainerView[] };
   agent: { sha256?: string; unit?: string; /** the multi-user.target.wants link exists (enabled at boot) */ unitWanted: boolean; unitActive: string; watchPid?: number };
-  files: { hostConf?: string; bindings?: string; previous: boolean; sysctlConf?: string };
+  files: { hostConf?: string; bindings?: string; previous: boolean; sysctlConf?: string; /** our drop-in for the uplink's .network file */ networkdDropIn?: string };
   recorded?: RecordedConfig;
   bindings: Binding[];
   pings: PingResult[];
+  /** outbound probes from bound containers' namespaces (verify with a probe target) */
+  probes: PingResult[];
+  netfilter: { ip6tablesSave?: string; nftJson?: string; ufwEnabled: boolean };
+  /** interfaces systemd-networkd manages, with the .network file that configures each */
+  networkd: { dev: string; networkFile: string }[];
 }
 
 const b64 = (v: unknown): string => (typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : '');
@@ -115,8 +129,8 @@ export function parseBindings(text: string | undefined): Binding[] {
   return text
     .split('\n')
     .map((l) => l.trim().split(/\s+/))
-    .filter((f) => f.length === 2 && f[0] !== '')
-    .map(([address, container]) => ({ address: canon(address), container }));
+    .filter((f) => (f.length === 2 || f.length === 3) && f[0] !== '')
+    .map(([address, container, id]) => ({ address: canon(address), container, ...(id && /^[0-9a-f]{12,64}$/.test(id) ? { id } : {}) }));
 }
 
 /** host.conf is written by prepare as shell assignments of validated values. */
@@ -131,6 +145,9 @@ export function parseHostConf(text: string | undefined): RecordedConfig | undefi
     bridge: get('BRIDGE') || undefined,
     gateway: get('GATEWAY') || undefined,
     addresses: (get('ADDRESSES') ?? '').split(/\s+/).filter(Boolean).map(canon),
+    route: get('ROUTE') || undefined,
+    allow: (get('ALLOW') ?? '').split(/\s+/).filter(Boolean),
+    firewall: (get('FIREWALL') ?? '').split(/\s+/).filter(Boolean),
   };
 }
 
@@ -215,10 +232,16 @@ export function parseSnapshot(stdout: string): HostSnapshot {
       unitActive: b64(j.agent?.unitActive).trim(),
       watchPid: typeof j.agent?.watchPid === 'number' ? j.agent.watchPid : undefined,
     },
-    files: { hostConf, bindings: bindingsText, previous: j.files?.previous === true, sysctlConf: b64opt(j.files?.sysctlConf) },
+    files: { hostConf, bindings: bindingsText, previous: j.files?.previous === true, sysctlConf: b64opt(j.files?.sysctlConf), networkdDropIn: b64opt(j.files?.networkdDropIn) },
     recorded: parseHostConf(hostConf),
     bindings: parseBindings(bindingsText),
     pings: arr(j.pings).map((p) => ({ address: canon(String(p.address)), ok: p.rc === 0, output: b64(p.out) })),
+    probes: arr(j.probes).map((p) => ({ address: canon(String(p.address)), ok: p.rc === 0, output: b64(p.out) })),
+    netfilter: { ip6tablesSave: b64opt(j.netfilter?.ip6tablesSave), nftJson: b64opt(j.netfilter?.nftJson), ufwEnabled: j.netfilter?.ufwEnabled === true },
+    networkd: Object.entries(j.networkd ?? {}).flatMap(([index, file]) => {
+      const dev = links.find((l) => l.index === Number(index))?.name;
+      return dev ? [{ dev, networkFile: b64(file) }] : [];
+    }),
   };
 }
 
@@ -230,6 +253,21 @@ export function sysctl(s: HostSnapshot, dev: string, key: 'forwarding' | 'proxy_
 
 export function defaultRoutes(s: HostSnapshot): Route[] {
   return s.routes.filter((r) => r.dst === 'default');
+}
+
+/** Where the uplink's default route comes from: router advertisements (the kernel's, or a network manager's
+ * RA client), or static configuration. What prepare recorded the first time wins: by then the route may be one
+ * we re-added ourselves (proto boot) after forwarding purged the RA route. With nothing recorded and no route,
+ * RAs: losing an RA route to forwarding is the usual way a route goes missing. */
+export function routeSource(s: HostSnapshot, uplink: string): 'ra' | 'static' {
+  if (s.recorded?.route === 'ra' || s.recorded?.route === 'static') return s.recorded.route;
+  const r = defaultRoutes(s).find((x) => x.dev === uplink);
+  return !r || r.protocol === 'ra' ? 'ra' : 'static';
+}
+
+/** the .network file of systemd-networkd that configures dev, when networkd manages it */
+export function networkdFileOf(s: HostSnapshot, dev: string): string | undefined {
+  return s.networkd.find((n) => n.dev === dev)?.networkFile || undefined;
 }
 
 export function linkLocalOf(s: HostSnapshot, dev: string): string | undefined {

@@ -18,8 +18,18 @@ function pingLine(ping: PingTargets): string {
   return `CIV6_PING=${ping === 'bound' ? '@bound' : shq(ping.join(' '))}`;
 }
 
-export function snapshotScript(ping: PingTargets = []): string {
-  return `${pingLine(ping)}\n${snapshotLib}\nciv6_snapshot\n`;
+/** An outbound probe target: from each bound container, a TCP connect to address:port, or a ping without a port. */
+export interface ProbeTarget {
+  address: string;
+  port?: number;
+}
+
+function probeLine(probe?: ProbeTarget): string {
+  return `CIV6_PROBE=${probe ? shq(probe.port ? `${probe.address} ${probe.port}` : probe.address) : "''"}`;
+}
+
+export function snapshotScript(ping: PingTargets = [], probe?: ProbeTarget): string {
+  return `${pingLine(ping)}\n${probeLine(probe)}\n${snapshotLib}\nciv6_snapshot\n`;
 }
 
 /** the steps, then a fresh snapshot, all in one script */

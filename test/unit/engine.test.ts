@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSnapshot, sysctl, defaultRoutes, linkLocalOf, findContainer, holderOf, containersWithoutAddress } from '../../src/core/snapshot';
 import { resolveHostConfig, RefusedError } from '../../src/core/config';
-import { planHostSetup, planAssign, planRelease, hostConfText } from '../../src/core/plan';
+import { planHostSetup, planAssign, planRelease, hostConfText, hostSetup } from '../../src/core/plan';
 import { judgeHost } from '../../src/core/checks';
 import { parseAddressList } from '../../src/core/derive';
 import { artifacts, applyScript, parseStepResults } from '../../src/host/scripts';
@@ -79,7 +79,7 @@ test('plan for the prepared host is empty (prepare is idempotent)', () => {
   const c = resolveHostConfig(s);
   assert.equal(c.addressSource, 'recorded');
   assert.deepEqual(planHostSetup(s, c, installed).steps, []);
-  assert.equal(s.files.hostConf, hostConfText(c));
+  assert.equal(s.files.hostConf, hostConfText(c, hostSetup(s, c)));
 });
 
 test('prepare refuses a host without docker or bridge, changing nothing', () => {
@@ -137,8 +137,9 @@ test('assign: first free address, the held one again, or a refusal that says why
 test('release by address or by container', () => {
   const s = prepared();
   const c = resolveHostConfig(s);
-  assert.deepEqual(planRelease(s, c, installed, X(1)).bindings, [{ address: X(1), container: 'c2' }]);
-  assert.deepEqual(planRelease(s, c, installed, 'c1').bindings, [{ address: X(0), container: 'c1' }]);
+  const c2 = findContainer(s, 'c2')!;
+  assert.deepEqual(planRelease(s, c, installed, X(1)).bindings, [{ address: X(1), container: 'c2', id: c2.id }]);
+  assert.deepEqual(planRelease(s, c, installed, 'c1').bindings.map((b) => b.address), [X(0)]);
   assert.throws(() => planRelease(s, c, installed, X(9)), /not bound/);
   assert.throws(() => planRelease(s, c, installed, 'c3'), /holds no address/);
 });

@@ -68,6 +68,52 @@ civ6_pings() { # ping the given addresses (or, for "@bound", every address in th
   rm -rf "$dir"
 }
 
+civ6_netfilter() { # what the forward path is made of: ip6tables (any backend), native nftables, ufw, networkd's links
+  printf '"netfilter":{"ip6tablesSave":%s,"nftJson":%s,"ufwEnabled":%s},' \
+    "$(if civ6_has ip6tables-save; then civ6_b64 "$(ip6tables-save 2>/dev/null)"; else printf null; fi)" \
+    "$(if civ6_has nft; then civ6_b64 "$(nft -j list ruleset 2>/dev/null)"; else printf null; fi)" \
+    "$(civ6_bool grep -qsx 'ENABLED=yes' /etc/ufw/ufw.conf)"
+}
+
+civ6_networkd() { # links systemd-networkd manages: {"ifindex": "NETWORK_FILE"} (state files under /run)
+  local f first=1 nf st
+  printf '"networkd":{'
+  for f in /run/systemd/netif/links/[0-9]*; do
+    [ -r "$f" ] || continue
+    st=$(sed -n 's/^ADMIN_STATE=//p' "$f"); nf=$(sed -n 's/^NETWORK_FILE=//p' "$f")
+    [ "$st" = configured ] || [ "$st" = configuring ] || continue
+    [ $first = 1 ] || printf ','; first=0
+    printf '"%s":%s' "${f##*/}" "$(civ6_b64 "$nf")"
+  done
+  printf '},'
+}
+
+civ6_probes() { # from each bound, running container's network namespace: TCP connect (or ping) to CIV6_PROBE="ADDR [PORT]"
+  local a n i pid dir first=1 addr=${CIV6_PROBE%% *} port=''
+  [ "$CIV6_PROBE" = "${CIV6_PROBE#* }" ] || port=${CIV6_PROBE#* }
+  dir=$(mktemp -d)
+  while read -r a n i; do
+    [[ $a =~ ^[0-9a-f:]{2,39}$ ]] || continue
+    pid=$(docker inspect -f '{{.State.Pid}}' "${i:-$n}" 2>/dev/null) || continue
+    [[ $pid =~ ^[1-9][0-9]*$ ]] || continue
+    if [ -n "$port" ]; then
+      ( nsenter -t "$pid" -n timeout 4 bash -c 'exec 3<>"/dev/tcp/$1/$2"' civ6 "$addr" "$port" >"$dir/$a" 2>&1; echo $? >"$dir/$a.rc" ) &
+    else
+      ( nsenter -t "$pid" -n ping -6 -n -c 1 -w 4 "$addr" >"$dir/$a" 2>&1; echo $? >"$dir/$a.rc" ) &
+    fi
+  done < <(cat /etc/conoha-ipv6/bindings 2>/dev/null)
+  wait
+  printf '['
+  for f in "$dir"/*.rc; do
+    [ -e "$f" ] || continue
+    a=${f##*/}; a=${a%.rc}
+    [ $first = 1 ] || printf ','; first=0
+    printf '{"address":"%s","rc":%s,"out":%s}' "$a" "$(cat "$f")" "$(civ6_b64 "$(head -c 2000 "$dir/$a")")"
+  done
+  printf ']'
+  rm -rf "$dir"
+}
+
 civ6_snapshot() {
   local docker_ok=false docker_err="" docker_ver=""
   if civ6_has docker; then
@@ -92,8 +138,12 @@ civ6_snapshot() {
     "$(civ6_b64file /etc/systemd/system/conoha-ipv6.service)" \
     "$(civ6_bool test -L /etc/systemd/system/multi-user.target.wants/conoha-ipv6.service)" \
     "$(civ6_b64 "$( (systemctl is-active conoha-ipv6 2>/dev/null) || true)")" "$watch_pid"
-  printf '"files":{"hostConf":%s,"bindings":%s,"previous":%s,"sysctlConf":%s},' \
+  local dropin; dropin=$(printf '%s\n' /etc/systemd/network/*.network.d/60-conoha-ipv6.conf | head -n 1)
+  printf '"files":{"hostConf":%s,"bindings":%s,"previous":%s,"sysctlConf":%s,"networkdDropIn":%s},' \
     "$(civ6_b64file /etc/conoha-ipv6/host.conf)" "$(civ6_b64file /etc/conoha-ipv6/bindings)" \
-    "$(civ6_bool test -e /etc/conoha-ipv6/previous.json)" "$(civ6_b64file /etc/sysctl.d/60-conoha-ipv6.conf)"
+    "$(civ6_bool test -e /etc/conoha-ipv6/previous.json)" "$(civ6_b64file /etc/sysctl.d/60-conoha-ipv6.conf)" "$(civ6_b64file "$dropin")"
+  civ6_netfilter
+  civ6_networkd
+  printf '"probes":%s,' "$(if [ -n "${CIV6_PROBE:-}" ] && [ $docker_ok = true ]; then civ6_probes; else printf '[]'; fi)"
   printf '"pings":%s}\n' "$(if [ -n "${CIV6_PING:-}" ]; then civ6_pings; else printf '[]'; fi)"
 }
