@@ -3,8 +3,11 @@
 # and run by the conoha-ipv6 systemd unit. It keeps what the kernel forgets: after a reboot it re-applies
 # the host's IPv6 setup, and whenever Docker starts a container (docker restart, a dockerd restart, boot)
 # it re-attaches the addresses recorded for that container. The host is the source of truth:
-#   /etc/conoha-ipv6/host.conf   UPLINK, BRIDGE, GATEWAY, ADDRESSES (written by prepare)
-#   /etc/conoha-ipv6/bindings    one "ADDRESS CONTAINER-NAME" per line (written by assign/release via this script)
+#   /etc/conoha-ipv6/host.conf   UPLINK, BRIDGE, GATEWAY, ADDRESSES, ALLOW, FIREWALL (written by prepare)
+#   /etc/conoha-ipv6/bindings    one "ADDRESS CONTAINER-NAME [CONTAINER-ID]" per line (written by assign/release
+#                                via this script)
+# Nothing read from Docker or from inside a container reaches a shell as code: names, ids, interface names
+# and MAC addresses are validated like the client validates what it sends, and passed as arguments.
 # Usage: conoha-ipv6-agent boot | watch | start-watch | stop-watch | bind NAME ADDR | unbind ADDR | attach NAME
 set -u
 CIV6_DIR=/etc/conoha-ipv6
@@ -19,14 +22,60 @@ die() { log "$*"; exit "${2:-1}"; }
 valid_name() { [[ $1 =~ ^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$ ]]; }
 valid_ifname() { [[ $1 =~ ^[A-Za-z0-9_.-]{1,15}$ ]]; }
 valid_addr() { [[ $1 =~ ^[0-9a-f:]{2,39}$ ]]; }
+valid_net() { [[ $1 =~ ^[0-9a-f:]{2,39}/[0-9]{1,3}$ ]]; }
+valid_id() { [[ $1 =~ ^[0-9a-f]{12,64}$ ]]; }
+valid_mac() { [[ $1 =~ ^[0-9a-f]{2}(:[0-9a-f]{2}){5}$ ]]; }
+ip6t() { ip6tables -w 10 "$@"; }
+
+# One lock per host around every change (bind, unbind, setup, re-attach): a second client waits, then says who holds it.
+CIV6_LOCK=$CIV6_RUN/lock
+with_lock() {
+  mkdir -p "$CIV6_RUN"
+  exec 8>>"$CIV6_LOCK"
+  if ! flock -w "${CIV6_LOCK_WAIT:-30}" 8; then
+    die "another conoha-ipv6 change is running on this host (lock $CIV6_LOCK held by: $(cat "$CIV6_LOCK.who" 2>/dev/null || echo unknown)); try again" 75
+  fi
+  printf 'pid %s (%s) since %s\n' "$$" "$1" "$(date -u +%FT%TZ)" > "$CIV6_LOCK.who"
+}
 
 load_conf() {
   [ -r "$CIV6_CONF" ] || die "$CIV6_CONF is missing: run 'conoha-ipv6 prepare' for this host first" 2
-  UPLINK='' BRIDGE='' GATEWAY='' ADDRESSES=''
+  UPLINK='' BRIDGE='' GATEWAY='' ADDRESSES='' ALLOW='' FIREWALL='' ROUTE=''
   # shellcheck disable=SC1090
   . "$CIV6_CONF"
   valid_ifname "$UPLINK" && valid_ifname "$BRIDGE" && valid_addr "$GATEWAY" || die "$CIV6_CONF is damaged: run 'conoha-ipv6 prepare' again" 2
   local a; for a in $ADDRESSES; do valid_addr "$a" || die "$CIV6_CONF lists a bad address '$a'" 2; done
+  for a in $ALLOW; do valid_net "$a" || die "$CIV6_CONF lists a bad network '$a'" 2; done
+  for a in $FIREWALL; do [[ $a =~ ^(docker-user|forward|ufw)$ ]] || die "$CIV6_CONF names an unknown firewall '$a'" 2; done
+}
+
+# Firewall: the narrowest rules that let traffic to and from the addresses through the bridge (ALLOW is the
+# /124, or one /128 per address). DOCKER-USER whenever Docker manages ip6tables (Docker turns the FORWARD policy
+# to DROP as soon as anything enables IPv6 forwarding; it keeps DOCKER-USER's rules across its own restarts, not
+# across a reboot); the FORWARD chain itself when prepare found it dropping and nothing else manages it. ufw keeps
+# its own route rules (ufw route allow, written by prepare) across reboots, so nothing to do for it here.
+fw_rules() { # fw_rules CHAIN: the rule specs, one per line
+  local n
+  for n in $ALLOW; do
+    printf '%s\n' "$1 -o $BRIDGE -d $n -m comment --comment conoha-ipv6 -j ACCEPT" "$1 -i $BRIDGE -s $n -m comment --comment conoha-ipv6 -j ACCEPT"
+  done
+}
+ensure_firewall() {
+  command -v ip6tables >/dev/null 2>&1 || return 0
+  local chain spec mode
+  for chain in DOCKER-USER FORWARD; do
+    if [ $chain = FORWARD ]; then
+      mode=''; for m in $FIREWALL; do [ "$m" = forward ] && mode=1; done
+      [ -n "$mode" ] || continue
+    else
+      ip6t -S DOCKER-USER >/dev/null 2>&1 || continue
+    fi
+    while read -r spec; do
+      [ -n "$spec" ] || continue
+      # shellcheck disable=SC2086
+      ip6t -C $spec 2>/dev/null || ip6t -I $spec || log "ip6tables -I $spec failed"
+    done < <(fw_rules $chain)
+  done
 }
 
 in_set() { local a; for a in $ADDRESSES; do [ "$a" = "$1" ] && return 0; done; return 1; }
@@ -39,7 +88,9 @@ setup_host() {
   if [ -e "/proc/sys/net/ipv6/conf/$BRIDGE/disable_ipv6" ]; then
     echo 0 > "/proc/sys/net/ipv6/conf/$BRIDGE/disable_ipv6"   # newer Docker disables IPv6 on IPv4-only bridges
   fi
-  echo 2 > "/proc/sys/net/ipv6/conf/$UPLINK/accept_ra"         # keep taking the default route from RAs as a router
+  if [ "$ROUTE" != static ]; then
+    echo 2 > "/proc/sys/net/ipv6/conf/$UPLINK/accept_ra"       # keep taking the default route from RAs as a router
+  fi                                                           # (a static default route is the network manager's)
   echo 1 > /proc/sys/net/ipv6/conf/all/forwarding
   echo 1 > "/proc/sys/net/ipv6/conf/$UPLINK/proxy_ndp"
   if [ -z "$(ip -6 route show default)" ]; then
@@ -55,88 +106,123 @@ setup_host() {
   for a in $ADDRESSES; do
     ip -6 neigh replace proxy "$a" dev "$UPLINK" || log "proxy entry $a dev $UPLINK failed"
   done
+  ensure_firewall
 }
 
 docker_ready() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 wait_docker() { local i; for i in $(seq "${1:-60}"); do docker_ready && return 0; sleep 1; done; return 1; }
 
-# The interface inside the container whose veth peer is enslaved to the bridge (usually eth0).
-container_ifname() {
-  local pid=$1 line name peer
+# The interface inside the container whose veth peer is enslaved to the bridge (usually eth0), and its MAC.
+# Both come from inside the container, which may have renamed its interfaces (NET_ADMIN): validated here,
+# and only ever passed as arguments.
+container_if() {
+  local pid=$1 line name peer mac
   while read -r line; do
-    [[ $line =~ ^[0-9]+:\ ([^@:]+)@if([0-9]+): ]] || continue
-    name=${BASH_REMATCH[1]} peer=${BASH_REMATCH[2]}
-    if ip -o link show master "$BRIDGE" 2>/dev/null | grep -q "^$peer: "; then printf '%s\n' "$name"; return 0; fi
+    [[ $line =~ ^[0-9]+:\ ([^@:]+)@if([0-9]+):.*link/ether\ ([0-9a-f:]{17}) ]] || continue
+    name=${BASH_REMATCH[1]} peer=${BASH_REMATCH[2]} mac=${BASH_REMATCH[3]}
+    valid_ifname "$name" && valid_mac "$mac" || { log "pid $pid: ignoring an interface with a bad name or MAC"; continue; }
+    if ip -o link show master "$BRIDGE" 2>/dev/null | grep -q "^$peer: "; then printf '%s %s\n' "$name" "$mac"; return 0; fi
   done < <(nsenter -t "$pid" -n ip -o link show 2>/dev/null)
   return 1
 }
 
 # attach NAME ADDR: put ADDR on the container's bridge interface (enabling IPv6 there first, since Docker
-# starts containers with it disabled), make sure the host routes and proxies it, and wait briefly for the
-# container to learn its default route from radvd.
+# starts containers with it disabled, and disables it again at every network connect), make sure the host
+# routes and proxies it, point the host's neighbour entry at the container's current MAC (newer Docker gives a
+# restarted container a new random MAC; a stale entry would blackhole inbound TCP until it expires), and wait
+# briefly for the container to learn its default route from radvd.
 attach() {
-  local name=$1 addr=$2 state pid ifn i
+  local name=$1 addr=$2 state pid ifn mac i
   state=$(docker inspect -f '{{.State.Running}} {{.State.Pid}}' "$name" 2>/dev/null) || { log "container $name does not exist"; return 3; }
   pid=${state#* }
-  [ "${state%% *}" = true ] && [ "$pid" -gt 0 ] || { log "container $name is not running"; return 4; }
-  ifn=$(container_ifname "$pid") || { log "container $name has no interface on bridge $BRIDGE"; return 5; }
+  [ "${state%% *}" = true ] && [[ $pid =~ ^[1-9][0-9]*$ ]] || { log "container $name is not running"; return 4; }
+  read -r ifn mac < <(container_if "$pid") && [ -n "$ifn" ] || { log "container $name has no interface on bridge $BRIDGE"; return 5; }
   # where IPv6 is still off, skip duplicate address detection for the link-local it is about to get (a MAC-derived
   # address on a bridge Docker owns): the container then asks radvd for its default route a second sooner
-  nsenter -t "$pid" -n sh -c "if [ \"\$(cat /proc/sys/net/ipv6/conf/$ifn/disable_ipv6)\" = 1 ]; then echo 0 > /proc/sys/net/ipv6/conf/$ifn/accept_dad; fi
-    echo 0 > /proc/sys/net/ipv6/conf/all/disable_ipv6 && echo 0 > /proc/sys/net/ipv6/conf/$ifn/disable_ipv6" || return 6
+  nsenter -t "$pid" -n sh -c 'c=/proc/sys/net/ipv6/conf; if [ "$(cat "$c/$1/disable_ipv6")" = 1 ]; then echo 0 > "$c/$1/accept_dad"; fi
+    echo 0 > "$c/all/disable_ipv6" && echo 0 > "$c/$1/disable_ipv6"' civ6 "$ifn" || return 6
   nsenter -t "$pid" -n ip -6 addr replace "$addr/128" dev "$ifn" nodad || return 6
   ip -6 route replace "$addr/128" dev "$BRIDGE" || return 6
   ip -6 neigh replace proxy "$addr" dev "$UPLINK" || return 6
+  ip -6 neigh replace "$addr" lladdr "$mac" dev "$BRIDGE" nud stale || log "could not set the neighbour entry of $addr to $mac"
   for i in $(seq "${CIV6_WAIT_RA:-50}"); do
     nsenter -t "$pid" -n ip -6 route show default | grep -q 'proto ra' && break
     sleep 0.1
   done
-  log "attached $addr to $name ($ifn in pid $pid)"
+  log "attached $addr to $name ($ifn $mac in pid $pid)"
 }
 
 bound_to() { [ -r "$CIV6_BINDINGS" ] && awk -v a="$1" '$1 == a { print $2; exit }' "$CIV6_BINDINGS"; }
 
-# Re-attach every address recorded for one container (given by name or id).
+# Re-attach every address recorded for one container (given by id): by its recorded id, else by its name
+# (a renamed container keeps its address; verify tells the user the record names it by its old name).
 attach_container() {
-  local name a n
-  name=$(docker inspect -f '{{.Name}}' "$1" 2>/dev/null) || return 0
-  name=${name#/}
+  local ref=$1 info id name a n i
+  valid_id "$ref" || return 0
+  info=$(docker inspect -f '{{.Id}} {{.Name}}' "$ref" 2>/dev/null) || return 0
+  id=${info%% *} name=${info#* }; name=${name#/}
+  valid_id "$id" && valid_name "$name" || return 0
   [ -r "$CIV6_BINDINGS" ] || return 0
-  while read -r a n; do
-    [ "$n" = "$name" ] && attach "$name" "$a"
+  while read -r a n i; do
+    valid_addr "$a" || continue
+    if [ "$i" = "$id" ] || { [ "$n" = "$name" ] && [ -z "$i" ]; }; then attach "$id" "$a"; fi
   done < "$CIV6_BINDINGS"
   return 0
 }
 
 attach_all() {
-  local a n
+  local a n i ref
   [ -r "$CIV6_BINDINGS" ] || return 0
-  while read -r a n; do
-    [ -n "$a" ] || continue
-    [ "$(docker inspect -f '{{.State.Running}}' "$n" 2>/dev/null)" = true ] && attach "$n" "$a"
+  while read -r a n i; do
+    valid_addr "$a" && valid_name "$n" || continue
+    ref=$n; valid_id "${i:-}" && ref=$i
+    [ "$(docker inspect -f '{{.State.Running}}' "$ref" 2>/dev/null)" = true ] && attach "$ref" "$a"
   done < "$CIV6_BINDINGS"
   return 0
 }
 
-# Follow docker's container start events for ever; after every (re)connection to dockerd, setup_host and
-# attach_all first, with --since covering the gap so that no start is missed.
+# run a function under the host lock (in a subshell, so the lock is released when it returns)
+locked() { ( with_lock "$1"; shift; "$@" ); }
+
+# The network manager may take back what setup_host did (systemctl restart systemd-networkd, networkctl reload,
+# NetworkManager reapplying a connection): when the default route, one of our routes or a proxy entry is
+# deleted, wait for the burst to end and apply the host setup and the bindings again.
+monitor_net() {
+  local line
+  ip -6 monitor route neigh 2>/dev/null | while read -r line; do
+    [[ $line == Deleted* ]] || continue
+    [[ $line == "Deleted default "* || $line == *" proxy"* || $line =~ ^Deleted\ [0-9a-f:]+\ dev\ $BRIDGE\  ]] || continue
+    while read -r -t 2 line; do :; done   # let the burst end
+    log "the network manager changed routes or proxy entries; applying the host setup again"
+    locked monitor setup_host
+    locked monitor attach_all
+  done
+}
+
+# Follow docker's events for ever: a container start, and a network connect (Docker disables IPv6 in the
+# container again at every connect). After every (re)connection to dockerd (a dockerd restart rebuilds its
+# chains and may recreate the bridge; with live-restore the containers keep running), setup_host and
+# attach_all first, with --since covering the gap so that no event is missed.
 watch() {
-  local since id events_pid fifo=$CIV6_RUN/events.fifo
+  local since kind id cid events_pid monitor_pid fifo=$CIV6_RUN/events.fifo
   mkdir -p "$CIV6_RUN"
   echo $$ > "$CIV6_PIDFILE"
-  events_pid=''
-  trap 'rm -f "$CIV6_PIDFILE" "$fifo"; [ -n "$events_pid" ] && kill "$events_pid" 2>/dev/null; exit 0' TERM INT
+  events_pid='' monitor_pid=''
+  trap 'rm -f "$CIV6_PIDFILE" "$fifo"; [ -n "$events_pid" ] && kill "$events_pid" 2>/dev/null; [ -n "$monitor_pid" ] && pkill -P "$monitor_pid" 2>/dev/null; [ -n "$monitor_pid" ] && kill "$monitor_pid" 2>/dev/null; exit 0' TERM INT
+  monitor_net & monitor_pid=$!
   while :; do
     until docker_ready; do sleep 1; done
     since=$(date +%s)
-    setup_host
-    attach_all
-    log "watching docker container start events"
+    locked watch setup_host
+    locked watch attach_all
+    log "watching docker container start and network connect events"
     rm -f "$fifo"; mkfifo -m 600 "$fifo"
-    docker events --since "$since" --filter type=container --filter event=start --format '{{.ID}}' > "$fifo" 2>/dev/null &
+    docker events --since "$since" --filter type=container --filter event=start --filter type=network --filter event=connect \
+      --format '{{.Type}} {{.Actor.ID}} {{index .Actor.Attributes "container"}}' > "$fifo" 2>/dev/null &
     events_pid=$!
-    while read -r id; do
-      [[ $id =~ ^[0-9a-f]{12,64}$ ]] && attach_container "$id"
+    while read -r kind id cid; do
+      if [ "$kind" = network ]; then id=$cid; fi
+      valid_id "$id" && locked event attach_container "$id"
     done < "$fifo"
     wait "$events_pid" 2>/dev/null; events_pid=''
     log "lost docker events (dockerd stopped?); reconnecting"
@@ -147,8 +233,8 @@ watch() {
 watching() { [ -r "$CIV6_PIDFILE" ] && kill -0 "$(cat "$CIV6_PIDFILE")" 2>/dev/null; }
 
 case "${1:-}" in
-  boot) load_conf; wait_docker 60 || log "docker did not answer within 60 s"; setup_host; attach_all ;;
-  setup) load_conf; setup_host ;;
+  boot) load_conf; wait_docker 60 || log "docker did not answer within 60 s"; with_lock boot; setup_host; attach_all ;;
+  setup) load_conf; with_lock setup; setup_host ;;
   watch) load_conf; watch ;;
   start-watch) # hosts without systemd: run the watcher detached (it will not come back after a reboot)
     load_conf
@@ -159,31 +245,47 @@ case "${1:-}" in
     die "the watcher did not start; see $CIV6_RUN/watch.log" ;;
   stop-watch)
     if watching; then kill "$(cat "$CIV6_PIDFILE")"; fi ;;
-  bind) # bind NAME ADDR: record the binding, then attach
+  bind) # bind NAME ADDR: record the binding (with the container's id), then attach
     load_conf
     name=${2:-} addr=${3:-}
     valid_name "$name" && valid_addr "$addr" || die "usage: bind CONTAINER-NAME ADDRESS" 2
     in_set "$addr" || die "$addr is not one of this host's addresses" 2
+    with_lock "bind $addr"
     other=$(bound_to "$addr")
     [ -z "$other" ] || [ "$other" = "$name" ] || die "$addr is already bound to $other" 2
-    attach "$name" "$addr" || exit $?
+    id=$(docker inspect -f '{{.Id}}' "$name" 2>/dev/null) && valid_id "$id" || die "container $name does not exist" 3
+    attach "$id" "$addr" || exit $?
     if [ -z "$other" ]; then
-      mkdir -p "$CIV6_DIR"; printf '%s %s\n' "$addr" "$name" >> "$CIV6_BINDINGS"
-    fi ;;
+      mkdir -p "$CIV6_DIR"; printf '%s %s %s\n' "$addr" "$name" "$id" >> "$CIV6_BINDINGS"
+    fi
+    ensure_firewall ;;
   unbind) # unbind ADDR: forget the binding and take the address off the container if it runs
     load_conf
     addr=${2:-}
     valid_addr "$addr" || die "usage: unbind ADDRESS" 2
+    with_lock "unbind $addr"
     name=$(bound_to "$addr")
     [ -n "$name" ] || die "$addr is not bound" 2
+    valid_name "$name" || die "$CIV6_BINDINGS is damaged at $addr" 2
     tmp=$(mktemp "$CIV6_DIR/.bindings.XXXXXX")
-    awk -v a="$addr" '$1 != a' "$CIV6_BINDINGS" > "$tmp" && mv "$tmp" "$CIV6_BINDINGS"
+    awk -v a="$addr" '$1 != a' "$CIV6_BINDINGS" > "$tmp" && chmod 0644 "$tmp" && mv "$tmp" "$CIV6_BINDINGS"
     state=$(docker inspect -f '{{.State.Running}} {{.State.Pid}}' "$name" 2>/dev/null) || state=''
-    if [ "${state%% *}" = true ]; then
-      pid=${state#* }
-      ifn=$(container_ifname "$pid") && nsenter -t "$pid" -n ip -6 addr del "$addr/128" dev "$ifn" 2>/dev/null
+    pid=${state#* }
+    if [ "${state%% *}" = true ] && [[ $pid =~ ^[1-9][0-9]*$ ]]; then
+      read -r ifn _ < <(container_if "$pid") && nsenter -t "$pid" -n ip -6 addr del "$addr/128" dev "$ifn" 2>/dev/null
     fi
+    ip -6 neigh del "$addr" dev "$BRIDGE" 2>/dev/null
     log "released $addr from $name" ;;
-  attach) load_conf; attach_container "${2:?usage: attach CONTAINER}" ;;
-  *) die "usage: conoha-ipv6-agent boot|watch|start-watch|stop-watch|bind NAME ADDR|unbind ADDR|attach CONTAINER" 2 ;;
+  firewall) # the allow rules where prepare planned them (ufw: its own persistent route rules)
+    load_conf; with_lock firewall
+    ensure_firewall
+    for m in $FIREWALL; do
+      [ "$m" = ufw ] || continue
+      for n in $ALLOW; do
+        ufw route allow in on "$UPLINK" out on "$BRIDGE" to "$n" comment conoha-ipv6 || die "ufw route allow to $n failed"
+        ufw route allow in on "$BRIDGE" out on "$UPLINK" from "$n" comment conoha-ipv6 || die "ufw route allow from $n failed"
+      done
+    done ;;
+  attach) load_conf; with_lock attach; attach_container "${2:?usage: attach CONTAINER-ID}" ;;
+  *) die "usage: conoha-ipv6-agent boot|setup|firewall|watch|start-watch|stop-watch|bind NAME ADDR|unbind ADDR|attach CONTAINER-ID" 2 ;;
 esac
