@@ -10,7 +10,8 @@ import { InputError, HostSpec, parseHostSpec } from './core/hostSpec';
 import { Plan } from './core/plan';
 import { validateContainerName, validateInterfaceName } from './core/shell';
 import { HostSnapshot, SnapshotError, containersWithoutAddress, hasProxy, hasRoute, holderOf, sysctl } from './core/snapshot';
-import { assign, prepare, release, status, verify } from './host/operations';
+import { VerifyOptions, assign, prepare, release, status, verify } from './host/operations';
+import { ProbeTarget } from './host/scripts';
 import { Transport, TransportError } from './host/transport';
 
 const USAGE = `usage:
@@ -19,7 +20,10 @@ const USAGE = `usage:
   conoha-ipv6 prepare --host H [--dry-run] [--json]   set the host up (idempotent; --dry-run shows the plan only)
   conoha-ipv6 assign  --host H <container> [<address>]  give a container an address (first free unless named)
   conoha-ipv6 release --host H <address|container>    take an address back
-  conoha-ipv6 verify  --host H [--json]               check everything; exit 0 when all checks pass, 1 otherwise
+  conoha-ipv6 verify  --host H [--json] [--port N] [--probe ADDR[:PORT]]
+                                                      check everything; exit 0 when all checks pass, 1 otherwise
+      --port N                from here, a TCP connection to each bound container address on port N
+      --probe ADDR | [ADDR]:PORT  from each bound container, a TCP connection (or a ping) to ADDR: does it reach out?
 
 connection:
   --host [user@]host[:port]   IPv6 literal in brackets: root@[2001:db8::2]:22 (default user root, port 22)
@@ -41,7 +45,7 @@ interface Args {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(['host', 'identity', 'known-hosts', 'interface', 'bridge', 'gateway', 'addresses']);
+const VALUE_FLAGS = new Set(['host', 'identity', 'known-hosts', 'interface', 'bridge', 'gateway', 'addresses', 'port', 'probe']);
 const BOOL_FLAGS = new Set(['json', 'dry-run', 'accept-new', 'local', 'help', 'version']);
 
 class UsageError extends InputError {}
@@ -89,6 +93,24 @@ function overridesFrom(a: Args): Overrides {
   const ad = str(a, 'addresses');
   if (ad !== undefined) o.addresses = parseAddressList(ad) as AddressSet;
   return o;
+}
+
+function parsePort(v: string, flag: string): number {
+  if (!/^[0-9]{1,5}$/.test(v) || Number(v) < 1 || Number(v) > 65535) throw new InputError(`${flag} ${JSON.stringify(v)} is not a TCP port: use 1-65535`);
+  return Number(v);
+}
+
+/** --probe 2001:db8::53 (ping) or [2001:db8::53]:53 (TCP) */
+function parseProbe(v: string): ProbeTarget {
+  const m = /^\[([^\]]+)\]:([0-9]+)$/.exec(v);
+  if (m) return { address: normalizeAddress(m[1], '--probe'), port: parsePort(m[2], '--probe') };
+  return { address: normalizeAddress(v, '--probe') };
+}
+
+function verifyOptionsFrom(a: Args): VerifyOptions {
+  const port = str(a, 'port');
+  const probe = str(a, 'probe');
+  return { port: port === undefined ? undefined : parsePort(port, '--port'), probe: probe === undefined ? undefined : parseProbe(probe) };
 }
 
 async function askHidden(prompt: string): Promise<string> {
@@ -214,6 +236,7 @@ async function main(argv: string[]): Promise<number> {
 
   // validate all input before connecting: bad input changes nothing and needs no host
   const o = overridesFrom(a);
+  const vo = verifyOptionsFrom(a);
   if (a.command === 'assign') {
     validateContainerName(a.positional[0]);
     if (a.positional[1] !== undefined) normalizeAddress(a.positional[1]);
@@ -273,7 +296,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'verify': {
-        const r = await verify(t, o, obs);
+        const r = await verify(t, o, obs, vo);
         if (asJson) json({ ok: r.ok, checks: r.checks });
         else {
           out(`Verify ${name}: ${describeConfig(r.config)}`);

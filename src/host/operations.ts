@@ -5,7 +5,8 @@ import { Check, judgeHost } from '../core/checks';
 import { HostConfig, Overrides, RefusedError, resolveHostConfig } from '../core/config';
 import { Plan, Step, planAssign, planHostSetup, planRelease } from '../core/plan';
 import { HostSnapshot, SnapshotError, parseSnapshot } from '../core/snapshot';
-import { PingTargets, StepResult, applyScript, artifacts, parseStepResults, snapshotScript } from './scripts';
+import { PingTargets, ProbeTarget, StepResult, applyScript, artifacts, parseStepResults, snapshotScript } from './scripts';
+import { tcpReach } from './reach';
 import { Transport } from './transport';
 
 export interface Observer {
@@ -20,8 +21,8 @@ async function runScript(t: Transport, script: string, what: string, obs?: Obser
   return r.stdout;
 }
 
-export async function readSnapshot(t: Transport, ping: PingTargets = [], obs?: Observer): Promise<HostSnapshot> {
-  return parseSnapshot(await runScript(t, snapshotScript(ping), 'snapshot', obs));
+export async function readSnapshot(t: Transport, ping: PingTargets = [], obs?: Observer, probe?: ProbeTarget): Promise<HostSnapshot> {
+  return parseSnapshot(await runScript(t, snapshotScript(ping, probe), 'snapshot', obs));
 }
 
 export interface ApplyOutcome {
@@ -131,10 +132,30 @@ export interface VerifyResult {
   ok: boolean;
 }
 
-/** One round trip: the snapshot script also pings every address the host has recorded as bound. */
-export async function verify(t: Transport, o: Overrides, obs?: Observer): Promise<VerifyResult> {
-  const snapshot = await readSnapshot(t, 'bound', obs);
+export interface VerifyOptions {
+  /** outbound: from each bound container, a TCP connect to address:port (a ping without a port) */
+  probe?: ProbeTarget;
+  /** inbound: from this machine, a TCP connect to each bound address on this port */
+  port?: number;
+}
+
+/** One round trip: the snapshot script also pings every address the host has recorded as bound, and probes
+ * outwards from each bound container; then, with a port, a TCP connection from here to each bound address. */
+export async function verify(t: Transport, o: Overrides, obs?: Observer, vo: VerifyOptions = {}): Promise<VerifyResult> {
+  const snapshot = await readSnapshot(t, 'bound', obs, vo.probe);
   const config = resolveHostConfig(snapshot, o);
-  const checks = judgeHost(snapshot, config, artifacts);
+  const checks = judgeHost(snapshot, config, artifacts, { port: vo.port });
+  if (vo.port) {
+    const port = vo.port;
+    const reached = await Promise.all(snapshot.bindings.map(async (b) => ({ b, r: await tcpReach(b.address, port) })));
+    for (const { b, r } of reached) {
+      obs?.log?.(`tcp [${b.address}]:${port} from here: ${r.ok ? 'ok' : 'failed'} (${r.ms} ms): ${r.detail}`);
+      checks.push({
+        id: `binding:${b.address}:inbound`,
+        ok: r.ok,
+        message: r.ok ? `a TCP connection from here reaches ${b.container} at [${b.address}]:${port} (${r.ms} ms)` : `no TCP connection from here to ${b.container} at [${b.address}]:${port}: ${r.detail}`,
+      });
+    }
+  }
   return { snapshot, config, checks, ok: checks.every((c) => c.ok) };
 }
