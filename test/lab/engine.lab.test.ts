@@ -220,6 +220,24 @@ describe('engine on the lab (CLI over SSH, sudo user, uplink ens3)', () => {
     assert.ok(!JSON.parse(v.stdout).checks.some((c: { id: string }) => c.id.startsWith(`binding:${addr[0]}`)));
   });
 
+  it('a container with NET_ADMIN that renames its interface to shell code gets no root on the host (the name is refused, not run)', () => {
+    // "$(cd;>z)" is a valid Linux interface name; spliced into shell text run by host root it would create /root/z
+    const image = `${env.LAB_PREFIX}/busybox`;
+    const evil = vps('docker', 'run', '-d', '--name', 'evil', '--cap-add', 'NET_ADMIN', image, 'sh', '-c', 'ip link set eth0 down && ip link set eth0 name "$(printf \'$(cd;>z)\')" && ip link set dev "$(cd;>z)" up 2>/dev/null; trap "exit 0" TERM; while :; do sleep 1 & wait; done');
+    assert.equal(evil.status, 0, evil.stderr);
+    try {
+      assert.ok(vps('docker', 'exec', 'evil', 'ip', '-o', 'link').stdout.includes('$(cd;>z)'), 'the container renamed its interface');
+      const r = run('assign', 'evil');
+      assert.notEqual(r.code, 0, 'no address for a container whose interface name is not a name');
+      assert.match(r.stderr, /no interface on bridge docker0|not an interface|bad name/);
+      // the agent re-attaches at a dockerd restart, a reboot or any start event: nothing of the name ever runs
+      assert.equal(vps('sh', '-c', 'ls -a / /root /etc/conoha-ipv6 /run/conoha-ipv6 2>/dev/null | grep -cx z').stdout.trim(), '0');
+      assert.doesNotMatch(vps('cat', '/etc/conoha-ipv6/bindings').stdout, /evil/);
+    } finally {
+      vps('docker', 'rm', '-f', 'evil');
+    }
+  });
+
   it('a released address stays free after a container restart', async () => {
     assert.equal(lab(env, 'restart-container', 'c1').status, 0);
     await new Promise((r) => setTimeout(r, 2000));
