@@ -11,7 +11,7 @@ import { Plan } from './core/plan';
 import { validateContainerName, validateInterfaceName } from './core/shell';
 import { HostSnapshot, SnapshotError, containersWithoutAddress, hasProxy, hasRoute, holderOf, sysctl } from './core/snapshot';
 import { VerifyOptions, assign, prepare, release, status, verify } from './host/operations';
-import { ProbeTarget } from './host/scripts';
+import { parsePort, parseProbe } from './core/probe';
 import { Transport, TransportError } from './host/transport';
 
 const USAGE = `usage:
@@ -95,22 +95,10 @@ function overridesFrom(a: Args): Overrides {
   return o;
 }
 
-function parsePort(v: string, flag: string): number {
-  if (!/^[0-9]{1,5}$/.test(v) || Number(v) < 1 || Number(v) > 65535) throw new InputError(`${flag} ${JSON.stringify(v)} is not a TCP port: use 1-65535`);
-  return Number(v);
-}
-
-/** --probe 2001:db8::53 (ping) or [2001:db8::53]:53 (TCP) */
-function parseProbe(v: string): ProbeTarget {
-  const m = /^\[([^\]]+)\]:([0-9]+)$/.exec(v);
-  if (m) return { address: normalizeAddress(m[1], '--probe'), port: parsePort(m[2], '--probe') };
-  return { address: normalizeAddress(v, '--probe') };
-}
-
 function verifyOptionsFrom(a: Args): VerifyOptions {
   const port = str(a, 'port');
   const probe = str(a, 'probe');
-  return { port: port === undefined ? undefined : parsePort(port, '--port'), probe: probe === undefined ? undefined : parseProbe(probe) };
+  return { port: port === undefined ? undefined : parsePort(port, '--port'), probe: probe === undefined ? undefined : parseProbe(probe, '--probe') };
 }
 
 async function askHidden(prompt: string): Promise<string> {

@@ -5,7 +5,8 @@ import { Check, judgeHost } from '../core/checks';
 import { HostConfig, Overrides, RefusedError, resolveHostConfig } from '../core/config';
 import { Plan, Step, planAssign, planHostSetup, planRelease } from '../core/plan';
 import { HostSnapshot, SnapshotError, parseSnapshot } from '../core/snapshot';
-import { PingTargets, ProbeTarget, StepResult, applyScript, artifacts, parseStepResults, snapshotScript } from './scripts';
+import { ProbeTarget } from '../core/probe';
+import { PingTargets, StepResult, applyScript, artifacts, parseStepResults, snapshotScript } from './scripts';
 import { tcpReach } from './reach';
 import { Transport } from './transport';
 

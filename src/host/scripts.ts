@@ -5,6 +5,7 @@ import applyLib from './scripts/apply.sh';
 import snapshotLib from './scripts/snapshot.sh';
 import { Artifacts, Step } from '../core/plan';
 import { shq } from '../core/shell';
+import { ProbeTarget } from '../core/probe';
 
 export const artifacts: Artifacts = {
   agent: agentScript,
@@ -18,11 +19,6 @@ function pingLine(ping: PingTargets): string {
   return `CIV6_PING=${ping === 'bound' ? '@bound' : shq(ping.join(' '))}`;
 }
 
-/** An outbound probe target: from each bound container, a TCP connect to address:port, or a ping without a port. */
-export interface ProbeTarget {
-  address: string;
-  port?: number;
-}
 
 function probeLine(probe?: ProbeTarget): string {
   return `CIV6_PROBE=${probe ? shq(probe.port ? `${probe.address} ${probe.port}` : probe.address) : "''"}`;

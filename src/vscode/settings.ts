@@ -6,6 +6,8 @@ import { Overrides } from '../core/config';
 import { parseAddressList } from '../core/derive';
 import { HostSpec } from '../core/hostSpec';
 import { validateInterfaceName } from '../core/shell';
+import { parsePort, parseProbe } from '../core/probe';
+import type { VerifyOptions } from '../host/operations';
 
 export interface HostEntry {
   name: string;
@@ -17,6 +19,10 @@ export interface HostEntry {
   interface?: string;
   gateway?: string;
   addresses?: string;
+  /** verify: a TCP connection from here to each bound container on this port */
+  verifyPort?: number;
+  /** verify: from each bound container, a TCP connection ([ADDR]:PORT) or a ping (ADDR) outwards */
+  probe?: string;
 }
 
 const SECTION = 'conohaIpv6';
@@ -60,3 +66,11 @@ export function overridesOf(h: HostEntry): Overrides {
   return o;
 }
 
+
+/** The entry's verify settings (validated: bad settings are an InputError). */
+export function verifyOptionsOf(h: HostEntry): VerifyOptions {
+  return {
+    port: h.verifyPort === undefined ? undefined : parsePort(h.verifyPort, `conohaIpv6.hosts[${h.name}].verifyPort`),
+    probe: h.probe ? parseProbe(h.probe, `conohaIpv6.hosts[${h.name}].probe`) : undefined,
+  };
+}

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { parseHostSpec, knownHostsName, formatHostSpec, InputError } from '../../src/core/hostSpec';
 import { shq, validateContainerName, validateInterfaceName } from '../../src/core/shell';
+import { parsePort, parseProbe } from '../../src/core/probe';
 
 test('--host: user, host, port, IPv6 literals', () => {
   assert.deepEqual(parseHostSpec('vps.example.jp'), { user: 'root', host: 'vps.example.jp', port: 22 });
@@ -41,5 +42,16 @@ test('container and interface names: shell metacharacters are refused', () => {
   assert.equal(validateInterfaceName('ens3', '--interface'), 'ens3');
   for (const bad of ['eth0;id', 'averyveryverylongname', '..', 'a/b', '']) {
     assert.throws(() => validateInterfaceName(bad, '--interface'), /--interface/, bad);
+  }
+});
+
+test('verify --port and --probe: a port 1-65535, an address or [address]:port; anything else is refused', () => {
+  assert.equal(parsePort('8080', '--port'), 8080);
+  assert.equal(parsePort(443, 'verifyPort'), 443);
+  for (const bad of ['0', '65536', '-1', '80x', '', '1e3', ' 80']) assert.throws(() => parsePort(bad, '--port'), /--port .* is not a TCP port/, bad);
+  assert.deepEqual(parseProbe('[2001:DB8::53]:53', '--probe'), { address: '2001:db8::53', port: 53 });
+  assert.deepEqual(parseProbe('2001:db8::0:53', '--probe'), { address: '2001:db8::53' });
+  for (const bad of ['2001:db8::53:53]', '[2001:db8::53]', '[2001:db8::53]:0', 'example.com', '$(id)', '[::1];id:53', 'ff02::1', '::1']) {
+    assert.throws(() => parseProbe(bad, '--probe'), InputError, bad);
   }
 });

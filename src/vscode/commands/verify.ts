@@ -2,7 +2,7 @@
 // the tree, the result in a notification.
 import * as vscode from 'vscode';
 import { verify as verifyHost, VerifyResult } from '../../host/operations';
-import { overridesOf } from '../settings';
+import { overridesOf, verifyOptionsOf } from '../settings';
 import { Arg, connected, guarded, pickSession, Services, withProgress } from './common';
 
 export async function verify(svc: Services, arg: Arg): Promise<VerifyResult | undefined> {
@@ -13,7 +13,7 @@ export async function verify(svc: Services, arg: Arg): Promise<VerifyResult | un
     `Verify ${s.name}`,
     async () => {
       const t = await connected(s);
-      const r = await withProgress(`Verifying ${s.name}…`, () => verifyHost(t, overridesOf(s.entry), s.observer));
+      const r = await withProgress(`Verifying ${s.name}…`, () => verifyHost(t, overridesOf(s.entry), s.observer, verifyOptionsOf(s.entry)));
       s.update(r.snapshot, r.config, r.checks);
       for (const k of r.checks) (k.ok ? svc.log.info : svc.log.warn).call(svc.log, `[${s.name}] ${k.ok ? 'ok  ' : 'FAIL'} ${k.id}: ${k.message}`);
       const failed = r.checks.filter((k) => !k.ok);
