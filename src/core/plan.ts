@@ -190,7 +190,8 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts): P
     add('accept-ra', `keep accepting router advertisements on ${up} while forwarding: accept_ra=2 (now ${sysctl(s, up, 'accept_ra')})`, setSysctl(up, 'accept_ra', 2));
   }
   const ensureDefault =
-    `if [ -z "$(ip -6 route show default)" ]; then ip -6 route add default via ${shq(c.gateway)} dev ${shq(up)}; fi\n` +
+    // metric 2048: a later RA route (1024) or the network manager's own is installed beside it, not refused as a duplicate
+    `if [ -z "$(ip -6 route show default)" ]; then ip -6 route add default via ${shq(c.gateway)} dev ${shq(up)} metric 2048; fi\n` +
     `ip -6 route show default | grep -q . || { echo 'no default route: turning forwarding off again so the host stays reachable'; echo 0 > /proc/sys/net/ipv6/conf/all/forwarding; exit 1; }\n` +
     'ip -6 route show default';
   if (sysctl(s, 'all', 'forwarding') !== 1) {

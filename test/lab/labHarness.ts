@@ -11,13 +11,14 @@ function findRoot(dir: string): string {
   throw new Error(`cannot find the repository root above ${dir}`);
 }
 export const ROOT = findRoot(__dirname);
-const LAB = join(ROOT, 'test/lab/lab.sh');
+/** the lab a test drives: LAB_KIND=systemd in its env picks the systemd-nspawn VPS (syslab.sh), else lab.sh */
+const labScript = (env: NodeJS.ProcessEnv) => join(ROOT, env.LAB_KIND === 'systemd' ? 'test/lab/syslab.sh' : 'test/lab/lab.sh');
 export const CLI = join(ROOT, 'dist/cli.js');
 
 export type Lab = Record<string, string>;
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, input?: string): SpawnSyncReturns<string> {
-  return spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, input, timeout: 300_000 });
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, input?: string, timeout = 300_000): SpawnSyncReturns<string> {
+  return spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, input, timeout });
 }
 
 /** Fails loudly when the lab cannot run here: it needs root on Linux (namespaces, dockerd, sshd). */
@@ -28,13 +29,14 @@ export function requireLabHost(): void {
 
 export function labUp(env: NodeJS.ProcessEnv): Lab {
   requireLabHost();
-  const up = run('bash', [LAB, 'up'], env);
+  // a systemd lab may first build its root filesystems (debootstrap, minutes, once per machine)
+  const up = run('bash', [labScript(env), 'up'], env, undefined, 1_200_000);
   if (up.status !== 0) throw new Error(`lab up failed (exit ${up.status}):\n${up.stdout}\n${up.stderr}`);
   return labEnv(env);
 }
 
 export function labEnv(env: NodeJS.ProcessEnv): Lab {
-  const r = run('bash', [LAB, 'env'], env);
+  const r = run('bash', [labScript(env), 'env'], env);
   if (r.status !== 0) throw new Error(`lab env failed: ${r.stderr}`);
   const lab: Lab = {};
   for (const line of r.stdout.split('\n')) {
@@ -45,12 +47,12 @@ export function labEnv(env: NodeJS.ProcessEnv): Lab {
 }
 
 export function labDown(env: NodeJS.ProcessEnv): void {
-  const r = run('bash', [LAB, 'down'], env);
+  const r = run('bash', [labScript(env), 'down'], env);
   if (r.status !== 0) throw new Error(`lab down failed: ${r.stdout}\n${r.stderr}`);
 }
 
 export function lab(env: NodeJS.ProcessEnv, ...args: string[]): SpawnSyncReturns<string> {
-  return run('bash', [LAB, ...args], env);
+  return run('bash', [labScript(env), ...args], env);
 }
 
 export interface CliResult {

@@ -69,7 +69,7 @@ test('plan for a fresh host: state recorded first, accept_ra before forwarding, 
   const ids = plan.steps.map((x) => x.id);
   assert.deepEqual(ids, ['record-previous', 'accept-ra', 'forwarding', 'proxy-ndp', 'sysctl-conf', 'radvd-conf', 'radvd-start', 'routes', 'proxies', 'agent', 'host-conf', 'unit', 'watcher']);
   const fwd = plan.steps.find((x) => x.id === 'forwarding')!;
-  assert.match(fwd.script, /ip -6 route add default via 'fe80::1052:1' dev 'ens3'/);
+  assert.match(fwd.script, /ip -6 route add default via 'fe80::1052:1' dev 'ens3' metric 2048/);
   assert.equal(plan.steps.find((x) => x.id === 'routes')!.script.split('\n').length, 16);
   assert.match(plan.notes.join(' '), /not running systemd/);
 });

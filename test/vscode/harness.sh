@@ -40,8 +40,8 @@ for v in $(compgen -e | grep '^VSCODE_' || true); do unset "$v"; done
 # Run inside `npm test`, npm exports npm_config_user_agent ("npm/11 node/v20 ..."), npm_node_execpath,
 # npm_config_* and npm_lifecycle_*: the inner installs would inherit them, and code-server's postinstall reads
 # the Node version from npm_config_user_agent and refuses ("requires node v24 ... you are on node v20").
-# The inner installs get a clean npm environment (the user's ~/.npmrc still applies).
-for v in $(compgen -e | grep -i '^npm_' || true); do unset "$v"; done
+# The inner installs get a clean npm environment (the user's ~/.npmrc and npm cache still apply).
+for v in $(compgen -e | grep -i '^npm_' | grep -vx 'npm_config_cache' || true); do unset "$v"; done
 
 T0=$(date +%s%N)
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }

@@ -93,8 +93,10 @@ setup_host() {
   fi                                                           # (a static default route is the network manager's)
   echo 1 > /proc/sys/net/ipv6/conf/all/forwarding
   echo 1 > "/proc/sys/net/ipv6/conf/$UPLINK/proxy_ndp"
+  # a fallback default route when there is none, at a metric of its own (2048): the kernel's RA route (1024) or
+  # the network manager's can still be installed beside it when they come, instead of failing as a duplicate
   if [ -z "$(ip -6 route show default)" ]; then
-    ip -6 route add default via "$GATEWAY" dev "$UPLINK" || log "could not add the default route via $GATEWAY dev $UPLINK"
+    ip -6 route add default via "$GATEWAY" dev "$UPLINK" metric 2048 || log "could not add the default route via $GATEWAY dev $UPLINK"
   fi
   if ip link show dev "$BRIDGE" >/dev/null 2>&1; then
     for a in $ADDRESSES; do
