@@ -136,6 +136,13 @@ export function prepareBlockers(s: HostSnapshot, c: HostConfig): string[] {
   else if (!s.docker.ok) out.push(`docker does not answer on the host (${s.docker.error || 'no error text'}): start it (systemctl start docker)`);
   if (!s.links.some((l) => l.name === c.bridge)) out.push(`bridge ${c.bridge} does not exist on the host: start Docker, or name the bridge with --bridge`);
   if (!s.tools.radvd && !s.tools.apt) out.push('radvd is not installed and this host has no apt-get: install radvd with the host\'s package manager, then run prepare again');
+  // forwarding drops every RA-learned default route on an interface without accept_ra=2: preparing another
+  // interface than the one the route comes from would cut the host off (and the fallback route would go out
+  // the wrong interface)
+  const raElsewhere = [...new Set(defaultRoutes(s).filter((r) => r.protocol === 'ra' && r.dev && r.dev !== c.uplink).map((r) => r.dev!))];
+  if (raElsewhere.length && sysctl(s, 'all', 'forwarding') !== 1) {
+    out.push(`the default route comes from router advertisements on ${raElsewhere.join(', ')}, not on ${c.uplink}: turning forwarding on would drop it and cut the host off; prepare the uplink that carries the default route (leave out --interface, or give --interface ${raElsewhere[0]})`);
+  }
   const conflict = desiredRadvdConf(s.radvd.conf, c.bridge).conflict;
   if (conflict) out.push(conflict);
   const dropped = (s.recorded?.addresses ?? []).filter((a) => !c.addresses.includes(a));

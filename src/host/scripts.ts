@@ -24,8 +24,14 @@ function probeLine(probe?: ProbeTarget): string {
   return `CIV6_PROBE=${probe ? shq(probe.port ? `${probe.address} ${probe.port}` : probe.address) : "''"}`;
 }
 
+/** The whole script as one brace group: bash parses a compound command to its end before running any of it,
+ * so a script cut short by a dropped connection is a syntax error that runs nothing, never its first half. */
+function whole(body: string): string {
+  return `{\n${body}\n}\n`;
+}
+
 export function snapshotScript(ping: PingTargets = [], probe?: ProbeTarget): string {
-  return `${pingLine(ping)}\n${probeLine(probe)}\n${snapshotLib}\nciv6_snapshot\n`;
+  return whole(`${pingLine(ping)}\n${probeLine(probe)}\n${snapshotLib}\nciv6_snapshot`);
 }
 
 /** the steps, then a fresh snapshot, all in one script */
@@ -38,7 +44,7 @@ export function applyScript(steps: Step[], ping: PingTargets = []): string {
       return `civ6_step ${s.id} <<'${eof}'\n${s.script}\n${eof}`;
     })
     .join('\n');
-  return `${pingLine(ping)}\n${snapshotLib}\n${applyLib}\n${body}\necho CIV6-SNAPSHOT\nciv6_snapshot\n`;
+  return whole(`${pingLine(ping)}\n${probeLine()}\n${snapshotLib}\n${applyLib}\n${body}\necho CIV6-SNAPSHOT\nciv6_snapshot`);
 }
 
 export interface StepResult {

@@ -10,7 +10,9 @@ import { planHostSetup, planAssign, planRelease, hostConfText, hostSetup } from 
 import { judgeHost } from '../../src/core/checks';
 import { parseAddressList } from '../../src/core/derive';
 import { artifacts, applyScript, parseStepResults } from '../../src/host/scripts';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '../../../test/fixtures', name), 'utf8');
 const fresh = () => parseSnapshot(fixture('lab-fresh.json'));
@@ -163,7 +165,7 @@ test('apply script: steps run in order, stop at the first failure, report each',
     { id: 'three', title: '', script: 'echo three' },
   ]);
   // run only the apply part locally (the snapshot at the end needs a host; cut it off)
-  const out = execFileSync('bash', ['-c', script.slice(0, script.indexOf('echo CIV6-SNAPSHOT'))], { encoding: 'utf8' });
+  const out = execFileSync('bash', ['-c', script.replace(/echo CIV6-SNAPSHOT\nciv6_snapshot\n\}\n$/, '}\n')], { encoding: 'utf8' });
   const r = parseStepResults(out);
   assert.deepEqual(r.map((x) => [x.id, x.rc]), [['one', 0], ['two', 1], ['three', null]]);
   assert.equal(r[0].output, "its one");
@@ -200,4 +202,25 @@ test('holders of addresses and containers without one, as the CLI, the tree and 
   assert.deepEqual(containersWithoutAddress(s, c.addresses), []);
   assert.throws(() => planAssign(s, c, installed, 'c1', X(1)), /already bound to c2/);
   assert.deepEqual(containersWithoutAddress(fresh(), c.addresses).map((k) => k.name).sort(), ['c1', 'c2']);
+});
+
+test('a script cut short by a dropped connection runs nothing at all (not its first half)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'civ6-cut-'));
+  try {
+    const script = applyScript([
+      { id: 'one', title: '', script: `touch ${dir}/one` },
+      { id: 'two', title: '', script: `touch ${dir}/two` },
+    ]).replace(/echo CIV6-SNAPSHOT\nciv6_snapshot\n\}\n$/, '}\n');
+    const cuts = [...new Set([...Array(60).keys()].map((i) => Math.floor(((i + 1) * (script.length - 1)) / 61)).concat([script.indexOf('touch'), script.lastIndexOf('touch') + 5, script.length - 2]))];
+    for (const cut of cuts) {
+      // bash -s reads the script from stdin as a dropped SSH channel would deliver it: a prefix, then EOF
+      spawnSync('bash', ['-s'], { input: script.slice(0, cut), encoding: 'utf8' });
+      assert.deepEqual(readdirSync(dir), [], `cut at ${cut} of ${script.length} ran part of the script`);
+    }
+    const whole = spawnSync('bash', ['-s'], { input: script, encoding: 'utf8' });
+    assert.equal(whole.status, 0, whole.stderr);
+    assert.deepEqual(readdirSync(dir).sort(), ['one', 'two']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSnapshot, HostSnapshot, routeSource } from '../../src/core/snapshot';
 import { resolveHostConfig } from '../../src/core/config';
+import { parseAddressList } from '../../src/core/derive';
 import { planHostSetup, networkdDropInPath, sysctlConfText } from '../../src/core/plan';
 import { planFirewall, judgePath } from '../../src/core/firewallPlan';
 import { judgeHost } from '../../src/core/checks';
@@ -156,4 +157,16 @@ test('outbound probes from the containers become checks that say what to look at
   const bad = checks.find((x) => x.id === `binding:${X(1)}:outbound`)!;
   assert.equal(bad.ok, false);
   assert.match(bad.message, /Network is unreachable.*firewall/);
+});
+
+test('prepare with --interface naming another device than the RA default route\'s is refused before anything changes', () => {
+  const s = fresh();
+  assert.ok(s.links.some((l) => l.name === 'dmz0'));
+  const c = resolveHostConfig(s, { interface: 'dmz0', gateway: 'fe80::1', addresses: parseAddressList(PREFIX) });
+  assert.throws(
+    () => planHostSetup(s, c, artifacts),
+    (e: Error) => /router advertisements on ens3, not on dmz0: turning forwarding on would drop it/.test(e.message) && /--interface ens3/.test(e.message) && /Nothing was changed/.test(e.message),
+  );
+  // the right uplink, named explicitly, is fine
+  assert.ok(planHostSetup(s, resolveHostConfig(s, { interface: 'ens3' }), artifacts).steps.length > 0);
 });

@@ -232,7 +232,14 @@ watch() {
   done
 }
 
-watching() { [ -r "$CIV6_PIDFILE" ] && kill -0 "$(cat "$CIV6_PIDFILE")" 2>/dev/null; }
+# the recorded watcher, if it still runs: the pid must be a number, and that process our agent's "watch" (a
+# stale pidfile's pid may belong to another process by now)
+watching() {
+  local pid cmd
+  pid=$(cat "$CIV6_PIDFILE" 2>/dev/null) && [[ $pid =~ ^[1-9][0-9]*$ ]] || return 1
+  cmd=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) || return 1
+  [[ $cmd == *"$CIV6_SELF watch"* ]]
+}
 
 case "${1:-}" in
   boot) load_conf; wait_docker 60 || log "docker did not answer within 60 s"; with_lock boot; setup_host; attach_all ;;
@@ -246,7 +253,7 @@ case "${1:-}" in
     for _ in $(seq 50); do watching && exit 0; sleep 0.1; done
     die "the watcher did not start; see $CIV6_RUN/watch.log" ;;
   stop-watch)
-    if watching; then kill "$(cat "$CIV6_PIDFILE")"; fi ;;
+    if watching; then kill "$(cat "$CIV6_PIDFILE")"; else rm -f "$CIV6_PIDFILE"; fi ;;
   bind) # bind NAME ADDR: record the binding (with the container's id), then attach
     load_conf
     name=${2:-} addr=${3:-}

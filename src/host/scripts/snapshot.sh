@@ -13,6 +13,7 @@ civ6_sysctls() { # every interface's forwarding/proxy_ndp/accept_ra/disable_ipv6
   local d k v first=1   # builtins only (read, not cat): a host may have many veths
   printf '{'
   for d in /proc/sys/net/ipv6/conf/*; do
+    [[ ${d##*/} =~ ^[A-Za-z0-9_.@-]{1,15}$ ]] || continue   # a name a container chose: never into the JSON raw
     for k in forwarding proxy_ndp accept_ra disable_ipv6; do
       read -r v 2>/dev/null < "$d/$k" || continue
       [ $first = 1 ] || printf ','; first=0
@@ -131,8 +132,9 @@ civ6_snapshot() {
     "$(civ6_b64 "$( (systemctl is-enabled radvd 2>/dev/null) || true)")"
   printf '"docker":{"ok":%s,"version":%s,"error":%s,"containers":%s},' "$docker_ok" "$(civ6_b64 "$docker_ver")" "$(civ6_b64 "$docker_err")" \
     "$(if [ $docker_ok = true ]; then civ6_containers; else printf null; fi)"
-  local agent=/usr/local/sbin/conoha-ipv6-agent watch_pid=null
-  if [ -r /run/conoha-ipv6/watch.pid ] && kill -0 "$(cat /run/conoha-ipv6/watch.pid)" 2>/dev/null; then watch_pid=$(cat /run/conoha-ipv6/watch.pid); fi
+  local agent=/usr/local/sbin/conoha-ipv6-agent watch_pid=null p
+  p=$(cat /run/conoha-ipv6/watch.pid 2>/dev/null) || p=''
+  if [[ $p =~ ^[1-9][0-9]{0,9}$ ]] && kill -0 "$p" 2>/dev/null; then watch_pid=$p; fi
   printf '"agent":{"sha256":%s,"unit":%s,"unitWanted":%s,"unitActive":%s,"watchPid":%s},' \
     "$(if [ -r $agent ]; then printf '"%s"' "$(sha256sum < $agent | cut -d' ' -f1)"; else printf null; fi)" \
     "$(civ6_b64file /etc/systemd/system/conoha-ipv6.service)" \
