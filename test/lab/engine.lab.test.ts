@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { Lab, cli, cleanupHome, eventually, lab, labDown, labUp, CliResult } from './labHarness';
+import { Lab, cli, cliAsync, cleanupHome, eventually, lab, labDown, labUp, CliResult } from './labHarness';
 
 const env: NodeJS.ProcessEnv = {
   LAB_PREFIX: process.env.CIV6_TEST_LAB_PREFIX ?? 'cv6t',
@@ -242,6 +242,23 @@ describe('engine on the lab (CLI over SSH, sudo user, uplink ens3)', () => {
     assert.equal(lab(env, 'restart-container', 'c1').status, 0);
     await new Promise((r) => setTimeout(r, 2000));
     assert.ok(!ping(addr[0]));
+  });
+
+  it('two clients at once: one address goes to exactly one container, and a release beside an assign loses nothing', async () => {
+    const both = await Promise.all([cliAsync(['assign', 'c1', addr[5], ...base]), cliAsync(['assign', 'c2', addr[5], ...base])]);
+    const codes = both.map((r) => r.code).sort();
+    assert.deepEqual(codes, [0, 2], both.map((r) => r.stdout + r.stderr).join('\n'));
+    assert.match(both.find((r) => r.code === 2)!.stderr, /already bound to c[12]/);
+    const lines = () => vps('cat', '/etc/conoha-ipv6/bindings').stdout.trim().split('\n').filter(Boolean);
+    assert.equal(lines().filter((l) => l.startsWith(addr[5] + ' ')).length, 1);
+    const winner = both[0].code === 0 ? 'c1' : 'c2';
+    const other = winner === 'c1' ? 'c2' : 'c1';
+    // unbind rewrites the file while bind appends to it: under the host lock neither is lost
+    const [rel, asg] = await Promise.all([cliAsync(['release', addr[5], ...base]), cliAsync(['assign', other, addr[6], ...base])]);
+    assert.equal(rel.code, 0, rel.stderr);
+    assert.equal(asg.code, 0, asg.stderr);
+    assert.deepEqual(lines().map((l) => l.split(' ').slice(0, 2).join(' ')).filter((l) => l.startsWith(addr[5]) || l.startsWith(addr[6])), [`${addr[6]} ${other}`]);
+    assert.equal(run('release', other).code, 0);
   });
 });
 

@@ -1,6 +1,6 @@
 // Test helpers around test/lab/lab.sh: bring the lab up once per test file, run the CLI against it as a
 // user would (over real SSH into the lab's VPS namespace), and always tear it down.
-import { spawnSync, SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -64,6 +64,18 @@ export interface CliResult {
 export function cli(args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
   const r = run(process.execPath, [CLI, ...args], { HOME: emptyHome(), SSH_AUTH_SOCK: '', ...env });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** the CLI without blocking: for two clients at once */
+export function cliAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, HOME: emptyHome(), SSH_AUTH_SOCK: '', ...env } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 let home: string | undefined;
