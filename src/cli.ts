@@ -10,14 +10,19 @@ import { InputError, HostSpec, parseHostSpec } from './core/hostSpec';
 import { Plan } from './core/plan';
 import { validateContainerName, validateInterfaceName } from './core/shell';
 import { HostSnapshot, SnapshotError, containersWithoutAddress, hasProxy, hasRoute, holderOf, sysctl } from './core/snapshot';
-import { VerifyOptions, assign, prepare, release, status, verify } from './host/operations';
+import { RolledBackError, VerifyOptions, assign, prepare, release, status, verify } from './host/operations';
 import { parsePort, parseProbe } from './core/probe';
+import { validRollbackSeconds } from './core/rollback';
 import { Transport, TransportError } from './host/transport';
 
 const USAGE = `usage:
   conoha-ipv6 derive <ipv6> [--json]                  the 16 extra addresses of a ConoHa host address
   conoha-ipv6 status  --host H [--json]               what the host looks like (one round trip)
-  conoha-ipv6 prepare --host H [--dry-run] [--json]   set the host up (idempotent; --dry-run shows the plan only)
+  conoha-ipv6 prepare --host H [--dry-run] [--json] [--rollback-seconds N]
+                                                      set the host up (idempotent; --dry-run shows the plan only);
+                                                      changes to forwarding, accept_ra, proxy NDP or the default route
+                                                      are confirmed over a new connection, else the host rolls them
+                                                      back by itself after N seconds (default 60)
   conoha-ipv6 assign  --host H <container> [<address>]  give a container an address (first free unless named)
   conoha-ipv6 release --host H <address|container>    take an address back
   conoha-ipv6 verify  --host H [--json] [--port N] [--probe ADDR[:PORT]]
@@ -45,7 +50,7 @@ interface Args {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(['host', 'identity', 'known-hosts', 'interface', 'bridge', 'gateway', 'addresses', 'port', 'probe']);
+const VALUE_FLAGS = new Set(['host', 'identity', 'known-hosts', 'interface', 'bridge', 'gateway', 'addresses', 'port', 'probe', 'rollback-seconds']);
 const BOOL_FLAGS = new Set(['json', 'dry-run', 'accept-new', 'local', 'help', 'version']);
 
 class UsageError extends InputError {}
@@ -225,6 +230,8 @@ async function main(argv: string[]): Promise<number> {
   // validate all input before connecting: bad input changes nothing and needs no host
   const o = overridesFrom(a);
   const vo = verifyOptionsFrom(a);
+  const rs = str(a, 'rollback-seconds');
+  if (rs !== undefined && !(/^[0-9]+$/.test(rs) && validRollbackSeconds(Number(rs)))) throw new InputError(`--rollback-seconds ${JSON.stringify(rs)}: give 10 to 3600 seconds`);
   if (a.command === 'assign') {
     validateContainerName(a.positional[0]);
     if (a.positional[1] !== undefined) normalizeAddress(a.positional[1]);
@@ -245,9 +252,20 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'prepare': {
         const dry = a.flags.get('dry-run') === true;
-        const r = await prepare(t, o, { dryRun: dry, onPlan: asJson ? undefined : (p, c) => printPlan(name, p, c) }, obs);
+        const seconds = str(a, 'rollback-seconds');
+        const r = await prepare(
+          t,
+          o,
+          {
+            dryRun: dry,
+            onPlan: asJson ? undefined : (p, c) => printPlan(name, p, c),
+            reconnect: () => openTransport(a),
+            rollbackSeconds: seconds === undefined ? undefined : Number(seconds),
+          },
+          obs,
+        );
         if (asJson) {
-          json({ host: name, config: r.config, dryRun: dry, plan: r.plan.steps.map((s) => ({ id: s.id, title: s.title })), notes: r.plan.notes, results: r.outcome?.results ?? [], ok: r.outcome ? r.outcome.ok : true, checks: r.checks });
+          json({ host: name, config: r.config, dryRun: dry, plan: r.plan.steps.map((s) => ({ id: s.id, title: s.title })), notes: r.plan.notes, results: r.outcome?.results ?? [], confirmation: r.confirmation ?? null, ok: r.outcome ? r.outcome.ok : true, checks: r.checks });
           return r.outcome && !r.outcome.ok ? 1 : 0;
         }
         if (dry) {
@@ -262,6 +280,7 @@ async function main(argv: string[]): Promise<number> {
           out(`  ${mark} ${step.title} (${res.ms} ms)`);
           if (res.rc !== 0 && res.output.trim()) out(res.output.trim().replace(/^/gm, '       '));
         }
+        if (r.confirmation && r.confirmation.outcome !== 'not-armed') out(`Confirmed: ${r.confirmation.detail}`);
         out('Checks after prepare (all of them: conoha-ipv6 verify):');
         printChecks(r.checks.filter((c) => !c.ok), r.checks.length);
         if (!r.outcome.ok) {
@@ -315,6 +334,10 @@ main(process.argv.slice(2)).then(
     if (e instanceof TransportError) {
       msg(e.message);
       process.exit(3);
+    }
+    if (e instanceof RolledBackError) {
+      msg(e.message);
+      process.exit(1);
     }
     if (e instanceof SnapshotError) {
       msg(e.message);

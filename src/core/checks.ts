@@ -22,6 +22,9 @@ export function judgeHost(s: HostSnapshot, c: HostConfig, art: Artifacts, o: Jud
   const br = c.bridge;
   const fix = 'run "conoha-ipv6 prepare"';
 
+  if (s.files.rolledBack !== undefined) {
+    check('rollback', false, '', `a prepare at ${s.files.rolledBack.trim()} was not confirmed over a new connection, so the host rolled its network settings back by itself: check that the host stays reachable, then ${fix}`);
+  }
   check('forwarding', sysctl(s, 'all', 'forwarding') === 1, 'IPv6 forwarding is on', `IPv6 forwarding is off (net.ipv6.conf.all.forwarding=${sysctl(s, 'all', 'forwarding')}): ${fix}`);
   check('proxy-ndp', sysctl(s, up, 'proxy_ndp') === 1, `proxy NDP is on for ${up}`, `proxy NDP is off on ${up}: the router's neighbour solicitations for the addresses go unanswered; ${fix}`);
   const route = routeSource(s, up);

@@ -6,6 +6,7 @@ import { shq, validateContainerName } from './shell';
 import { normalizeAddress } from './derive';
 import { HostSnapshot, Binding, ContainerView, defaultRoutes, findContainer, hasProxy, hasRoute, holderOf, networkdFileOf, routeSource, sysctl } from './snapshot';
 import { FirewallPlan, planFirewall } from './firewallPlan';
+import { NETWORK_STEPS, ROLLED_BACK, armScript } from './rollback';
 
 export const AGENT_PATH = '/usr/local/sbin/conoha-ipv6-agent';
 export const UNIT_PATH = '/etc/systemd/system/conoha-ipv6.service';
@@ -152,7 +153,12 @@ export function prepareBlockers(s: HostSnapshot, c: HostConfig): string[] {
   return out;
 }
 
-export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts): Plan {
+export interface PlanOptions {
+  /** commit-confirmed: arm a rollback that fires after this many seconds unless a new connection confirms */
+  rollbackSeconds?: number;
+}
+
+export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts, opts: PlanOptions = {}): Plan {
   const blockers = prepareBlockers(s, c);
   if (blockers.length) throw new RefusedError(`cannot prepare ${s.hostname}:\n  - ${blockers.join('\n  - ')}\nNothing was changed.`);
   const steps: Step[] = [];
@@ -293,6 +299,17 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts): P
     if (agentChanges || confChanges || s.agent.watchPid === undefined) {
       add('watcher', 'start the watcher (no systemd running: started directly)', `${AGENT_PATH} stop-watch\nsleep 0.2\n${AGENT_PATH} start-watch`);
     }
+  }
+  const firstNetwork = steps.findIndex((x) => NETWORK_STEPS.includes(x.id));
+  if (firstNetwork >= 0 && opts.rollbackSeconds) {
+    steps.splice(firstNetwork, 0, {
+      id: 'arm-rollback',
+      title: `arm a rollback: unless a new connection confirms the change within ${opts.rollbackSeconds} s, the host restores its forwarding, accept_ra, proxy NDP and default route by itself`,
+      script: armScript(s, c, opts.rollbackSeconds),
+    });
+  }
+  if (s.files.rolledBack !== undefined) {
+    add('clear-rolled-back', `forget the earlier rollback (${s.files.rolledBack.trim()})`, `rm -f ${ROLLED_BACK}`);
   }
   return { steps, notes };
 }

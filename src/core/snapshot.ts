@@ -75,7 +75,7 @@ export interface HostSnapshot {
   radvd: { running: boolean; pids: number[]; conf?: string; interfaces: RadvdInterface[]; /** systemctl is-enabled radvd ('' without systemctl) */ enabled: string };
   docker: { ok: boolean; version: string; error: string; containers: ContainerView[] };
   agent: { sha256?: string; unit?: string; /** the multi-user.target.wants link exists (enabled at boot) */ unitWanted: boolean; unitActive: string; watchPid?: number };
-  files: { hostConf?: string; bindings?: string; previous: boolean; sysctlConf?: string; /** our drop-in for the uplink's .network file */ networkdDropIn?: string };
+  files: { hostConf?: string; bindings?: string; previous: boolean; sysctlConf?: string; /** our drop-in for the uplink's .network file */ networkdDropIn?: string; /** when an unconfirmed prepare was rolled back */ rolledBack?: string; rollbackArmed: boolean };
   recorded?: RecordedConfig;
   bindings: Binding[];
   pings: PingResult[];
@@ -89,6 +89,13 @@ export interface HostSnapshot {
 const b64 = (v: unknown): string => (typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : '');
 const b64opt = (v: unknown): string | undefined => (typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : undefined);
 const arr = (v: unknown): any[] => (Array.isArray(v) ? v : []);
+// the snapshot comes from an untrusted host: every field is checked for its type, never assumed
+const obj = (v: unknown): Record<string, any> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, any>) : {});
+const objs = (v: unknown): Record<string, any>[] => arr(v).filter((x) => x !== null && typeof x === 'object' && !Array.isArray(x));
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+/** host text quoted into a message: control characters (terminal escapes) shown as \xNN */
+const shown = (t: string): string => t.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
 /** Canonical compressed form of an address, or the input unchanged when it is not IPv6. */
 export function canon(address: string): string {
@@ -97,13 +104,15 @@ export function canon(address: string): string {
 }
 
 export function parseRoutes(json: unknown): Route[] {
-  return arr(json).map((r) => ({
-    dst: r.dst === 'default' ? 'default' : canonDst(String(r.dst)),
-    dev: r.dev,
-    gateway: r.gateway ? canon(String(r.gateway)) : undefined,
-    protocol: r.protocol,
-    metric: typeof r.metric === 'number' ? r.metric : undefined,
-  }));
+  return objs(json)
+    .filter((r) => typeof r.dst === 'string')
+    .map((r) => ({
+      dst: r.dst === 'default' ? 'default' : canonDst(r.dst),
+      dev: str(r.dev),
+      gateway: typeof r.gateway === 'string' && r.gateway ? canon(r.gateway) : undefined,
+      protocol: str(r.protocol),
+      metric: num(r.metric),
+    }));
 }
 
 function canonDst(dst: string): string {
@@ -115,10 +124,11 @@ function canonDst(dst: string): string {
 
 export function parseAddrs(json: unknown): HostSnapshot['addresses'] {
   const out: HostSnapshot['addresses'] = [];
-  for (const link of arr(json)) {
-    for (const a of arr(link.addr_info)) {
-      if (a.family !== 'inet6') continue;
-      out.push({ dev: link.ifname, address: canon(a.local), prefixLength: a.prefixlen, scope: a.scope, tentative: !!a.tentative });
+  for (const link of objs(json)) {
+    if (typeof link.ifname !== 'string') continue;
+    for (const a of objs(link.addr_info)) {
+      if (a.family !== 'inet6' || typeof a.local !== 'string' || num(a.prefixlen) === undefined) continue;
+      out.push({ dev: link.ifname, address: canon(a.local), prefixLength: a.prefixlen, scope: str(a.scope) ?? '', tentative: a.tentative === true });
     }
   }
   return out;
@@ -151,19 +161,19 @@ export function parseHostConf(text: string | undefined): RecordedConfig | undefi
   };
 }
 
-function parseContainer(c: any, bridgeIndexes: Map<number, string>): ContainerView {
-  const ns = c.ns ?? {};
-  const links = arr(ns.links);
+function parseContainer(c: Record<string, any>, bridgeIndexes: Map<number, string>): ContainerView {
+  const ns = obj(c.ns);
+  const links = objs(ns.links);
   // the container interface whose peer (link_index in the host namespace) is enslaved to a bridge
-  const onBridge = links.find((l) => typeof l.link_index === 'number' && bridgeIndexes.has(l.link_index));
+  const onBridge = links.find((l) => typeof l.ifname === 'string' && typeof l.link_index === 'number' && bridgeIndexes.has(l.link_index));
   return {
-    id: String(c.id ?? ''),
-    name: String(c.name ?? '').replace(/^\//, ''),
-    state: String(c.state ?? ''),
+    id: str(c.id) ?? '',
+    name: (str(c.name) ?? '').replace(/^\//, ''),
+    state: str(c.state) ?? '',
     running: c.running === true,
-    pid: Number(c.pid ?? 0),
-    restartPolicy: String(c.restartPolicy ?? ''),
-    networks: Object.keys(c.networks ?? {}),
+    pid: num(c.pid) ?? 0,
+    restartPolicy: str(c.restartPolicy) ?? '',
+    networks: Object.keys(obj(c.networks)),
     bridgeInterface: onBridge?.ifname,
     bridgeOf: onBridge ? bridgeIndexes.get(onBridge.link_index) : undefined,
     ipv6Disabled: ns.disable_ipv6 === null || ns.disable_ipv6 === undefined ? undefined : ns.disable_ipv6 === 1,
@@ -179,66 +189,92 @@ export class SnapshotError extends Error {}
 /** Parses snapshot.sh's output (the first line that starts with '{'). */
 export function parseSnapshot(stdout: string): HostSnapshot {
   const line = stdout.split('\n').find((l) => l.startsWith('{"v":'));
-  if (!line) throw new SnapshotError(`the host did not return a snapshot; it printed: ${stdout.slice(0, 400) || '(nothing)'}`);
-  let j: any;
+  if (!line) throw new SnapshotError(`the host did not return a snapshot; it printed: ${shown(stdout.slice(0, 400)) || '(nothing)'}`);
+  let j: Record<string, any>;
   try {
     j = JSON.parse(line);
   } catch (e) {
-    throw new SnapshotError(`the host's snapshot is not valid JSON (${(e as Error).message})`);
+    throw new SnapshotError(`the host's snapshot is not valid JSON (${shown((e as Error).message.slice(0, 400))})`);
   }
-  const links = arr(j.links).map((l) => ({
-    name: String(l.ifname),
-    index: Number(l.ifindex),
-    master: l.master as string | undefined,
-    up: arr(l.flags).includes('UP'),
-    linkIndex: typeof l.link_index === 'number' ? l.link_index : undefined,
-  }));
+  if (j.v !== 1) throw new SnapshotError(`the host's snapshot has format version ${shown(JSON.stringify(j.v).slice(0, 40))}; this conoha-ipv6 reads version 1`);
+  const links = objs(j.links)
+    .filter((l) => typeof l.ifname === 'string' && num(l.ifindex) !== undefined)
+    .map((l) => ({
+      name: l.ifname as string,
+      index: l.ifindex as number,
+      master: str(l.master),
+      up: arr(l.flags).includes('UP'),
+      linkIndex: num(l.link_index),
+    }));
   // veths enslaved to some bridge: host ifindex -> bridge name
   const bridgeIndexes = new Map<number, string>();
   for (const l of links) if (l.master) bridgeIndexes.set(l.index, l.master);
   const os = b64(j.osRelease);
-  const radvdConf = b64opt(j.radvd?.conf);
-  const hostConf = b64opt(j.files?.hostConf);
-  const bindingsText = b64opt(j.files?.bindings);
+  const radvd = obj(j.radvd);
+  const docker = obj(j.docker);
+  const agent = obj(j.agent);
+  const files = obj(j.files);
+  const netfilter = obj(j.netfilter);
+  const tools = obj(j.tools);
+  const radvdConf = b64opt(radvd.conf);
+  const hostConf = b64opt(files.hostConf);
+  const bindingsText = b64opt(files.bindings);
+  const pids = arr(radvd.pids).filter((p) => num(p) !== undefined);
+  const sysctls: Record<string, number> = {};
+  for (const [k, v] of Object.entries(obj(j.sysctl))) if (k !== '__proto__' && num(v) !== undefined) sysctls[k] = v;
+  const results = (v: unknown): PingResult[] =>
+    objs(v)
+      .filter((p) => typeof p.address === 'string')
+      .map((p) => ({ address: canon(p.address), ok: p.rc === 0, output: b64(p.out) }));
   return {
     hostname: b64(j.hostname),
-    uid: Number(j.uid),
+    uid: num(j.uid) ?? -1,
     sudoUser: b64(j.sudoUser),
     osId: (/^ID=["']?([^"'\n]*)/m.exec(os)?.[1] ?? '').toLowerCase(),
     systemd: j.systemd === true,
-    tools: { ip: false, nsenter: false, docker: false, radvd: false, apt: false, ping: false, systemctl: false, ...j.tools },
+    tools: {
+      ip: tools.ip === true,
+      nsenter: tools.nsenter === true,
+      docker: tools.docker === true,
+      radvd: tools.radvd === true,
+      apt: tools.apt === true,
+      ping: tools.ping === true,
+      systemctl: tools.systemctl === true,
+    },
     links,
     addresses: parseAddrs(j.addrs),
     routes: parseRoutes(j.routes),
-    proxies: arr(j.proxies).map((p) => ({ address: canon(String(p.dst)), dev: String(p.dev) })),
-    sysctl: j.sysctl ?? {},
+    proxies: objs(j.proxies)
+      .filter((p) => typeof p.dst === 'string' && typeof p.dev === 'string')
+      .map((p) => ({ address: canon(p.dst), dev: p.dev })),
+    sysctl: sysctls,
     radvd: {
-      running: arr(j.radvd?.pids).length > 0,
-      pids: arr(j.radvd?.pids),
+      running: pids.length > 0,
+      pids,
       conf: radvdConf,
       interfaces: radvdConf ? parseRadvdConf(radvdConf) : [],
-      enabled: b64(j.radvd?.enabled).trim(),
+      enabled: b64(radvd.enabled).trim(),
     },
     docker: {
-      ok: j.docker?.ok === true,
-      version: b64(j.docker?.version).trim(),
-      error: b64(j.docker?.error).trim(),
-      containers: arr(j.docker?.containers).map((c) => parseContainer(c, bridgeIndexes)),
+      ok: docker.ok === true,
+      version: b64(docker.version).trim(),
+      error: b64(docker.error).trim(),
+      containers: objs(docker.containers).map((c) => parseContainer(c, bridgeIndexes)),
     },
     agent: {
-      sha256: j.agent?.sha256 ?? undefined,
-      unit: b64opt(j.agent?.unit),
-      unitWanted: j.agent?.unitWanted === true,
-      unitActive: b64(j.agent?.unitActive).trim(),
-      watchPid: typeof j.agent?.watchPid === 'number' ? j.agent.watchPid : undefined,
+      sha256: str(agent.sha256),
+      unit: b64opt(agent.unit),
+      unitWanted: agent.unitWanted === true,
+      unitActive: b64(agent.unitActive).trim(),
+      watchPid: num(agent.watchPid),
     },
-    files: { hostConf, bindings: bindingsText, previous: j.files?.previous === true, sysctlConf: b64opt(j.files?.sysctlConf), networkdDropIn: b64opt(j.files?.networkdDropIn) },
+    files: { hostConf, bindings: bindingsText, previous: files.previous === true, sysctlConf: b64opt(files.sysctlConf), networkdDropIn: b64opt(files.networkdDropIn), rolledBack: b64opt(files.rolledBack), rollbackArmed: files.rollbackArmed === true },
     recorded: parseHostConf(hostConf),
     bindings: parseBindings(bindingsText),
-    pings: arr(j.pings).map((p) => ({ address: canon(String(p.address)), ok: p.rc === 0, output: b64(p.out) })),
-    probes: arr(j.probes).map((p) => ({ address: canon(String(p.address)), ok: p.rc === 0, output: b64(p.out) })),
-    netfilter: { ip6tablesSave: b64opt(j.netfilter?.ip6tablesSave), nftJson: b64opt(j.netfilter?.nftJson), ufwEnabled: j.netfilter?.ufwEnabled === true },
-    networkd: Object.entries(j.networkd ?? {}).flatMap(([index, file]) => {
+    pings: results(j.pings),
+    probes: results(j.probes),
+    netfilter: { ip6tablesSave: b64opt(netfilter.ip6tablesSave), nftJson: b64opt(netfilter.nftJson), ufwEnabled: netfilter.ufwEnabled === true },
+    networkd: Object.entries(obj(j.networkd)).flatMap(([index, file]) => {
       const dev = links.find((l) => l.index === Number(index))?.name;
       return dev ? [{ dev, networkFile: b64(file) }] : [];
     }),

@@ -4,6 +4,7 @@
 import { Check, judgeHost } from '../core/checks';
 import { HostConfig, Overrides, RefusedError, resolveHostConfig } from '../core/config';
 import { Plan, Step, planAssign, planHostSetup, planRelease } from '../core/plan';
+import { DEFAULT_ROLLBACK_SECONDS, confirmScript, rollbackNowScript, validRollbackSeconds } from '../core/rollback';
 import { HostSnapshot, SnapshotError, parseSnapshot } from '../core/snapshot';
 import { ProbeTarget } from '../core/probe';
 import { PingTargets, StepResult, applyScript, artifacts, parseStepResults, snapshotScript } from './scripts';
@@ -64,6 +65,8 @@ export interface PrepareResult {
   plan: Plan;
   /** undefined for a dry run or an empty plan */
   outcome?: ApplyOutcome;
+  /** how the change was confirmed over a new connection (commit-confirmed) */
+  confirmation?: Confirmation;
   checks: Check[];
 }
 
@@ -71,18 +74,102 @@ export interface PrepareOptions {
   dryRun?: boolean;
   /** sees the plan before anything changes; returning false stops there (the UI asks the user) */
   onPlan?: (p: Plan, c: HostConfig) => void | boolean | Promise<void | boolean>;
+  /** commit-confirmed: opens a NEW connection to the host after the change. Without it no rollback is armed. */
+  reconnect?: () => Promise<Transport>;
+  /** seconds until the host rolls its network back by itself unless the new connection confirms (default 60) */
+  rollbackSeconds?: number;
+}
+
+export interface Confirmation {
+  /** 'confirmed': a new connection reached the host and disarmed the rollback; 'rolled-back': it could not, and
+   * the host restores its network settings by itself (or already did) */
+  outcome: 'confirmed' | 'rolled-back' | 'not-armed';
+  detail: string;
+}
+
+/** The host rolled back (or will, within the armed time) because the change was not confirmed. Exit 1. */
+export class RolledBackError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RolledBackError';
+  }
+}
+
+function samePlan(a: Plan, b: Plan): boolean {
+  const key = (p: Plan) => JSON.stringify(p.steps.map((x) => [x.id, x.title]));
+  return key(a) === key(b);
 }
 
 export async function prepare(t: Transport, o: Overrides, opts: PrepareOptions = {}, obs?: Observer): Promise<PrepareResult> {
-  const before = await readSnapshot(t, [], obs);
-  const config = resolveHostConfig(before, o);
-  const plan = planHostSetup(before, config, artifacts);
+  const seconds = opts.rollbackSeconds ?? DEFAULT_ROLLBACK_SECONDS;
+  if (!validRollbackSeconds(seconds)) throw new RefusedError(`the rollback time must be 10-3600 seconds, not ${seconds}. Nothing was changed.`);
+  const planOpts = { rollbackSeconds: opts.reconnect ? seconds : undefined };
+  let before = await readSnapshot(t, [], obs);
+  let config = resolveHostConfig(before, o);
+  let plan = planHostSetup(before, config, artifacts, planOpts);
   const go = await opts.onPlan?.(plan, config);
   if (opts.dryRun || plan.steps.length === 0 || go === false) {
     return { before, config, plan, checks: judgeHost(before, config, artifacts) };
   }
-  const outcome = await apply(t, plan.steps, [], obs);
-  return { before, config, plan, outcome, checks: judgeHost(outcome.after, config, artifacts) };
+  if (opts.onPlan) {
+    // the user took time to decide: plan again from the host as it is now, and apply only what was shown
+    const now = await readSnapshot(t, [], obs);
+    const again = planHostSetup(now, resolveHostConfig(now, o), artifacts, planOpts);
+    if (!samePlan(plan, again)) {
+      throw new RefusedError(`${now.hostname} changed while the plan was shown (now: ${again.steps.map((x) => x.id).join(', ') || 'nothing to do'}): review the new plan and prepare again. Nothing was changed.`);
+    }
+    before = now;
+    config = resolveHostConfig(now, o);
+    plan = again;
+  }
+  const armed = plan.steps.some((x) => x.id === 'arm-rollback');
+  let outcome: ApplyOutcome;
+  try {
+    outcome = await apply(t, plan.steps, [], obs);
+  } catch (e) {
+    if (!armed || !opts.reconnect) throw e;
+    // the connection broke during the change: roll back now if the host can be reached again, else it will by itself
+    const r = await rollbackNow(opts.reconnect, obs);
+    throw new RolledBackError(`the connection to ${before.hostname} broke during prepare (${(e as Error).message}); ${r}`);
+  }
+  const armStep = outcome.results.find((x) => x.id === 'arm-rollback');
+  let confirmation: Confirmation = { outcome: 'not-armed', detail: 'no rollback was armed' };
+  if (armStep?.rc === 0 && opts.reconnect) {
+    confirmation = await confirmChange(opts.reconnect, seconds, obs);
+    if (confirmation.outcome === 'rolled-back') throw new RolledBackError(`prepare changed ${before.hostname}, but ${confirmation.detail}`);
+  }
+  return { before, config, plan, outcome, confirmation, checks: judgeHost(outcome.after, config, artifacts) };
+}
+
+/** A NEW connection: the host can still be reached after the change; it disarms the rollback. */
+async function confirmChange(reconnect: () => Promise<Transport>, seconds: number, obs?: Observer): Promise<Confirmation> {
+  let t2: Transport | undefined;
+  try {
+    t2 = await reconnect();
+    const r = await t2.run(confirmScript(), { timeoutMs: 15_000 });
+    obs?.log?.(`confirm over a new connection: exit ${r.code} in ${r.ms} ms: ${r.stdout.trim()}`);
+    if (r.code === 0) return { outcome: 'confirmed', detail: `a new connection reached the host and confirmed the change (${t2.description})` };
+    return { outcome: 'rolled-back', detail: `the new connection could not confirm the change (${(r.stdout + r.stderr).trim()}): the host restores its previous network settings by itself within ${seconds} s of the change` };
+  } catch (e) {
+    obs?.log?.(`confirm over a new connection failed: ${(e as Error).message}`);
+    return { outcome: 'rolled-back', detail: `no new connection could be made after the change (${(e as Error).message}): the host restores its previous network settings by itself within ${seconds} s of the change; check how you reach it, then run prepare again` };
+  } finally {
+    await t2?.close().catch(() => undefined);
+  }
+}
+
+async function rollbackNow(reconnect: () => Promise<Transport>, obs?: Observer): Promise<string> {
+  let t2: Transport | undefined;
+  try {
+    t2 = await reconnect();
+    const r = await t2.run(rollbackNowScript(), { timeoutMs: 30_000 });
+    obs?.log?.(`rollback over a new connection: exit ${r.code}: ${r.stdout.trim()}`);
+    return r.code === 0 ? 'a new connection rolled the network settings back at once; run prepare again' : `rolling back over a new connection failed (${r.stdout.trim()}); the armed rollback still fires by itself`;
+  } catch (e) {
+    return `no new connection could be made (${(e as Error).message}): the host restores its previous network settings by itself when the armed time runs out`;
+  } finally {
+    await t2?.close().catch(() => undefined);
+  }
 }
 
 export interface AssignResult {

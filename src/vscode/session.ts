@@ -83,6 +83,11 @@ export class HostSession {
     return this.transport;
   }
 
+  /** A second, new connection to the host (prepare confirms its change over one); the caller closes it. */
+  openAnother(): Promise<Transport> {
+    return openTransport(this.entry, this.ctx, this.log);
+  }
+
   /** One round trip: a fresh snapshot; checks are judged from it (without pings; Verify adds them). */
   async refresh(): Promise<void> {
     const t = this.transport ?? (await this.use());

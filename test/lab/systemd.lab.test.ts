@@ -5,7 +5,8 @@
 // container out to "the internet" (an address behind the router): never just a ping.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Lab, cli, cleanupHome, eventually, lab, labDown, labUp, CliResult } from './labHarness';
+import { join } from 'node:path';
+import { Lab, cli, cliAsync, cleanupHome, eventually, lab, labDown, labUp, CliResult } from './labHarness';
 
 interface Variant {
   variant: string;
@@ -97,10 +98,41 @@ for (const v of VARIANTS) {
       assert.equal(j.snapshot.docker.version, L.LAB_DOCKER_VERSION);
     });
 
+    if (v.variant === 'd26-ra') {
+      it('prepare over the public path, the path cut in the middle: the host rolls its network back by itself, and is reachable again', async () => {
+        // SSH to the VPS's public address through the provider router, as a user without a management network does
+        const pub = ['--host', `labuser@[${L.LAB_HOST_ADDR}]`, '--identity', L.LAB_KEY_USER, '--known-hosts', join(L.LAB_STATE, 'known_hosts.public'), '--accept-new'];
+        const st = cli(['status', ...pub]);
+        assert.equal(st.code, 0, st.stderr);
+        const sysctls = () => vps('sysctl', '-n', 'net.ipv6.conf.all.forwarding', `net.ipv6.conf.${v.uplink}.accept_ra`, `net.ipv6.conf.${v.uplink}.proxy_ndp`).stdout;
+        const before = sysctls();
+        const p = cliAsync(['prepare', '--rollback-seconds', '10', ...pub]);
+        // the real cut: the router's port to the VPS goes down as soon as the rollback is armed (mid-apply)
+        const armed = await eventually(() => vps('test', '-e', '/run/conoha-ipv6/rollback.armed').status === 0, 20_000, 50);
+        assert.ok(armed >= 0, 'the rollback was never armed');
+        assert.equal(lab(env, 'router', 'ip', 'link', 'set', 'vps0', 'down').status, 0);
+        try {
+          const r = await p;
+          assert.equal(r.code, 1, r.stdout + r.stderr);
+          assert.match(r.stderr, /restores its previous network settings by itself/);
+          assert.ok((await eventually(() => vps('test', '-e', '/etc/conoha-ipv6/rolled-back').status === 0, 20_000, 500)) >= 0, 'the host did not roll back by itself');
+        } finally {
+          assert.equal(lab(env, 'router', 'ip', 'link', 'set', 'vps0', 'up').status, 0);
+        }
+        assert.equal(sysctls(), before, 'forwarding, accept_ra and proxy_ndp are as they were');
+        assert.notEqual(vps('systemctl', 'is-active', 'conoha-ipv6.service').stdout.trim(), 'active');
+        assert.ok((await eventually(() => cli(['status', ...pub]).code === 0, 40_000, 1000)) >= 0, 'the public path did not come back');
+        const rb = verify().checks.find((c) => c.id === 'rollback')!;
+        assert.equal(rb.ok, false);
+        assert.match(rb.message, /rolled its network settings back by itself/);
+      });
+    }
+
     it('prepare shows its plan (with the firewall step where Docker or ufw manage the firewall), applies it, and a second prepare changes nothing', () => {
       const dry = run('prepare', '--dry-run');
       assert.equal(dry.code, 0, dry.stderr);
       if (v.drops) assert.match(dry.stdout, /in the firewall/);
+      assert.match(dry.stdout, /arm a rollback/);
       assert.equal(/accept_ra=2/.test(dry.stdout), v.ra, dry.stdout);
       const r = run('prepare');
       assert.equal(r.code, 0, r.stdout + r.stderr);

@@ -26,6 +26,8 @@ export async function prepareHost(svc: Services, arg: Arg): Promise<PrepareResul
               const go = await vscode.window.showInformationMessage(`Apply ${plan.steps.length} change(s) to ${s.name}?`, { modal: true, detail }, 'Apply');
               return go === 'Apply';
             },
+            // commit-confirmed: the change is confirmed over a new connection, else the host rolls it back
+            reconnect: () => s.openAnother(),
           },
           s.observer,
         ),
