@@ -1,21 +1,30 @@
-// Checking a host key against the text of an OpenSSH known_hosts file (sshd(8), "SSH_KNOWN_HOSTS FILE FORMAT"):
+// Checking a host key against the text of OpenSSH known_hosts files (sshd(8), "SSH_KNOWN_HOSTS FILE FORMAT"):
 // plain and hashed (|1|salt|hash) host names, comma-separated patterns with * ? and ! negation, [host]:port
-// names for ports other than 22, and @revoked keys. Pure functions over the text, plus one append for accept-new.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+// names for ports other than 22, and @revoked keys. Pure functions over the text, plus one append for new keys.
+// What to do about the answer (ask, record, refuse) is knownHostsPolicy.ts.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { knownHostsName } from '../core/hostSpec';
 
-export type HostKeyStatus = 'match' | 'mismatch' | 'unknown' | 'revoked';
+/**
+ * 'other-type': nothing records the offered key's type for this host, but another type is recorded: not a first
+ * contact (OpenSSH: "keys of different type are already known for this host").
+ */
+export type HostKeyStatus = 'match' | 'mismatch' | 'other-type' | 'unknown' | 'revoked';
 
 export interface HostKeyCheck {
   status: HostKeyStatus;
-  /** key types known_hosts records for this host (not revoked), in file order, without duplicates */
+  /** key types the files record for this host (not revoked), in file order, without duplicates */
   knownTypes: string[];
-  /** 1-based line of the entry that decided the status: the matching, the conflicting or the revoking line */
-  line?: number;
+  /** the entry that decided the status: the matching, the conflicting or the revoking one; for 'other-type' the first known */
+  entry?: KnownHostsEntry;
+  /** every entry for this host (not revoked), in file order */
+  known: KnownHostsEntry[];
 }
 
 export interface KnownHostsEntry {
+  /** the file it was read from ('' when checking a text) */
+  file: string;
   /** 1-based line number in the file */
   line: number;
   revoked: boolean;
@@ -26,11 +35,25 @@ export interface KnownHostsEntry {
   blob: Buffer;
 }
 
+/** One known_hosts file's text; its name is what messages cite. */
+export interface KnownHostsSource {
+  file: string;
+  text: string;
+}
+
+/**
+ * The name known_hosts records a host under, as ssh(1) looks it up: the HostKeyAlias when one is set (port
+ * ignored), otherwise the host, as `[host]:port` when the port is not 22; lowercased, as ssh lowercases both.
+ */
+export function hostKeyName(host: string, port: number, alias?: string): string {
+  return alias ? alias.toLowerCase() : knownHostsName(host.toLowerCase(), port);
+}
+
 /**
  * Entries of a known_hosts text. Comments, blank lines, @cert-authority lines (not supported here) and
  * lines that do not parse are left out.
  */
-export function parseKnownHosts(text: string): KnownHostsEntry[] {
+export function parseKnownHosts(text: string, file = ''): KnownHostsEntry[] {
   const entries: KnownHostsEntry[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -48,44 +71,57 @@ export function parseKnownHosts(text: string): KnownHostsEntry[] {
     const blob = Buffer.from(keyText, 'base64');
     if (blob.length === 0) continue;
     const keyType = keyTypeOfBlob(blob) ?? typeField;
-    entries.push({ line: i + 1, revoked, hosts, keyType, blob });
+    entries.push({ file, line: i + 1, revoked, hosts, keyType, blob });
   }
   return entries;
 }
 
 /**
- * What known_hosts says about `keyBlob` offered by host:port. Revoked wins (a revoked key is refused whatever
- * host it is listed for); then an entry for this host with exactly this key is a match; an entry for this host
- * with the same key type and another key is a mismatch ("REMOTE HOST IDENTIFICATION HAS CHANGED"); otherwise unknown.
+ * What the known_hosts files (the user's and the system's, read as one list like ssh does) say about `keyBlob`
+ * offered by the host known as `name` (see hostKeyName). Revoked wins (a revoked key is refused whatever host it
+ * is listed for); then an entry for this host with exactly this key is a match; an entry for this host with the
+ * same key type and another key is a mismatch ("REMOTE HOST IDENTIFICATION HAS CHANGED"); entries of other
+ * types only make it 'other-type'; no entry at all is 'unknown'.
  */
-export function checkHostKey(text: string, host: string, port: number, keyType: string, keyBlob: Buffer): HostKeyCheck {
-  const entries = parseKnownHosts(text);
+export function checkHostKey(sources: KnownHostsSource[] | string, name: string, keyBlob: Buffer): HostKeyCheck {
+  const entries = allEntries(sources);
+  const keyType = keyTypeOfBlob(keyBlob);
   const revoked = entries.find((e) => e.revoked && e.blob.equals(keyBlob));
-  const mine = entries.filter((e) => !e.revoked && hostMatches(e.hosts, host, port));
-  const knownTypes = [...new Set(mine.map((e) => e.keyType))];
-  if (revoked) return { status: 'revoked', knownTypes, line: revoked.line };
-  const same = mine.find((e) => e.blob.equals(keyBlob));
-  if (same) return { status: 'match', knownTypes, line: same.line };
-  const conflicting = mine.find((e) => e.keyType === keyType);
-  if (conflicting) return { status: 'mismatch', knownTypes, line: conflicting.line };
-  return { status: 'unknown', knownTypes };
+  const known = entries.filter((e) => !e.revoked && nameMatches(e.hosts, name));
+  const knownTypes = [...new Set(known.map((e) => e.keyType))];
+  if (revoked) return { status: 'revoked', knownTypes, entry: revoked, known };
+  const same = known.find((e) => e.blob.equals(keyBlob));
+  if (same) return { status: 'match', knownTypes, entry: same, known };
+  const conflicting = known.find((e) => e.keyType === keyType);
+  if (conflicting) return { status: 'mismatch', knownTypes, entry: conflicting, known };
+  if (known.length > 0) return { status: 'other-type', knownTypes, entry: known[0], known };
+  return { status: 'unknown', knownTypes, known };
 }
 
-/** Key types recorded for host:port (not revoked), in file order: what to ask the server for first. */
-export function knownKeyTypes(text: string, host: string, port: number): string[] {
-  const types = parseKnownHosts(text)
-    .filter((e) => !e.revoked && hostMatches(e.hosts, host, port))
+/** Key types recorded for `name` (not revoked), in file order: what to ask the server for first. */
+export function knownKeyTypes(sources: KnownHostsSource[] | string, name: string): string[] {
+  const types = allEntries(sources)
+    .filter((e) => !e.revoked && nameMatches(e.hosts, name))
     .map((e) => e.keyType);
   return [...new Set(types)];
 }
 
-/**
- * Whether a host field names host:port, as OpenSSH decides it: the name looked up is `host` on port 22 and
- * `[host]:port` otherwise, compared case-insensitively; a hashed field is the HMAC-SHA1 of that name; in a
- * pattern list a matching negated pattern (!pat) vetoes the line, otherwise any matching pattern matches.
- */
+function allEntries(sources: KnownHostsSource[] | string): KnownHostsEntry[] {
+  const list = typeof sources === 'string' ? [{ file: '', text: sources }] : sources;
+  return list.flatMap((s) => parseKnownHosts(s.text, s.file));
+}
+
+/** Whether a host field names host:port (looked up as hostKeyName(host, port)). */
 export function hostMatches(hostsField: string, host: string, port: number): boolean {
-  const name = knownHostsName(host.toLowerCase(), port);
+  return nameMatches(hostsField, hostKeyName(host, port));
+}
+
+/**
+ * Whether a host field names `name`, as OpenSSH decides it: compared case-insensitively; a hashed field is the
+ * HMAC-SHA1 of the name; in a pattern list a matching negated pattern (!pat) vetoes the line, otherwise any
+ * matching pattern matches.
+ */
+export function nameMatches(hostsField: string, name: string): boolean {
   if (hostsField.startsWith('|')) return hashedNameMatches(hostsField, name);
   let positive = false;
   for (const raw of hostsField.split(',')) {
@@ -107,6 +143,17 @@ function hashedNameMatches(field: string, name: string): boolean {
   if (salt.length === 0 || hash.length !== 20) return false;
   const mine = createHmac('sha1', salt).update(name).digest();
   return timingSafeEqual(mine, hash);
+}
+
+/** `|1|salt|hash` as ssh-keygen -H and HashKnownHosts write it: HMAC-SHA1 of the name keyed with a random 20-byte salt. */
+export function hashHostName(name: string, salt: Buffer = randomBytes(20)): string {
+  return `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name).digest('base64')}`;
+}
+
+/** Whether the text has entries and every one is hashed: a file whose owner hashes names (ssh-keygen -H). */
+export function isHashedOnly(text: string): boolean {
+  const entries = parseKnownHosts(text);
+  return entries.length > 0 && entries.every((e) => e.hosts.startsWith('|'));
 }
 
 /** `*` is any run of characters (also none), `?` exactly one; everything else is literal. */
@@ -148,9 +195,11 @@ export function fingerprintSha256(blob: Buffer): string {
   return 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
 }
 
-/** A plain (unhashed) known_hosts line for accept-new, without the newline. */
-export function formatKnownHostsLine(host: string, port: number, keyType: string, blob: Buffer): string {
-  return `${knownHostsName(host.toLowerCase(), port)} ${keyType} ${blob.toString('base64')}`;
+/** A known_hosts line for `name` (see hostKeyName), hashed when asked to, without the newline. */
+export function formatKnownHostsLine(name: string, blob: Buffer, o: { hash?: boolean } = {}): string {
+  const type = keyTypeOfBlob(blob);
+  if (!type) throw new Error('not an SSH public key blob');
+  return `${o.hash ? hashHostName(name) : name} ${type} ${blob.toString('base64')}`;
 }
 
 /** Appends one line to a known_hosts file, creating it (mode 600) and its directory (mode 700) when missing. */

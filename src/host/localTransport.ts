@@ -1,7 +1,7 @@
 // Transport on this machine: the same launcher and stdin protocol as over SSH, run with `sh -c`, optionally
 // behind a prefix command (e.g. ['nsenter', '--net=/run/netns/lab1']) so tests can run scripts inside a namespace.
 import { ChildProcess, spawn } from 'node:child_process';
-import { LAUNCHER, RunOptions, RunResult, Transport, TransportError, checkLauncher } from './transport';
+import { LAUNCHER, OutputBuffer, RunOptions, RunResult, Transport, TransportError, checkLauncher, tooMuchOutput } from './transport';
 
 const DEFAULT_RUN_TIMEOUT_MS = 120_000;
 
@@ -23,8 +23,8 @@ export function localTransport(opts: { prefix?: string[] } = {}): Transport {
       // its own process group, so a timeout can kill the script together with what it started
       const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
       running.add(child);
-      const stdout: Buffer[] = [];
-      const stderr: Buffer[] = [];
+      const stdout = new OutputBuffer();
+      const stderr = new OutputBuffer();
       let finished = false;
       const finish = (err: Error | undefined, result?: RunResult) => {
         if (finished) return;
@@ -46,14 +46,20 @@ export function localTransport(opts: { prefix?: string[] } = {}): Transport {
         finish(new TransportError('timeout', `the script did not finish within ${timeoutMs / 1000} s on ${who}; it was killed`));
       }, timeoutMs);
       child.on('error', (e) => finish(new TransportError('connect', `cannot start ${command} on ${who}: ${e.message}`)));
-      child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
-      child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
+      const overflowed = (stream: 'stdout' | 'stderr') => {
+        killGroup(child);
+        child.stdout!.destroy();
+        child.stderr!.destroy();
+        finish(tooMuchOutput(stream, `the script on ${who}`, 'it was killed'));
+      };
+      child.stdout!.on('data', (chunk: Buffer) => stdout.add(chunk) || overflowed('stdout'));
+      child.stderr!.on('data', (chunk: Buffer) => stderr.add(chunk) || overflowed('stderr'));
       // a script that exits before reading all of stdin closes the pipe: not a transport error
       child.stdin!.on('error', () => undefined);
       child.on('close', (code) => {
         finish(undefined, {
-          stdout: Buffer.concat(stdout).toString('utf8'),
-          stderr: Buffer.concat(stderr).toString('utf8'),
+          stdout: stdout.text(),
+          stderr: stderr.text(),
           code: typeof code === 'number' ? code : null,
           ms: Math.round(performance.now() - started),
         });

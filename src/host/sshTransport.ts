@@ -1,6 +1,7 @@
-// Transport over SSH with ssh2: host keys checked against known_hosts with OpenSSH's semantics (ssh2 itself
-// would accept any key), keys from ssh-agent or key files, one exec channel per run(). ssh2 is required lazily,
-// so code that only imports this module (the VS Code extension at activation) does not load it.
+// Transport over SSH with ssh2: every host key ssh2 sees (at connect and at each rekey) goes to knownHostsPolicy.ts
+// (ssh2 itself would accept any key), keys from ssh-agent or key files, one exec channel per run() with its output
+// capped at MAX_OUTPUT_BYTES. ssh2 is required lazily, so code that only imports this module (the VS Code extension
+// at activation) does not load it.
 import type {
   AnyAuthMethod,
   AuthenticationType,
@@ -13,30 +14,14 @@ import type {
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { HostSpec, knownHostsName } from '../core/hostSpec';
-import {
-  appendKnownHost,
-  checkHostKey,
-  fingerprintSha256,
-  formatKnownHostsLine,
-  keyTypeOfBlob,
-  knownKeyTypes,
-} from './knownHosts';
-import { LAUNCHER, RunOptions, RunResult, Transport, TransportError, checkLauncher } from './transport';
+import { HostSpec } from '../core/hostSpec';
+import { HostKeyOptions, HostKeyPolicy } from './knownHostsPolicy';
+import { LAUNCHER, OutputBuffer, RunOptions, RunResult, Transport, TransportError, checkLauncher, tooMuchOutput } from './transport';
 
-export interface UnknownHostKeyInfo {
-  /** SHA256:... as ssh-keygen -lf prints it */
-  fingerprint: string;
-  keyType: string;
-  /** the name known_hosts will record: host, or [host]:port */
-  hostName: string;
-}
+export type { KnownHostKey, UnknownHostKeyInfo } from './knownHostsPolicy';
 
-export interface SshTransportOptions {
-  spec: HostSpec;
-  knownHostsFile: string;
-  /** record keys of hosts not yet in known_hosts (OpenSSH StrictHostKeyChecking=accept-new) */
-  acceptNew?: boolean;
+/** Host keys: known_hosts files, HostKeyAlias, HashKnownHosts, accept-new, asking (see HostKeyOptions). */
+export interface SshTransportOptions extends HostKeyOptions {
   identityFile?: string;
   /** for an encrypted identity file; a function is called at most once, only when the key turns out encrypted */
   passphrase?: string | (() => Promise<string>);
@@ -45,8 +30,6 @@ export interface SshTransportOptions {
   /** connecting, host key and authentication included (time spent waiting for the user excluded); default 15000 */
   readyTimeoutMs?: number;
   keepaliveIntervalMs?: number;
-  /** asked when the host is not in known_hosts and acceptNew is not set; true records the key and goes on */
-  onUnknownHostKey?: (info: UnknownHostKeyInfo) => Promise<boolean>;
   log?: (line: string) => void;
 }
 
@@ -181,25 +164,33 @@ class SshTransport implements Transport {
           return;
         }
         channel = ch;
-        const stdout: Buffer[] = [];
-        const stderr: Buffer[] = [];
+        const stdout = new OutputBuffer();
+        const stderr = new OutputBuffer();
         let exited = false;
         let code: number | null = null;
-        ch.on('data', (chunk: Buffer) => stdout.push(chunk));
-        ch.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+        const overflowed = (stream: 'stdout' | 'stderr') => {
+          // stop reading (a paused channel is not given more window, so the host cannot send much more) and close it
+          ch.pause();
+          ch.stderr.pause();
+          finish(tooMuchOutput(stream, `the host ${this.who}`, 'its channel was closed (the script may still be running there)'));
+          ch.close();
+        };
+        ch.on('data', (chunk: Buffer) => finished || stdout.add(chunk) || overflowed('stdout'));
+        ch.stderr.on('data', (chunk: Buffer) => finished || stderr.add(chunk) || overflowed('stderr'));
         ch.on('exit', (exitCode: number | null) => {
           exited = true;
           code = typeof exitCode === 'number' ? exitCode : null;
         });
         ch.on('error', (e: Error) => this.options.log?.(`ssh: channel error: ${e.message}`));
         ch.on('close', () => {
+          if (finished) return; // timed out, or too much output
           if (!exited) {
             finish(new TransportError('connect', `the connection to ${this.who} was lost while the script was running (it may or may not have completed)`));
             return;
           }
           finish(undefined, {
-            stdout: Buffer.concat(stdout).toString('utf8'),
-            stderr: Buffer.concat(stderr).toString('utf8'),
+            stdout: stdout.text(),
+            stderr: stderr.text(),
             code,
             ms: Math.round(performance.now() - started),
           });
@@ -241,13 +232,11 @@ class SshTransport implements Transport {
 function openClient(ssh2: Ssh2, o: SshTransportOptions, secrets: Secrets): Promise<Client> {
   const { user, host, port } = o.spec;
   const who = `${user}@${bracketed(host)}:${port}`;
-  const hostName = knownHostsName(host.toLowerCase(), port);
   const log = (line: string) => o.log?.(line);
   const readyTimeoutMs = o.readyTimeoutMs ?? 15_000;
 
-  const knownHostsText = readKnownHosts(o.knownHostsFile);
-  const knownTypes = knownKeyTypes(knownHostsText, host, port);
-  const preferred = knownTypes.flatMap((t) => ALGORITHMS_FOR_KEY_TYPE[t] ?? []);
+  const policy = new HostKeyPolicy(o, log);
+  const preferred = policy.knownTypes.flatMap((t) => ALGORITHMS_FOR_KEY_TYPE[t] ?? []);
 
   return new Promise<Client>((resolve, reject) => {
     const client = new ssh2.Client();
@@ -299,79 +288,19 @@ function openClient(ssh2: Ssh2, o: SshTransportOptions, secrets: Secrets): Promi
       if (!settled) fail(decided ?? new TransportError('connect', `${who} closed the connection before the SSH session was ready: check that port ${port} is sshd (not another service), and the server's log (journalctl -u ssh)`));
     });
 
+    // ssh2 calls this at connect and again at every key re-exchange (rekey) of the connection
     const hostVerifier = (key: Buffer, verify: (valid: boolean) => void): void => {
-      const keyType = keyTypeOfBlob(key) ?? 'unknown';
-      const fingerprint = fingerprintSha256(key);
-      const check = checkHostKey(knownHostsText, host, port, keyType, key);
-      const refuse = (err: TransportError) => {
-        decided = err;
-        verify(false);
-      };
-      const record = () => {
-        try {
-          appendKnownHost(o.knownHostsFile, formatKnownHostsLine(host, port, keyType, key));
-          log(`ssh: added ${hostName} ${keyType} ${fingerprint} to ${o.knownHostsFile}`);
-        } catch (e) {
-          // like OpenSSH: say so and go on; the next connection will ask again
-          log(`ssh: could not add the host key to ${o.knownHostsFile}: ${(e as Error).message}`);
-        }
-      };
-      switch (check.status) {
-        case 'match':
-          log(`ssh: host key ${keyType} ${fingerprint} matches ${o.knownHostsFile} line ${check.line}`);
-          verify(true);
-          return;
-        case 'revoked':
-          refuse(new TransportError('host-key-revoked', `${hostName} offered the ${keyType} key ${fingerprint}, which ${o.knownHostsFile} line ${check.line} marks @revoked. Refusing to connect; nothing was changed.`));
-          return;
-        case 'mismatch':
-          refuse(new TransportError('host-key-changed', [
-            `WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED for ${hostName}!`,
-            `It offered the ${keyType} key ${fingerprint}, but ${o.knownHostsFile} line ${check.line} records a different ${keyType} key for it.`,
-            'Someone could be intercepting the connection (man-in-the-middle), or the host key was just changed (e.g. the VPS was reinstalled).',
-            `Check the fingerprint on the server's console (ssh-keygen -lf /etc/ssh/ssh_host_${shortType(keyType)}_key.pub).`,
-            `If the host was reinstalled, remove the old key with: ssh-keygen -R '${hostName}' -f ${shellQuote(o.knownHostsFile)}`,
-            'Nothing was changed: we did not log in, and known_hosts was left as it is.',
-          ].join('\n')));
-          return;
-        case 'unknown': {
-          const unknown = () => new TransportError('host-key-unknown', [
-            `The authenticity of ${hostName} can't be established: ${o.knownHostsFile} has no ${keyType} key for it.`,
-            `It offered the ${keyType} key ${fingerprint}.`,
-            `If that is the host's fingerprint (on its console: ssh-keygen -lf /etc/ssh/ssh_host_${shortType(keyType)}_key.pub), run again with --accept-new to record it,`,
-            `or add it yourself: ssh-keyscan -p ${port} ${host} > /tmp/hostkeys; ssh-keygen -lf /tmp/hostkeys (check the fingerprint); cat /tmp/hostkeys >> ${shellQuote(o.knownHostsFile)}`,
-            'Nothing was run on the host.',
-          ].join('\n'));
-          if (o.acceptNew) {
-            log(`ssh: ${hostName} is new; accepting its ${keyType} key ${fingerprint} (accept-new)`);
-            record();
-            verify(true);
-            return;
-          }
-          if (!o.onUnknownHostKey) {
-            refuse(unknown());
-            return;
-          }
-          pauseTimer();
-          o.onUnknownHostKey({ fingerprint, keyType, hostName }).then(
-            (accepted) => {
-              if (settled) return;
-              armTimer();
-              if (accepted) {
-                record();
-                verify(true);
-              } else {
-                refuse(unknown());
-              }
-            },
-            (e: Error) => {
-              if (settled) return;
-              refuse(new TransportError('host-key-unknown', `${unknown().message}\n(asking about the key failed: ${e.message})`));
-            },
-          );
-          return;
-        }
-      }
+      const rekey = policy.decided;
+      policy.verify(key, { pause: pauseTimer, resume: armTimer, abandoned: () => settled }).then(
+        () => {
+          if (rekey || !settled) verify(true);
+        },
+        (err: TransportError) => {
+          if (rekey) log(`ssh: ${err.message}`); // the session is up: this ends it, and the next run() reconnects
+          else decided = err;
+          verify(false);
+        },
+      );
     };
 
     const plan = authPlan(o, secrets, tried, log, pauseTimer, armTimer);
@@ -403,7 +332,7 @@ function openClient(ssh2: Ssh2, o: SshTransportOptions, secrets: Secrets): Promi
     if (preferred.length > 0) {
       // the known types first, ssh2's defaults after them
       config.algorithms = { serverHostKey: { remove: preferred, prepend: preferred, append: [] } };
-      log(`ssh: ${hostName} is known by ${knownTypes.join(', ')}; asking for those host keys first`);
+      log(`ssh: ${policy.name} is known by ${policy.knownTypes.join(', ')}; asking for those host keys first`);
     }
     log(`ssh: connecting to ${who}`);
     armTimer();
@@ -481,7 +410,7 @@ async function loadIdentityFile(
     }
     parsed = utils.parseKey(data, passphrase);
     if (parsed instanceof Error) {
-      throw new TransportError('auth', `wrong passphrase for the key ${file}: it could not be decrypted (nothing was sent to the host)`);
+      throw new TransportError('passphrase', `wrong passphrase for the key ${file}: it could not be decrypted (nothing was sent to the host)`);
     }
     secrets.passphrase = passphrase;
   }
@@ -526,16 +455,6 @@ function isEncryptedKeyError(err: Error): boolean {
   return /encrypted .*no passphrase given/i.test(err.message);
 }
 
-/** known_hosts text, '' when the file does not exist yet. */
-function readKnownHosts(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
-    throw new TransportError('host-key-unknown', `cannot read ${file}: ${(e as Error).message}`);
-  }
-}
-
 function describeConnectError(err: Error & { level?: string; code?: string }, spec: HostSpec, tried: string[]): TransportError {
   const where = `${bracketed(spec.host)} port ${spec.port}`;
   switch (err.code) {
@@ -566,16 +485,6 @@ function describeConnectError(err: Error & { level?: string; code?: string }, sp
 
 function bracketed(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
-}
-
-/** "ed25519", "ecdsa", "rsa": the middle of /etc/ssh/ssh_host_<x>_key.pub */
-function shortType(keyType: string): string {
-  if (keyType.startsWith('ecdsa-')) return 'ecdsa';
-  return keyType.replace(/^ssh-/, '');
-}
-
-function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 function seconds(ms: number): string {

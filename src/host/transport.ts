@@ -31,17 +31,58 @@ export type TransportErrorKind =
   | 'host-key-unknown'
   | 'host-key-changed'
   | 'host-key-revoked'
+  /** the host offered a key type known_hosts does not record for it, while it records another type */
+  | 'host-key-other-type'
+  /** the host refused every key, or offers no key authentication */
   | 'auth'
+  /** the key file could not be decrypted with the passphrase given: the only failure that says the passphrase is wrong */
+  | 'passphrase'
   | 'connect'
   | 'timeout'
   | 'no-sudo'
-  | 'sudo-password';
+  | 'sudo-password'
+  /** one run() brought back more than MAX_OUTPUT_BYTES on stdout or stderr */
+  | 'output-too-large';
 
 export class TransportError extends Error {
   constructor(readonly kind: TransportErrorKind, message: string) {
     super(message);
     this.name = 'TransportError';
   }
+}
+
+/**
+ * The most one run() takes from a host on stdout, and again on stderr, before it gives up on the script. Our scripts
+ * print little: the largest, a snapshot of the lab host after prepare with two containers bound
+ * (test/fixtures/lab-prepared.json), is 24,978 bytes, so 32 MiB is over 1,300 times that. Only a broken or
+ * hostile host gets there, and without a limit it could make this process buffer until it runs out of memory.
+ */
+export const MAX_OUTPUT_BYTES = 32 * 1024 * 1024;
+
+/** One output stream of a run, collected up to MAX_OUTPUT_BYTES. */
+export class OutputBuffer {
+  private readonly chunks: Buffer[] = [];
+  private bytes = 0;
+
+  /** false (and nothing kept) once the stream went over the limit: stop reading it */
+  add(chunk: Buffer): boolean {
+    this.bytes += chunk.length;
+    if (this.bytes > MAX_OUTPUT_BYTES) {
+      this.chunks.length = 0;
+      return false;
+    }
+    this.chunks.push(chunk);
+    return true;
+  }
+
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+/** `sender` ("the host root@[2001:db8::2]:22") went over the limit; `then` says what was done about it. */
+export function tooMuchOutput(stream: 'stdout' | 'stderr', sender: string, then: string): TransportError {
+  return new TransportError('output-too-large', `${sender} sent more than ${MAX_OUTPUT_BYTES / 1024 / 1024} MiB on ${stream} in one run (our scripts print a few KB); refusing to read more: ${then}`);
 }
 
 /**

@@ -2,6 +2,7 @@
 // is refused (the transport explains why); a key passphrase is asked once and kept in SecretStorage.
 import * as vscode from 'vscode';
 import { Transport, TransportError } from '../host/transport';
+import type { UnknownHostKeyInfo } from '../host/knownHostsPolicy';
 import { HostEntry, identityOf, knownHostsFile, specOf } from './settings';
 
 const secretKey = (identity: string) => `conohaIpv6.passphrase:${identity}`;
@@ -27,13 +28,17 @@ export async function openTransport(entry: HostEntry, ctx: vscode.ExtensionConte
       if (typed === undefined) throw new TransportError('auth', `no passphrase given for ${identity}`);
       return typed;
     },
-    onUnknownHostKey: async (info: { fingerprint: string; keyType: string; hostName: string }) => {
+    onUnknownHostKey: async (info: UnknownHostKeyInfo) => {
       const trust = 'Trust and Connect';
+      // known with another key type: not a first contact (OpenSSH warns); the transport refuses it unless trusted here
+      const other = info.knownKeys.length
+        ? `WARNING: ${info.hostName} is already known with a different key type: ${info.knownKeys.map((k) => `${k.keyType} ${k.fingerprint} (${k.file} line ${k.line})`).join('; ')}. `
+        : '';
       const answer = await vscode.window.showWarningMessage(
-        `The authenticity of ${info.hostName} can't be established.`,
+        other ? `${info.hostName} offers a key of another type than the one recorded.` : `The authenticity of ${info.hostName} can't be established.`,
         {
           modal: true,
-          detail: `${info.keyType} key fingerprint is ${info.fingerprint}.\n\nCompare it with the one the host shows (ssh-keygen -lf /etc/ssh/ssh_host_${info.keyType.replace(/^ssh-/, '').replace(/-.*/, '')}_key.pub on its console). Trusting adds it to ${knownHostsFile()}.`,
+          detail: `${other}${info.keyType} key fingerprint is ${info.fingerprint}.\n\nCompare it with the one the host shows (ssh-keygen -lf /etc/ssh/ssh_host_${info.keyType.replace(/^ssh-/, '').replace(/-.*/, '')}_key.pub on its console). Trusting adds it to ${knownHostsFile()}.`,
         },
         trust,
       );
@@ -46,8 +51,9 @@ export async function openTransport(entry: HostEntry, ctx: vscode.ExtensionConte
     if (identity && typed !== undefined) await ctx.secrets.store(secretKey(identity), typed);
     return t;
   } catch (e) {
-    // a stored passphrase that no longer works is forgotten, so the next attempt asks again
-    if (identity && e instanceof TransportError && e.kind === 'auth') await ctx.secrets.delete(secretKey(identity));
+    // a stored passphrase that no longer decrypts the key is forgotten, so the next attempt asks again (a key the
+    // server refuses, or a lost network, says nothing about the passphrase)
+    if (identity && e instanceof TransportError && e.kind === 'passphrase') await ctx.secrets.delete(secretKey(identity));
     throw e;
   }
 }

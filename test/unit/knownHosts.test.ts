@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  HostKeyCheck,
   appendKnownHost,
   checkHostKey,
   fingerprintSha256,
@@ -14,8 +15,11 @@ import {
   hostMatches,
   keyTypeOfBlob,
   knownKeyTypes,
+  hostKeyName,
+  isHashedOnly,
   parseKnownHosts,
 } from '../../src/host/knownHosts';
+import { sshHostKeySettings } from '../../src/host/sshConfigHostKeys';
 
 interface PublicKey {
   type: string;
@@ -38,6 +42,9 @@ function keygen(name: string, args: string[]): PublicKey {
 }
 
 const line = (hosts: string, k: PublicKey) => `${hosts} ${k.type} ${k.base64}`;
+const check = (text: string, host: string, port: number, blob: Buffer) => checkHostKey(text, hostKeyName(host, port), blob);
+/** the parts of a check the older assertions compare */
+const brief = (c: HostKeyCheck) => ({ status: c.status, knownTypes: c.knownTypes, ...(c.entry ? { line: c.entry.line } : {}) });
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'knownhosts-test-'));
@@ -77,38 +84,38 @@ test('plain entries: match, mismatch of the same type, unknown, and the known ty
     line('other.example', ed2),
     line('example.com', rsa),
   ].join('\n');
-  assert.deepEqual(checkHostKey(text, 'example.com', 22, 'ssh-ed25519', ed1.blob), {
+  assert.deepEqual(brief(check(text, 'example.com', 22, ed1.blob)), {
     status: 'match',
     knownTypes: ['ssh-ed25519', 'ssh-rsa'],
     line: 3,
   });
   // another ed25519 key for the same host: the identification has changed
-  assert.deepEqual(checkHostKey(text, 'example.com', 22, 'ssh-ed25519', ed2.blob), {
+  assert.deepEqual(brief(check(text, 'example.com', 22, ed2.blob)), {
     status: 'mismatch',
     knownTypes: ['ssh-ed25519', 'ssh-rsa'],
     line: 3,
   });
-  // a key type the file does not record for it: unknown, not changed
-  assert.equal(checkHostKey(text, 'example.com', 22, 'ecdsa-sha2-nistp256', ecdsa.blob).status, 'unknown');
-  assert.deepEqual(checkHostKey(text, 'nowhere.example', 22, 'ssh-ed25519', ed1.blob), { status: 'unknown', knownTypes: [] });
+  // a key type the file does not record for it, while it records others: not changed, and not a first contact either
+  assert.equal(check(text, 'example.com', 22, ecdsa.blob).status, 'other-type');
+  assert.deepEqual(brief(check(text, 'nowhere.example', 22, ed1.blob)), { status: 'unknown', knownTypes: [] });
   // host names compare case-insensitively, like ssh (which lowercases the name)
-  assert.equal(checkHostKey(text, 'EXAMPLE.com', 22, 'ssh-ed25519', ed1.blob).status, 'match');
-  assert.deepEqual(knownKeyTypes(text, 'example.com', 22), ['ssh-ed25519', 'ssh-rsa']);
+  assert.equal(check(text, 'EXAMPLE.com', 22, ed1.blob).status, 'match');
+  assert.deepEqual(knownKeyTypes(text, hostKeyName('example.com', 22)), ['ssh-ed25519', 'ssh-rsa']);
 });
 
 test('a match anywhere wins over a conflicting entry elsewhere in the file', () => {
   const text = [line('example.com', ed2), line('example.com,alias', ed1)].join('\n');
-  assert.equal(checkHostKey(text, 'example.com', 22, 'ssh-ed25519', ed1.blob).status, 'match');
+  assert.equal(check(text, 'example.com', 22, ed1.blob).status, 'match');
 });
 
 test('[host]:port entries name only that port, plain names only port 22', () => {
   const text = [line('[example.com]:2222', ed1), line('example.com', ed2), line('[2001:db8::2]:2222', ecdsa)].join('\n');
-  assert.equal(checkHostKey(text, 'example.com', 2222, 'ssh-ed25519', ed1.blob).status, 'match');
-  assert.equal(checkHostKey(text, 'example.com', 22, 'ssh-ed25519', ed1.blob).status, 'mismatch');
-  assert.equal(checkHostKey(text, 'example.com', 22, 'ssh-ed25519', ed2.blob).status, 'match');
-  assert.equal(checkHostKey(text, 'example.com', 2223, 'ssh-ed25519', ed1.blob).status, 'unknown');
-  assert.equal(checkHostKey(text, '2001:db8::2', 2222, 'ecdsa-sha2-nistp256', ecdsa.blob).status, 'match');
-  assert.equal(checkHostKey(text, '2001:db8::2', 22, 'ecdsa-sha2-nistp256', ecdsa.blob).status, 'unknown');
+  assert.equal(check(text, 'example.com', 2222, ed1.blob).status, 'match');
+  assert.equal(check(text, 'example.com', 22, ed1.blob).status, 'mismatch');
+  assert.equal(check(text, 'example.com', 22, ed2.blob).status, 'match');
+  assert.equal(check(text, 'example.com', 2223, ed1.blob).status, 'unknown');
+  assert.equal(check(text, '2001:db8::2', 2222, ecdsa.blob).status, 'match');
+  assert.equal(check(text, '2001:db8::2', 22, ecdsa.blob).status, 'unknown');
 });
 
 test('hashed entries written by ssh-keygen -H', () => {
@@ -121,16 +128,16 @@ test('hashed entries written by ssh-keygen -H', () => {
   for (const l of hashed) assert.match(l, /^\|1\|[A-Za-z0-9+/=]+\|[A-Za-z0-9+/=]+ /);
   assert.ok(!text.includes('example.com') && !text.includes('10.0.0.1'));
 
-  assert.equal(checkHostKey(text, 'example.com', 22, 'ssh-ed25519', ed1.blob).status, 'match');
-  assert.equal(checkHostKey(text, 'example.com', 22, 'ssh-ed25519', ed2.blob).status, 'mismatch');
-  assert.equal(checkHostKey(text, '10.0.0.1', 2222, 'ecdsa-sha2-nistp256', ecdsa.blob).status, 'match');
-  assert.equal(checkHostKey(text, '10.0.0.1', 22, 'ecdsa-sha2-nistp256', ecdsa.blob).status, 'unknown');
-  assert.equal(checkHostKey(text, '2001:db8::2', 22, 'ssh-rsa', rsa.blob).status, 'match');
-  assert.equal(checkHostKey(text, 'example.org', 22, 'ssh-ed25519', ed1.blob).status, 'unknown');
-  assert.deepEqual(knownKeyTypes(text, '10.0.0.1', 2222), ['ecdsa-sha2-nistp256']);
+  assert.equal(check(text, 'example.com', 22, ed1.blob).status, 'match');
+  assert.equal(check(text, 'example.com', 22, ed2.blob).status, 'mismatch');
+  assert.equal(check(text, '10.0.0.1', 2222, ecdsa.blob).status, 'match');
+  assert.equal(check(text, '10.0.0.1', 22, ecdsa.blob).status, 'unknown');
+  assert.equal(check(text, '2001:db8::2', 22, rsa.blob).status, 'match');
+  assert.equal(check(text, 'example.org', 22, ed1.blob).status, 'unknown');
+  assert.deepEqual(knownKeyTypes(text, hostKeyName('10.0.0.1', 2222)), ['ecdsa-sha2-nistp256']);
   // a damaged hash never matches
   const damaged = hashed[0].replace(/\|([^|]+) /, '|AAAA$1 ');
-  assert.equal(checkHostKey(damaged, 'example.com', 22, 'ssh-ed25519', ed1.blob).status, 'unknown');
+  assert.equal(check(damaged, 'example.com', 22, ed1.blob).status, 'unknown');
 });
 
 test('wildcards and negation, cross-checked with ssh-keygen -F', () => {
@@ -169,14 +176,14 @@ test('wildcards and negation, cross-checked with ssh-keygen -F', () => {
 
 test('@revoked refuses the key for any host, even where it would match; revoked entries are not known types', () => {
   const text = [line('example.com', ed1), '@revoked ' + line('unrelated.example', ed1), line('example.com', rsa)].join('\n');
-  assert.deepEqual(checkHostKey(text, 'example.com', 22, 'ssh-ed25519', ed1.blob), {
+  assert.deepEqual(brief(check(text, 'example.com', 22, ed1.blob)), {
     status: 'revoked',
     knownTypes: ['ssh-ed25519', 'ssh-rsa'],
     line: 2,
   });
-  assert.equal(checkHostKey(text, 'example.com', 22, 'ssh-rsa', rsa.blob).status, 'match');
+  assert.equal(check(text, 'example.com', 22, rsa.blob).status, 'match');
   const onlyRevoked = '@revoked * ' + `${ecdsa.type} ${ecdsa.base64}`;
-  assert.deepEqual(checkHostKey(onlyRevoked, 'example.com', 22, 'ecdsa-sha2-nistp256', ecdsa.blob), {
+  assert.deepEqual(brief(check(onlyRevoked, 'example.com', 22, ecdsa.blob)), {
     status: 'revoked',
     knownTypes: [],
     line: 1,
@@ -191,9 +198,10 @@ test('@cert-authority lines, malformed lines and CRLF endings', () => {
     '@unknown-marker example.com ' + `${ed2.type} ${ed2.base64}`,
     line('\texample.com', ecdsa) + ' a comment with spaces',
   ].join('\r\n');
-  assert.equal(checkHostKey(text, 'example.com', 22, 'ssh-ed25519', ed1.blob).status, 'unknown');
-  assert.equal(checkHostKey(text, 'example.com', 22, 'ssh-ed25519', ed2.blob).status, 'unknown');
-  assert.equal(checkHostKey(text, 'example.com', 22, 'ecdsa-sha2-nistp256', ecdsa.blob).status, 'match');
+  // only the ecdsa line counts for example.com
+  assert.equal(check(text, 'example.com', 22, ed1.blob).status, 'other-type');
+  assert.equal(check(text, 'example.com', 22, ed2.blob).status, 'other-type');
+  assert.equal(check(text, 'example.com', 22, ecdsa.blob).status, 'match');
   const entries = parseKnownHosts(text);
   assert.equal(entries.length, 1);
   assert.equal(entries[0].line, 5);
@@ -201,8 +209,8 @@ test('@cert-authority lines, malformed lines and CRLF endings', () => {
 
 test('formatKnownHostsLine + appendKnownHost: file 600 in a new 700 directory, found by ssh-keygen -F', () => {
   const file = join(dir, 'new', '.ssh', 'known_hosts');
-  appendKnownHost(file, formatKnownHostsLine('2001:DB8::2', 2222, ed1.type, ed1.blob));
-  appendKnownHost(file, formatKnownHostsLine('example.com', 22, rsa.type, rsa.blob));
+  appendKnownHost(file, formatKnownHostsLine(hostKeyName('2001:DB8::2', 2222), ed1.blob));
+  appendKnownHost(file, formatKnownHostsLine(hostKeyName('example.com', 22), rsa.blob));
   assert.equal(statSync(file).mode & 0o777, 0o600);
   assert.equal(statSync(join(dir, 'new', '.ssh')).mode & 0o777, 0o700);
   const text = readFileSync(file, 'utf8');
@@ -210,15 +218,93 @@ test('formatKnownHostsLine + appendKnownHost: file 600 in a new 700 directory, f
   const found = execFileSync('ssh-keygen', ['-F', '[2001:db8::2]:2222', '-f', file], { encoding: 'utf8' });
   assert.match(found, /found: line 1/);
   assert.equal(spawnSync('ssh-keygen', ['-F', 'example.com', '-f', file]).status, 0);
-  assert.equal(checkHostKey(text, '2001:db8::2', 2222, 'ssh-ed25519', ed1.blob).status, 'match');
+  assert.equal(check(text, '2001:db8::2', 2222, ed1.blob).status, 'match');
 });
 
 test('appendKnownHost starts a new line when the file does not end with one', () => {
   const file = join(dir, 'no_newline');
   writeFileSync(file, line('example.com', ed1));
-  appendKnownHost(file, formatKnownHostsLine('other.example', 22, ed2.type, ed2.blob));
+  appendKnownHost(file, formatKnownHostsLine(hostKeyName('other.example', 22), ed2.blob));
   const text = readFileSync(file, 'utf8');
   assert.equal(text.split('\n').length, 3);
-  assert.equal(checkHostKey(text, 'example.com', 22, 'ssh-ed25519', ed1.blob).status, 'match');
-  assert.equal(checkHostKey(text, 'other.example', 22, 'ssh-ed25519', ed2.blob).status, 'match');
+  assert.equal(check(text, 'example.com', 22, ed1.blob).status, 'match');
+  assert.equal(check(text, 'other.example', 22, ed2.blob).status, 'match');
+});
+
+test('formatKnownHostsLine hashed: |1|salt|hash with a fresh salt each time, found by ssh-keygen -F, plain name absent', () => {
+  const file = join(dir, 'hashed_written');
+  const a = formatKnownHostsLine(hostKeyName('2001:DB8::2', 2222), ed1.blob, { hash: true });
+  const b = formatKnownHostsLine(hostKeyName('2001:db8::2', 2222), ed1.blob, { hash: true });
+  assert.match(a, /^\|1\|[A-Za-z0-9+/]{27}=\|[A-Za-z0-9+/]{27}= ssh-ed25519 [A-Za-z0-9+/=]+$/);
+  assert.notEqual(a.split(' ')[0], b.split(' ')[0]);
+  appendKnownHost(file, a);
+  appendKnownHost(file, formatKnownHostsLine('example.com', rsa.blob, { hash: true }));
+  const text = readFileSync(file, 'utf8');
+  assert.ok(!text.includes('2001') && !text.includes('example'), text);
+  assert.match(execFileSync('ssh-keygen', ['-F', '[2001:db8::2]:2222', '-f', file], { encoding: 'utf8' }), /found: line 1/);
+  assert.match(execFileSync('ssh-keygen', ['-F', 'example.com', '-f', file], { encoding: 'utf8' }), /found: line 2/);
+  assert.equal(checkHostKey(text, hostKeyName('2001:db8::2', 2222), ed1.blob).status, 'match');
+  assert.equal(isHashedOnly(text), true);
+  assert.equal(isHashedOnly(text + line('plain.example', ed2) + '\n'), false);
+  assert.equal(isHashedOnly('# nothing yet\n'), false);
+});
+
+test('several files: revoked anywhere wins, a match anywhere wins over a mismatch elsewhere, the deciding file and line are named', () => {
+  const user = { file: '/home/u/.ssh/known_hosts', text: `# mine\n${line('example.com', ed2)}\n` };
+  const global = { file: '/etc/ssh/ssh_known_hosts', text: `${line('other.example', ed2)}\n${line('example.com', ed1)}\n` };
+  const match = checkHostKey([user, global], 'example.com', ed1.blob);
+  assert.deepEqual([match.status, match.entry?.file, match.entry?.line], ['match', global.file, 2]);
+  const changed = checkHostKey([user, global], 'example.com', ecdsa.blob);
+  assert.equal(changed.status, 'other-type');
+  const mismatch = checkHostKey([global, user], 'example.org', ed1.blob);
+  assert.equal(mismatch.status, 'unknown');
+  const revokedGlobally = { file: '/etc/ssh/ssh_known_hosts', text: `@revoked * ${ed2.type} ${ed2.base64}\n` };
+  const revoked = checkHostKey([user, revokedGlobally], 'example.com', ed2.blob);
+  assert.deepEqual([revoked.status, revoked.entry?.file, revoked.entry?.line], ['revoked', revokedGlobally.file, 1]);
+});
+
+test('a key type not recorded for a host that has other types is "other-type", naming the known entries', () => {
+  const text = [line('example.com', ed1), line('example.com', rsa)].join('\n');
+  const c = checkHostKey(text, 'example.com', ecdsa.blob);
+  assert.equal(c.status, 'other-type');
+  assert.deepEqual(c.known.map((e) => [e.keyType, e.line]), [['ssh-ed25519', 1], ['ssh-rsa', 2]]);
+  assert.equal(checkHostKey(text, 'nowhere.example', ecdsa.blob).status, 'unknown');
+});
+
+test('hostKeyName: [host]:port off port 22, lowercased; a HostKeyAlias replaces name and port, lowercased like ssh does', () => {
+  assert.equal(hostKeyName('Example.COM', 22), 'example.com');
+  assert.equal(hostKeyName('2001:DB8::2', 2222), '[2001:db8::2]:2222');
+  assert.equal(hostKeyName('2001:db8::2', 2222, 'VPS-Tokyo'), 'vps-tokyo');
+});
+
+test('sshHostKeySettings: what ssh -G makes of a config (alias lowercased, ~ and %h expanded), or undefined without ssh', async () => {
+  const config = join(dir, 'ssh_config');
+  writeFileSync(config, [
+    'Host vps',
+    '  HostName 127.0.0.1',
+    '  HostKeyAlias VPS-Tokyo',
+    '  UserKnownHostsFile ~/kh1 /tmp/%h.kh',
+    '  GlobalKnownHostsFile none',
+    '  HashKnownHosts yes',
+    'Host *',
+    '  HashKnownHosts no',
+    '',
+  ].join('\n'));
+  const vps = await sshHostKeySettings('vps', 2222, 'root', { configFile: config });
+  assert.ok(vps, 'ssh -G failed');
+  assert.match(vps.knownHostsFiles![0], /^\/.*\/kh1$/);
+  assert.deepEqual({ ...vps, knownHostsFiles: vps.knownHostsFiles!.slice(1) }, {
+    knownHostsFiles: ['/tmp/127.0.0.1.kh'],
+    globalKnownHostsFiles: [],
+    hostKeyAlias: 'vps-tokyo',
+    hashKnownHosts: true,
+  });
+  const other = await sshHostKeySettings('2001:db8::2', 22, 'root', { configFile: config });
+  assert.deepEqual({ ...other, knownHostsFiles: other?.knownHostsFiles?.map((f) => f.replace(/^.*\//, '')) }, {
+    knownHostsFiles: ['known_hosts', 'known_hosts2'],
+    globalKnownHostsFiles: ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'],
+    hashKnownHosts: false,
+  });
+  assert.equal(await sshHostKeySettings('vps', 22, 'root', { ssh: join(dir, 'no-ssh-here') }), undefined);
+  assert.equal(await sshHostKeySettings('-oProxyCommand=x', 22, 'root'), undefined);
 });

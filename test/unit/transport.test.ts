@@ -80,10 +80,16 @@ interface TestServer {
   authAttempts: number;
   /** end every open connection from the server side and wait until they are closed */
   dropAll(): Promise<void>;
+  /** a key re-exchange on every open connection, started by the server: how each one ended (within 3 s) */
+  rekeyAll(): Promise<Array<'rekeyed' | 'closed' | 'stalled'>>;
+  /** from now on (next key exchange, next connection) the server signs with this ed25519 key instead */
+  swapEd25519HostKey(k: KeyFiles): void;
   close(): Promise<void>;
 }
 
-async function startServer(o: { hostKeys: KeyFiles[]; authorized: KeyFiles[]; listenHost?: string }): Promise<TestServer> {
+type ExecHandler = (stream: ServerChannel, command: string) => void;
+
+async function startServer(o: { hostKeys: KeyFiles[]; authorized: KeyFiles[]; listenHost?: string; exec?: ExecHandler }): Promise<TestServer> {
   const live = new Set<Connection>();
   const state = { connections: 0, authAttempts: 0 };
   const server = new Server({ hostKeys: o.hostKeys.map((k) => readFileSync(k.file)) }, (conn) => {
@@ -107,7 +113,7 @@ async function startServer(o: { hostKeys: KeyFiles[]; authorized: KeyFiles[]; li
     conn.on('ready', () => {
       conn.on('session', (acceptSession) => {
         const session = acceptSession();
-        session.on('exec', (acceptExec, _reject, info) => runWithBash(acceptExec(), info.command));
+        session.on('exec', (acceptExec, _reject, info) => (o.exec ?? runWithBash)(acceptExec(), info.command));
       });
     });
   });
@@ -133,6 +139,25 @@ async function startServer(o: { hostKeys: KeyFiles[]; authorized: KeyFiles[]; li
       return state.authAttempts;
     },
     dropAll,
+    rekeyAll: () => Promise.all([...live].map((c) => new Promise<'rekeyed' | 'closed' | 'stalled'>((resolve) => {
+      const timer = setTimeout(() => resolve('stalled'), 3000);
+      c.once('close', () => {
+        clearTimeout(timer);
+        resolve('closed');
+      });
+      c.rekey(() => {
+        clearTimeout(timer);
+        resolve('rekeyed');
+      });
+    }))),
+    swapEd25519HostKey(k: KeyFiles) {
+      // ssh2 keeps the server's host keys in one object that every connection's protocol shares: a hostile server
+      // (or a man in the middle that took over) offering another key at the next key exchange
+      const conn = [...live][0] as unknown as { _protocol: { _hostKeys: Record<string, unknown> } };
+      const parsed = utils.parseKey(readFileSync(k.file));
+      if (parsed instanceof Error) throw parsed;
+      conn._protocol._hostKeys['ssh-ed25519'] = parsed;
+    },
     async close() {
       await dropAll();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -174,6 +199,7 @@ function options(server: TestServer, knownHostsFile: string, extra: Partial<SshT
     knownHostsFile,
     identityFile: userKey.file,
     agent: '', // no ssh-agent of the machine running the tests
+    globalKnownHostsFiles: [], // not the /etc/ssh/ssh_known_hosts of the machine running the tests
     readyTimeoutMs: 5000,
     log: (l) => logs.push(l),
     logs,
@@ -294,7 +320,7 @@ test('ssh: onUnknownHostKey decides: true records the key, false refuses', async
     },
   }));
   assert.deepEqual(asked.map((a) => a.fingerprint), [hostEd.fingerprint, hostEd.fingerprint]);
-  assert.deepEqual(asked[0], { fingerprint: hostEd.fingerprint, keyType: 'ssh-ed25519', hostName: `[127.0.0.1]:${server.port}` });
+  assert.deepEqual(asked[0], { fingerprint: hostEd.fingerprint, keyType: 'ssh-ed25519', hostName: `[127.0.0.1]:${server.port}`, knownKeys: [] });
   assert.equal(readFileSync(kh, 'utf8'), knownHostsLine('127.0.0.1', server.port, hostEd));
   assert.equal((await transport.run('echo ok')).stdout, 'ok\n');
 });
@@ -323,6 +349,152 @@ test('ssh: a revoked host key is refused', async (t) => {
   assert.ok(err.message.includes(hostEd.fingerprint), err.message);
 });
 
+test('ssh: a rekey with the accepted host key neither asks again nor records it twice', async (t) => {
+  const server = await startServer({ hostKeys: [hostEd], authorized: [userKey] });
+  t.after(() => server.close());
+  const kh = join(caseDir(), 'known_hosts');
+  let asked = 0;
+  const transport = await connected(t, options(server, kh, {
+    onUnknownHostKey: async () => {
+      asked++;
+      return true;
+    },
+  }));
+  assert.equal((await transport.run('echo before')).stdout, 'before\n');
+  assert.deepEqual(await server.rekeyAll(), ['rekeyed']);
+  assert.equal((await transport.run('echo after')).stdout, 'after\n');
+  assert.equal(asked, 1);
+  assert.equal(readFileSync(kh, 'utf8'), knownHostsLine('127.0.0.1', server.port, hostEd));
+  // accept-new: one line, however often the keys are re-exchanged
+  const kh2 = join(caseDir(), 'known_hosts');
+  const again = await connected(t, options(server, kh2, { acceptNew: true }));
+  assert.deepEqual(await server.rekeyAll(), ['rekeyed', 'rekeyed']);
+  assert.deepEqual(await server.rekeyAll(), ['rekeyed', 'rekeyed']);
+  assert.equal((await again.run('echo after')).stdout, 'after\n');
+  assert.equal(readFileSync(kh2, 'utf8'), knownHostsLine('127.0.0.1', server.port, hostEd));
+});
+
+test('ssh: another host key at a rekey aborts the connection; the next connection reports the change', async (t) => {
+  const server = await startServer({ hostKeys: [hostEd], authorized: [userKey] });
+  t.after(() => server.close());
+  const kh = join(caseDir(), 'known_hosts');
+  const o = options(server, kh, { acceptNew: true });
+  const transport = await connected(t, o);
+  assert.equal((await transport.run('echo first')).stdout, 'first\n');
+  server.swapEd25519HostKey(hostEd2);
+  assert.deepEqual(await server.rekeyAll(), ['closed']);
+  assert.equal(readFileSync(kh, 'utf8'), knownHostsLine('127.0.0.1', server.port, hostEd));
+  assert.ok(o.logs.some((l) => /another host key at a rekey/.test(l) && l.includes(hostEd2.fingerprint)), o.logs.join('\n'));
+  await rejectsWith(transport.run('echo second'), 'host-key-changed');
+});
+
+test('ssh: a host known by ed25519 that offers RSA is not a first contact: refused, also by accept-new; asking names the known key', async (t) => {
+  const server = await startServer({ hostKeys: [hostRsa], authorized: [userKey] });
+  t.after(() => server.close());
+  const kh = join(caseDir(), 'known_hosts');
+  const text = `# mine\n${knownHostsLine('127.0.0.1', server.port, hostEd)}`;
+  writeFileSync(kh, text);
+  for (const extra of [{ acceptNew: true }, {}]) {
+    const err = await rejectsWith(connectSsh(options(server, kh, extra)), 'host-key-other-type');
+    assert.match(err.message, /known with a different key type/);
+    assert.ok(err.message.includes(`ssh-ed25519 key ${hostEd.fingerprint} in ${kh} line 2`), err.message);
+    assert.ok(err.message.includes(`ssh-rsa key ${hostRsa.fingerprint}`), err.message);
+  }
+  const asked: UnknownHostKeyInfo[] = [];
+  await rejectsWith(connectSsh(options(server, kh, {
+    onUnknownHostKey: async (info) => {
+      asked.push(info);
+      return false;
+    },
+  })), 'host-key-other-type');
+  assert.equal(asked.length, 1);
+  assert.deepEqual(asked[0].knownKeys, [{ keyType: 'ssh-ed25519', fingerprint: hostEd.fingerprint, file: kh, line: 2 }]);
+  assert.equal(readFileSync(kh, 'utf8'), text);
+  assert.equal(server.authAttempts, 0);
+});
+
+test('ssh: accept-new writes a hashed entry when told to (HashKnownHosts) or when the file holds only hashed entries', async (t) => {
+  const server = await startServer({ hostKeys: [hostEd], authorized: [userKey] });
+  t.after(() => server.close());
+  const name = `[127.0.0.1]:${server.port}`;
+  const kh = join(caseDir(), 'known_hosts');
+  await (await connectSsh(options(server, kh, { acceptNew: true, hashKnownHosts: true }))).close();
+  const text = readFileSync(kh, 'utf8');
+  assert.match(text, /^\|1\|[A-Za-z0-9+/]{27}=\|[A-Za-z0-9+/]{27}= ssh-ed25519 \S+\n$/);
+  assert.ok(!text.includes('127.0.0.1'), text);
+  assert.ok(execFileSync('ssh-keygen', ['-F', name, '-f', kh], { encoding: 'utf8' }).includes(hostEd.base64));
+  assert.equal((await (await connected(t, options(server, kh))).run('echo ok')).stdout, 'ok\n');
+
+  // a file hashed by ssh-keygen -H gets hashed entries without being told
+  const d = caseDir();
+  const hashed = join(d, 'known_hosts');
+  writeFileSync(hashed, knownHostsLine('other.example', 22, hostEd2));
+  execFileSync('ssh-keygen', ['-q', '-H', '-f', hashed], { stdio: 'ignore' });
+  await (await connectSsh(options(server, hashed, { acceptNew: true }))).close();
+  const lines = readFileSync(hashed, 'utf8').trim().split('\n');
+  assert.equal(lines.length, 2);
+  assert.match(lines[1], /^\|1\|\S+ ssh-ed25519 /);
+  assert.ok(execFileSync('ssh-keygen', ['-F', name, '-f', hashed], { encoding: 'utf8' }).includes(hostEd.base64));
+
+  // a plain file stays plain
+  const plain = join(caseDir(), 'known_hosts');
+  writeFileSync(plain, knownHostsLine('other.example', 22, hostEd2));
+  await (await connectSsh(options(server, plain, { acceptNew: true }))).close();
+  assert.equal(readFileSync(plain, 'utf8'), knownHostsLine('other.example', 22, hostEd2) + knownHostsLine('127.0.0.1', server.port, hostEd));
+});
+
+test('ssh: keys are read from every user file and the global files; a new key is written to the first user file only', async (t) => {
+  const server = await startServer({ hostKeys: [hostEd], authorized: [userKey] });
+  t.after(() => server.close());
+  const d = caseDir();
+  const first = join(d, 'known_hosts');
+  const second = join(d, 'known_hosts2');
+  const global = join(d, 'ssh_known_hosts');
+  writeFileSync(global, `# the system's\n${knownHostsLine('127.0.0.1', server.port, hostEd)}`);
+  const o = options(server, first, { knownHostsFiles: [first, second], globalKnownHostsFiles: [join(d, 'missing'), global] });
+  const viaGlobal = await connected(t, o);
+  assert.equal((await viaGlobal.run('echo global')).stdout, 'global\n');
+  assert.ok(o.logs.some((l) => l.includes(`matches ${global} line 2`)), o.logs.join('\n'));
+  assert.equal(existsSync(first), false);
+
+  rmSync(global);
+  writeFileSync(second, knownHostsLine('127.0.0.1', server.port, hostEd));
+  const viaSecond = await connected(t, options(server, first, { knownHostsFiles: [first, second] }));
+  assert.equal((await viaSecond.run('echo second')).stdout, 'second\n');
+  assert.equal(existsSync(first), false);
+
+  // a changed key in the global file is refused like one in the user's file
+  writeFileSync(global, knownHostsLine('127.0.0.1', server.port, hostEd2));
+  const err = await rejectsWith(connectSsh(options(server, first, { knownHostsFiles: [first], globalKnownHostsFiles: [global], acceptNew: true })), 'host-key-changed');
+  assert.ok(err.message.includes(`${global} line 1`), err.message);
+
+  rmSync(second);
+  rmSync(global);
+  const added = await connected(t, options(server, first, { knownHostsFiles: [first, second], globalKnownHostsFiles: [global], acceptNew: true }));
+  assert.equal((await added.run('echo added')).stdout, 'added\n');
+  assert.equal(readFileSync(first, 'utf8'), knownHostsLine('127.0.0.1', server.port, hostEd));
+  assert.equal(existsSync(second), false);
+  assert.equal(existsSync(global), false);
+});
+
+test('ssh: HostKeyAlias: the key is looked up and recorded under the alias, not the address', async (t) => {
+  const server = await startServer({ hostKeys: [hostEd], authorized: [userKey] });
+  t.after(() => server.close());
+  const kh = join(caseDir(), 'known_hosts');
+  writeFileSync(kh, `vps-tokyo ${hostEd.type} ${hostEd.base64}\n`);
+  const known = await connected(t, options(server, kh, { hostKeyAlias: 'VPS-Tokyo' }));
+  assert.equal((await known.run('echo alias')).stdout, 'alias\n');
+  await rejectsWith(connectSsh(options(server, kh)), 'host-key-unknown'); // the address itself is not known
+
+  const kh2 = join(caseDir(), 'known_hosts');
+  await (await connectSsh(options(server, kh2, { hostKeyAlias: 'vps-osaka', acceptNew: true }))).close();
+  assert.equal(readFileSync(kh2, 'utf8'), `vps-osaka ${hostEd.type} ${hostEd.base64}\n`);
+  assert.equal(spawnSync('ssh-keygen', ['-F', 'vps-osaka', '-f', kh2]).status, 0);
+  writeFileSync(kh2, `vps-osaka ${hostEd2.type} ${hostEd2.base64}\n`);
+  const err = await rejectsWith(connectSsh(options(server, kh2, { hostKeyAlias: 'vps-osaka', acceptNew: true })), 'host-key-changed');
+  assert.ok(err.message.includes(`ssh-keygen -R 'vps-osaka'`), err.message);
+});
+
 // ---------- authentication ----------
 
 test('ssh: encrypted key: the passphrase function is called once, also across a reconnect, and never logged', async (t) => {
@@ -345,13 +517,25 @@ test('ssh: encrypted key: the passphrase function is called once, also across a 
   assert.ok(!o.logs.join('\n').includes(readFileSync(userEnc.file, 'utf8').split('\n')[1]));
 });
 
-test('ssh: a wrong passphrase is a clear auth error', async (t) => {
+test('ssh: a wrong passphrase is a clear passphrase error', async (t) => {
   const { server, kh } = await knownServer(t, { authorized: [userEnc] });
-  const err = await rejectsWith(connectSsh(options(server, kh, { identityFile: userEnc.file, passphrase: async () => 'wrong' })), 'auth');
+  const err = await rejectsWith(connectSsh(options(server, kh, { identityFile: userEnc.file, passphrase: async () => 'wrong' })), 'passphrase');
   assert.match(err.message, /wrong passphrase/);
   assert.ok(err.message.includes(userEnc.file));
   const noPass = await rejectsWith(connectSsh(options(server, kh, { identityFile: userEnc.file })), 'auth');
   assert.match(noPass.message, /encrypted/);
+});
+
+test('ssh: only a passphrase that cannot decrypt the key is a passphrase error; a refused key or a lost network is not', async (t) => {
+  const { server, kh } = await knownServer(t, { authorized: [userKey] }); // the encrypted key is not authorized there
+  const wrong = await rejectsWith(connectSsh(options(server, kh, { identityFile: userEnc.file, passphrase: async () => 'wrong' })), 'passphrase');
+  assert.match(wrong.message, /wrong passphrase/);
+  const refused = await rejectsWith(connectSsh(options(server, kh, { identityFile: userEnc.file, passphrase: async () => PASSPHRASE })), 'auth');
+  assert.match(refused.message, /refused every key/);
+  const asString = await rejectsWith(connectSsh(options(server, kh, { identityFile: userEnc.file, passphrase: PASSPHRASE })), 'auth');
+  assert.match(asString.message, /refused every key/);
+  const port = await freePort();
+  await rejectsWith(connectSsh({ ...options(server, kh, { identityFile: userEnc.file, passphrase: async () => PASSPHRASE }), spec: { user: 'root', host: '127.0.0.1', port } }), 'connect');
 });
 
 test('ssh: a key the host does not accept: auth error naming what was tried', async (t) => {
@@ -526,6 +710,94 @@ test('ssh: IPv6 literal host (::1)', async (t) => {
   assert.equal(spawnSync('ssh-keygen', ['-F', `[::1]:${server.port}`, '-f', kh]).status, 0);
 });
 
+// ---------- a hostile host ----------
+
+const MiB = 1024 * 1024;
+
+/**
+ * An exec handler that sends `total` bytes on stdout or stderr as fast as the client takes them (with
+ * backpressure, so this process's server side holds only a window's worth) and stops once the client closes the channel.
+ */
+function flood(which: 'stdout' | 'stderr', total: number, sent: { bytes: number }): ExecHandler {
+  return (stream) => {
+    const target = which === 'stdout' ? stream : stream.stderr;
+    const chunk = Buffer.alloc(256 * 1024, 0x78);
+    let closed = false;
+    stream.on('close', () => {
+      closed = true;
+    });
+    stream.on('data', () => undefined); // the script on stdin: read and ignored
+    const pump = () => {
+      while (!closed && sent.bytes < total) {
+        sent.bytes += chunk.length;
+        if (!target.write(chunk)) {
+          target.once('drain', pump);
+          return;
+        }
+      }
+      if (!closed) {
+        stream.exit(0);
+        stream.end();
+      }
+    };
+    pump();
+  };
+}
+
+/** How `work` settled, and how far the RSS of this process rose above where it was (sampled every 5 ms), in MiB. */
+async function withPeakRss<T>(work: () => Promise<T>): Promise<{ settled: PromiseSettledResult<T>; growthMiB: number }> {
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 5);
+  const [settled] = await Promise.allSettled([work()]);
+  clearInterval(sampler);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  return { settled, growthMiB: Math.round((peak - before) / MiB) };
+}
+
+function assertTooMuchOutput(settled: PromiseSettledResult<unknown>, stream: string): void {
+  assert.equal(settled.status, 'rejected', 'the run succeeded');
+  const err = (settled as PromiseRejectedResult).reason;
+  assert.ok(err instanceof TransportError, String(err));
+  assert.equal(err.kind, 'output-too-large', err.message);
+  assert.match(err.message, new RegExp(`sent more than 32 MiB on ${stream}.*refusing`));
+}
+
+test('ssh: a host that floods stdout or stderr is cut off at 32 MiB: a clear error, no crash, bounded memory', async (t) => {
+  let mode: 'bash' | 'stdout' | 'stderr' = 'bash';
+  const sent = { bytes: 0 };
+  const server = await startServer({
+    hostKeys: [hostEd],
+    authorized: [userKey],
+    exec: (stream, command) => (mode === 'bash' ? runWithBash(stream, command) : flood(mode, 200 * 1000 * 1000, sent)(stream, command)),
+  });
+  t.after(() => server.close());
+  const kh = join(caseDir(), 'known_hosts');
+  writeFileSync(kh, knownHostsLine('127.0.0.1', server.port, hostEd));
+  const transport = await connected(t, options(server, kh));
+  const uncaught: unknown[] = [];
+  const onUncaught = (e: unknown) => uncaught.push(e);
+  process.on('uncaughtException', onUncaught);
+  t.after(() => {
+    process.off('uncaughtException', onUncaught);
+  });
+  for (const stream of ['stdout', 'stderr'] as const) {
+    mode = stream;
+    sent.bytes = 0;
+    const { settled, growthMiB } = await withPeakRss(() => transport.run('true'));
+    await new Promise((r) => setTimeout(r, 200)); // let the server see the channel close
+    t.diagnostic(`${stream}: RSS rose by ${growthMiB} MiB; the server got ${Math.round(sent.bytes / MiB)} MiB out before the channel closed`);
+    assertTooMuchOutput(settled, stream);
+    assert.ok(growthMiB < 300, `RSS rose by ${growthMiB} MiB`);
+    assert.ok(sent.bytes < 64 * MiB, `the server could send ${sent.bytes} bytes`);
+  }
+  mode = 'bash';
+  assert.equal((await transport.run('echo still-usable')).stdout, 'still-usable\n');
+  assert.deepEqual(uncaught, []);
+});
+
 // ---------- local transport ----------
 
 test('local: runs a script with bash, exit code and output', async () => {
@@ -560,4 +832,16 @@ test('local: a prefix command runs the launcher (here env), a missing one is a c
   assert.equal(local.description, 'local (env CONOHA_TEST=inside)');
   assert.equal((await local.run('echo $CONOHA_TEST')).stdout, 'inside\n');
   await rejectsWith(localTransport({ prefix: ['/nonexistent/nsenter'] }).run('true'), 'connect');
+});
+
+test('local: a script that floods stdout or stderr is killed at 32 MiB: a clear error, bounded memory', async (t) => {
+  const local = localTransport();
+  for (const [stream, script] of [['stdout', 'head -c 200000000 /dev/zero'], ['stderr', 'head -c 200000000 /dev/zero >&2']] as const) {
+    const { settled, growthMiB } = await withPeakRss(() => local.run(script));
+    t.diagnostic(`local ${stream}: RSS rose by ${growthMiB} MiB`);
+    assertTooMuchOutput(settled, stream);
+    assert.ok(growthMiB < 300, `RSS rose by ${growthMiB} MiB`);
+  }
+  assert.equal((await local.run('echo still-usable')).stdout, 'still-usable\n');
+  await local.close();
 });

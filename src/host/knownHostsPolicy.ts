@@ -1,0 +1,226 @@
+// The host-key decision for one SSH connection, with OpenSSH's semantics (ssh_config(5) StrictHostKeyChecking,
+// UserKnownHostsFile, GlobalKnownHostsFile, HostKeyAlias, HashKnownHosts): read every known_hosts file, check the
+// key the host offers, then accept it, record it (accept-new, or the user said yes), or refuse with a message that
+// says what to do. The key accepted at connect is the only one accepted at a later key re-exchange (rekey).
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { HostSpec } from '../core/hostSpec';
+import {
+  KnownHostsEntry,
+  KnownHostsSource,
+  appendKnownHost,
+  checkHostKey,
+  fingerprintSha256,
+  formatKnownHostsLine,
+  hostKeyName,
+  isHashedOnly,
+  keyTypeOfBlob,
+  knownKeyTypes,
+} from './knownHosts';
+import { TransportError } from './transport';
+
+/** A key known_hosts records for the host: where, so the user can look. */
+export interface KnownHostKey {
+  keyType: string;
+  /** SHA256:... as ssh-keygen -lf prints it */
+  fingerprint: string;
+  file: string;
+  line: number;
+}
+
+export interface UnknownHostKeyInfo {
+  /** SHA256:... as ssh-keygen -lf prints it */
+  fingerprint: string;
+  keyType: string;
+  /** the name known_hosts will record: host, [host]:port, or the HostKeyAlias */
+  hostName: string;
+  /**
+   * Keys of other types known_hosts already records for this host. Empty on a first contact; otherwise the host
+   * stopped offering the key it is known by (ssh: "but keys of different type are already known for this host"),
+   * which an impostor lacking that key would also do: say so, and show these.
+   */
+  knownKeys: KnownHostKey[];
+}
+
+export interface HostKeyOptions {
+  spec: HostSpec;
+  /**
+   * UserKnownHostsFile: keys are read from every one, a new key is written to the first.
+   * Default [knownHostsFile] when that is given, else ~/.ssh/known_hosts and ~/.ssh/known_hosts2 (OpenSSH's default).
+   */
+  knownHostsFiles?: string[];
+  /** one user known_hosts file (the CLI's --known-hosts): the same as knownHostsFiles: [file] */
+  knownHostsFile?: string;
+  /** GlobalKnownHostsFile: read only; default /etc/ssh/ssh_known_hosts and /etc/ssh/ssh_known_hosts2 */
+  globalKnownHostsFiles?: string[];
+  /** HostKeyAlias: look the key up and record it under this name instead of host / [host]:port */
+  hostKeyAlias?: string;
+  /** HashKnownHosts: record new keys as |1|salt|hash (also done, unasked, in a file that holds only hashed entries) */
+  hashKnownHosts?: boolean;
+  /** record keys of hosts not yet in known_hosts (OpenSSH StrictHostKeyChecking=accept-new) */
+  acceptNew?: boolean;
+  /** asked when the host is not in known_hosts and acceptNew is not set; true records the key and goes on */
+  onUnknownHostKey?: (info: UnknownHostKeyInfo) => Promise<boolean>;
+}
+
+/** What the connection lends the policy while it asks the user. */
+export interface AskHooks {
+  /** waiting for the user does not count against the connect timeout */
+  pause(): void;
+  resume(): void;
+  /** the connection failed meanwhile: record nothing */
+  abandoned(): boolean;
+}
+
+export const DEFAULT_GLOBAL_KNOWN_HOSTS_FILES = ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'];
+
+export function userKnownHostsFiles(o: HostKeyOptions): string[] {
+  if (o.knownHostsFiles && o.knownHostsFiles.length > 0) return o.knownHostsFiles;
+  if (o.knownHostsFile) return [o.knownHostsFile];
+  return [join(homedir(), '.ssh', 'known_hosts'), join(homedir(), '.ssh', 'known_hosts2')];
+}
+
+export class HostKeyPolicy {
+  /** what known_hosts calls this host */
+  readonly name: string;
+  /** key types known for the host: ask the server for these first */
+  readonly knownTypes: string[];
+  private readonly userFiles: string[];
+  private readonly sources: KnownHostsSource[];
+  /** the key accepted at connect: the only one a rekey may bring */
+  private accepted: Buffer | undefined;
+
+  /** Reads the files now: a new connection (also a reconnect) sees what earlier ones recorded. */
+  constructor(private readonly o: HostKeyOptions, private readonly log: (line: string) => void) {
+    this.name = hostKeyName(o.spec.host, o.spec.port, o.hostKeyAlias);
+    this.userFiles = userKnownHostsFiles(o);
+    const globalFiles = o.globalKnownHostsFiles ?? DEFAULT_GLOBAL_KNOWN_HOSTS_FILES;
+    this.sources = [
+      ...this.userFiles.map((file) => ({ file, text: readKnownHosts(file, true, log) })),
+      ...globalFiles.map((file) => ({ file, text: readKnownHosts(file, false, log) })),
+    ];
+    this.knownTypes = knownKeyTypes(this.sources, this.name);
+  }
+
+  /** Whether a key was accepted on this connection already (so the next call is for a rekey). */
+  get decided(): boolean {
+    return this.accepted !== undefined;
+  }
+
+  /** Resolves when the host may use `key`; rejects with a TransportError that says why not and what to do. */
+  async verify(key: Buffer, hooks: AskHooks): Promise<void> {
+    const keyType = keyTypeOfBlob(key) ?? 'unknown';
+    const fingerprint = fingerprintSha256(key);
+    if (this.accepted) {
+      // like ssh: the key accepted at connect is the key of this connection; files are not consulted again
+      if (this.accepted.equals(key)) return;
+      throw new TransportError('host-key-changed', `${this.name} offered another host key at a rekey (${keyType} ${fingerprint}, not the ${fingerprintSha256(this.accepted)} accepted at connect): someone may have taken over the connection; it was closed`);
+    }
+    const check = checkHostKey(this.sources, this.name, key);
+    const at = (e: KnownHostsEntry) => `${e.file} line ${e.line}`;
+    switch (check.status) {
+      case 'match':
+        this.log(`ssh: host key ${keyType} ${fingerprint} matches ${at(check.entry!)}`);
+        break;
+      case 'revoked':
+        throw new TransportError('host-key-revoked', `${this.name} offered the ${keyType} key ${fingerprint}, which ${at(check.entry!)} marks @revoked. Refusing to connect; nothing was changed.`);
+      case 'mismatch':
+        throw new TransportError('host-key-changed', [
+          `WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED for ${this.name}!`,
+          `It offered the ${keyType} key ${fingerprint}, but ${at(check.entry!)} records a different ${keyType} key for it.`,
+          'Someone could be intercepting the connection (man-in-the-middle), or the host key was just changed (e.g. the VPS was reinstalled).',
+          `Check the fingerprint on the server's console (ssh-keygen -lf /etc/ssh/ssh_host_${shortType(keyType)}_key.pub).`,
+          `If the host was reinstalled, remove the old key with: ssh-keygen -R ${shellQuote(this.name, true)} -f ${shellQuote(check.entry!.file)}`,
+          'Nothing was changed: we did not log in, and known_hosts was left as it is.',
+        ].join('\n'));
+      case 'other-type':
+      case 'unknown': {
+        const knownKeys = check.known.map((e) => ({ keyType: e.keyType, fingerprint: fingerprintSha256(e.blob), file: e.file, line: e.line }));
+        const refusal = (why?: string) => this.refusal(keyType, fingerprint, knownKeys, why);
+        if (knownKeys.length === 0 && this.o.acceptNew) {
+          this.log(`ssh: ${this.name} is new; accepting its ${keyType} key ${fingerprint} (accept-new)`);
+        } else if (!this.o.onUnknownHostKey) {
+          // accept-new records first contacts only: a host known by another key type is not one
+          throw refusal();
+        } else {
+          hooks.pause();
+          let yes: boolean;
+          try {
+            yes = await this.o.onUnknownHostKey({ fingerprint, keyType, hostName: this.name, knownKeys });
+          } catch (e) {
+            throw refusal(`asking about the key failed: ${(e as Error).message}`);
+          } finally {
+            hooks.resume();
+          }
+          if (hooks.abandoned()) throw new TransportError('connect', `the connection to ${this.name} ended while asking about its host key`);
+          if (!yes) throw refusal();
+        }
+        this.record(keyType, fingerprint, key);
+        break;
+      }
+    }
+    this.accepted = key;
+  }
+
+  /** Appends the key to the first user file; like ssh, a failure to write is reported and the connection goes on. */
+  private record(keyType: string, fingerprint: string, key: Buffer): void {
+    const file = this.userFiles[0];
+    const hash = this.o.hashKnownHosts === true || isHashedOnly(this.sources[0].text);
+    try {
+      appendKnownHost(file, formatKnownHostsLine(this.name, key, { hash }));
+      this.log(`ssh: added ${this.name} ${keyType} ${fingerprint} to ${file}${hash ? ' (hashed)' : ''}`);
+    } catch (e) {
+      this.log(`ssh: could not add the host key to ${file}: ${(e as Error).message}`);
+    }
+  }
+
+  private refusal(keyType: string, fingerprint: string, knownKeys: KnownHostKey[], why?: string): TransportError {
+    const { host, port } = this.o.spec;
+    const file = this.userFiles[0];
+    const scan = `ssh-keyscan -t ${shortType(keyType)} -p ${port} ${host}${this.o.hostKeyAlias ? ` | sed 's/^[^ ]*/${this.name}/'` : ''} > /tmp/hostkeys`;
+    const addYourself = `add it yourself: ${scan}; ssh-keygen -lf /tmp/hostkeys (check the fingerprint); cat /tmp/hostkeys >> ${shellQuote(file)}`;
+    const fingerprintThere = `on its console: ssh-keygen -lf /etc/ssh/ssh_host_${shortType(keyType)}_key.pub`;
+    const lines = knownKeys.length > 0
+      ? [
+          `WARNING: ${this.name} is known with a different key type: ${knownKeys.map((k) => `${k.keyType} key ${k.fingerprint} in ${k.file} line ${k.line}`).join('; ')}.`,
+          `It offered the ${keyType} key ${fingerprint} instead, though it was asked for ${[...new Set(knownKeys.map((k) => k.keyType))].join(', ')} first.`,
+          'An impostor that lacks the known key would do the same; or that key was removed from the host.',
+          `This is not a first contact, so --accept-new does not record it. If ${fingerprint} is the host's ${keyType} fingerprint (${fingerprintThere}),`,
+          `${addYourself}`,
+        ]
+      : [
+          `The authenticity of ${this.name} can't be established: no key for it in ${this.sources.map((s) => s.file).join(', ')}.`,
+          `It offered the ${keyType} key ${fingerprint}.`,
+          `If that is the host's fingerprint (${fingerprintThere}), run again with --accept-new to record it,`,
+          `or ${addYourself}`,
+        ];
+    if (why) lines.push(`(${why})`);
+    lines.push('Nothing was run on the host.');
+    return new TransportError(knownKeys.length > 0 ? 'host-key-other-type' : 'host-key-unknown', lines.join('\n'));
+  }
+}
+
+/** known_hosts text, '' when the file does not exist; an unreadable user file is an error, an unreadable global one is skipped (as ssh does). */
+function readKnownHosts(file: string, mine: boolean, log: (line: string) => void): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    if (!mine) {
+      log(`ssh: skipping ${file}: ${(e as Error).message}`);
+      return '';
+    }
+    throw new TransportError('host-key-unknown', `cannot read ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** "ed25519", "ecdsa", "rsa": the middle of /etc/ssh/ssh_host_<x>_key.pub, and ssh-keyscan -t's name */
+function shortType(keyType: string): string {
+  if (keyType.startsWith('ecdsa-')) return 'ecdsa';
+  return keyType.replace(/^ssh-/, '');
+}
+
+function shellQuote(s: string, always = false): string {
+  return !always && /^[A-Za-z0-9_./:@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
