@@ -10,7 +10,7 @@ import { InputError, HostSpec, parseHostSpec } from './core/hostSpec';
 import { Plan } from './core/plan';
 import { validateContainerName, validateInterfaceName } from './core/shell';
 import { HostSnapshot, SnapshotError, containersWithoutAddress, hasProxy, hasRoute, holderOf, sysctl } from './core/snapshot';
-import { RolledBackError, VerifyOptions, assign, prepare, release, status, verify } from './host/operations';
+import { ApplyOutcome, RolledBackError, VerifyOptions, assign, prepare, release, status, unprepare, verify } from './host/operations';
 import { parsePort, parseProbe } from './core/probe';
 import { validRollbackSeconds } from './core/rollback';
 import { Transport, TransportError } from './host/transport';
@@ -23,6 +23,9 @@ const USAGE = `usage:
                                                       changes to forwarding, accept_ra, proxy NDP or the default route
                                                       are confirmed over a new connection, else the host rolls them
                                                       back by itself after N seconds (default 60)
+  conoha-ipv6 unprepare --host H [--dry-run] [--release-all]
+                                                      undo prepare: the host as it was before the first prepare
+                                                      (refused while addresses are bound, unless --release-all)
   conoha-ipv6 assign  --host H <container> [<address>]  give a container an address (first free unless named)
   conoha-ipv6 release --host H <address|container>    take an address back
   conoha-ipv6 verify  --host H [--json] [--port N] [--probe ADDR[:PORT]]
@@ -51,7 +54,7 @@ interface Args {
 }
 
 const VALUE_FLAGS = new Set(['host', 'identity', 'known-hosts', 'interface', 'bridge', 'gateway', 'addresses', 'port', 'probe', 'rollback-seconds']);
-const BOOL_FLAGS = new Set(['json', 'dry-run', 'accept-new', 'local', 'help', 'version']);
+const BOOL_FLAGS = new Set(['json', 'dry-run', 'accept-new', 'local', 'help', 'version', 'release-all']);
 
 class UsageError extends InputError {}
 
@@ -150,9 +153,16 @@ async function openTransport(a: Args): Promise<Transport> {
   if (!hostText) throw new UsageError(`${a.command} needs --host [user@]host[:port] (or --local)`);
   const spec: HostSpec = parseHostSpec(hostText);
   const { connectSsh } = await import('./host/sshTransport');
+  // where OpenSSH would look for and record this host's key (UserKnownHostsFile, GlobalKnownHostsFile,
+  // HostKeyAlias, HashKnownHosts from the ssh config); --known-hosts replaces the user files
+  const { sshHostKeySettings } = await import('./host/sshConfigHostKeys');
+  const fromSsh = (await sshHostKeySettings(spec.host, spec.port, spec.user)) ?? {};
+  const explicit = str(a, 'known-hosts');
+  if (explicit) delete fromSsh.knownHostsFiles;
   return connectSsh({
     spec,
-    knownHostsFile: str(a, 'known-hosts') ?? join(homedir(), '.ssh', 'known_hosts'),
+    ...fromSsh,
+    knownHostsFile: explicit ?? (fromSsh.knownHostsFiles ? undefined : join(homedir(), '.ssh', 'known_hosts')),
     acceptNew: a.flags.get('accept-new') === true,
     identityFile: str(a, 'identity'),
     passphrase: () => askHidden(`passphrase for ${str(a, 'identity')}: `),
@@ -176,6 +186,21 @@ function printPlan(host: string, p: Plan, c: HostConfig): void {
   if (p.steps.length === 0) out('  nothing to change: the host is already prepared');
   p.steps.forEach((s, i) => out(`  ${i + 1}. ${s.title}`));
   for (const n of p.notes) out(`  note: ${n}`);
+}
+
+function printUndoPlan(host: string, p: Plan): void {
+  out(`Undo plan for ${host}:`);
+  p.steps.forEach((s, i) => out(`  ${i + 1}. ${s.title}`));
+  for (const n of p.notes) out(`  note: ${n}`);
+}
+
+function printResults(p: Plan, o: ApplyOutcome): void {
+  out('Result:');
+  o.results.forEach((res, i) => {
+    const mark = res.rc === 0 ? 'done' : res.rc === null ? 'skip' : 'FAIL';
+    out(`  ${mark} ${p.steps[i]?.title ?? res.id} (${res.ms} ms)`);
+    if (res.rc !== 0 && res.output.trim()) out(res.output.trim().replace(/^/gm, '       '));
+  });
 }
 
 /** the checks given, then the count line; `total` when only some (the failed ones) are listed */
@@ -215,7 +240,7 @@ async function main(argv: string[]): Promise<number> {
     return a.command === '' && !a.flags.get('help') ? 2 : 0;
   }
   const asJson = a.flags.get('json') === true;
-  const arity: Record<string, [number, number]> = { derive: [1, 1], status: [0, 0], prepare: [0, 0], assign: [1, 2], release: [1, 1], verify: [0, 0] };
+  const arity: Record<string, [number, number]> = { derive: [1, 1], status: [0, 0], prepare: [0, 0], unprepare: [0, 0], assign: [1, 2], release: [1, 1], verify: [0, 0] };
   const ar = arity[a.command];
   if (!ar) throw new UsageError(`unknown command "${a.command}"`);
   if (a.positional.length < ar[0] || a.positional.length > ar[1]) throw new UsageError(`wrong number of arguments for ${a.command}`);
@@ -273,13 +298,7 @@ async function main(argv: string[]): Promise<number> {
           return 0;
         }
         if (!r.outcome) return 0;
-        out('Result:');
-        for (const res of r.outcome.results) {
-          const step = r.plan.steps.find((s) => s.id === res.id)!;
-          const mark = res.rc === 0 ? 'done' : res.rc === null ? 'skip' : 'FAIL';
-          out(`  ${mark} ${step.title} (${res.ms} ms)`);
-          if (res.rc !== 0 && res.output.trim()) out(res.output.trim().replace(/^/gm, '       '));
-        }
+        printResults(r.plan, r.outcome);
         if (r.confirmation && r.confirmation.outcome !== 'not-armed') out(`Confirmed: ${r.confirmation.detail}`);
         out('Checks after prepare (all of them: conoha-ipv6 verify):');
         printChecks(r.checks.filter((c) => !c.ok), r.checks.length);
@@ -287,6 +306,25 @@ async function main(argv: string[]): Promise<number> {
           process.stderr.write('conoha-ipv6: prepare stopped at a failed step (see above); the steps before it stay applied and prepare can be run again.\n');
           return 1;
         }
+        return 0;
+      }
+      case 'unprepare': {
+        const dry = a.flags.get('dry-run') === true;
+        const r = await unprepare(t, o, { dryRun: dry, releaseAll: a.flags.get('release-all') === true, onPlan: asJson ? undefined : (p) => printUndoPlan(name, p) }, obs);
+        if (asJson) {
+          json({ host: name, dryRun: dry, plan: r.plan.steps.map((s) => ({ id: s.id, title: s.title })), results: r.outcome?.results ?? [], ok: r.outcome ? r.outcome.ok : true });
+          return r.outcome && !r.outcome.ok ? 1 : 0;
+        }
+        if (dry || !r.outcome) {
+          out('dry run: nothing was changed');
+          return 0;
+        }
+        printResults(r.plan, r.outcome);
+        if (!r.outcome.ok) {
+          process.stderr.write('conoha-ipv6: unprepare stopped at a failed step (see above); the steps before it stay applied and unprepare can be run again.\n');
+          return 1;
+        }
+        out(`${name} is as it was before conoha-ipv6 prepared it.`);
         return 0;
       }
       case 'assign': {
