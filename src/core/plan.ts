@@ -181,6 +181,7 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts, op
       defaultRoutes: defaultRoutes(s),
       radvdConfExisted: s.radvd.conf !== undefined,
       radvdRunning: s.radvd.running,
+      radvdEnabled: s.radvd.enabled,
       radvdInstalled: s.tools.radvd,
     };
     add(
@@ -241,7 +242,11 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts, op
   const radvd = desiredRadvdConf(s.radvd.conf, br);
   const radvdChanges = radvd.text !== (s.radvd.conf ?? '');
   if (radvdChanges) {
-    add('radvd-conf', `advertise a default route to containers: add "interface ${br} { AdvSendAdvert on; };" to /etc/radvd.conf` + (s.radvd.conf ? ' (other stanzas kept)' : ''), writeFile('/etc/radvd.conf', radvd.text, '0644'));
+    // every change keeps the file it replaces (the five newest), besides the original kept by record-previous
+    const keep = s.radvd.conf !== undefined
+      ? `mkdir -p ${STATE_DIR}/backup && cp -p /etc/radvd.conf "${STATE_DIR}/backup/radvd.conf.$(date -u +%Y%m%dT%H%M%S%N)" && ls -1t ${STATE_DIR}/backup/radvd.conf.2* | tail -n +6 | xargs -r rm -f\n`
+      : '';
+    add('radvd-conf', `advertise a default route to containers: add "interface ${br} { AdvSendAdvert on; };" to /etc/radvd.conf` + (s.radvd.conf ? ' (other stanzas kept)' : ''), keep + writeFile('/etc/radvd.conf', radvd.text, '0644'));
   }
   if (s.systemd && s.tools.radvd && s.radvd.running && !radvdChanges && s.radvd.enabled !== 'enabled') {
     add('radvd-enable', `start radvd at boot: systemctl enable radvd (now ${s.radvd.enabled || 'unknown'})`, 'systemctl enable radvd');

@@ -51,7 +51,9 @@ export function armScript(s: HostSnapshot, c: HostConfig, seconds: number): stri
     `mkdir -p ${ROLLBACK_DIR}`,
     `civ6_write ${ROLLBACK_SCRIPT} 0700 ${shq(b64)}`,
     'if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then',
-    '  systemctl stop conoha-ipv6-rollback.timer conoha-ipv6-rollback.service >/dev/null 2>&1; systemctl reset-failed conoha-ipv6-rollback.service >/dev/null 2>&1',
+    // (steps run under set -e: a unit that is not there is not a failure)
+    '  systemctl stop conoha-ipv6-rollback.timer conoha-ipv6-rollback.service >/dev/null 2>&1 || true',
+    '  systemctl reset-failed conoha-ipv6-rollback.service conoha-ipv6-rollback.timer >/dev/null 2>&1 || true',
     `  systemd-run --quiet --unit=conoha-ipv6-rollback --on-active=${seconds} /bin/sh ${ROLLBACK_SCRIPT}`,
     `  echo systemd > ${ROLLBACK_ARMED}`,
     'else',
@@ -80,5 +82,5 @@ export function confirmScript(): string {
 
 /** bash: roll back at once (the apply was cut short, and the host is reachable again) */
 export function rollbackNowScript(): string {
-  return ['{', DISARM, `/bin/sh ${ROLLBACK_SCRIPT}`, 'echo rolled-back', '}', ''].join('\n');
+  return ['{', `if [ ! -e ${ROLLBACK_ARMED} ]; then echo not-armed; exit 0; fi`, DISARM, `/bin/sh ${ROLLBACK_SCRIPT}`, 'echo rolled-back', '}', ''].join('\n');
 }

@@ -75,7 +75,7 @@ export interface HostSnapshot {
   radvd: { running: boolean; pids: number[]; conf?: string; interfaces: RadvdInterface[]; /** systemctl is-enabled radvd ('' without systemctl) */ enabled: string };
   docker: { ok: boolean; version: string; error: string; containers: ContainerView[] };
   agent: { sha256?: string; unit?: string; /** the multi-user.target.wants link exists (enabled at boot) */ unitWanted: boolean; unitActive: string; watchPid?: number };
-  files: { hostConf?: string; bindings?: string; previous: boolean; sysctlConf?: string; /** our drop-in for the uplink's .network file */ networkdDropIn?: string; /** when an unconfirmed prepare was rolled back */ rolledBack?: string; rollbackArmed: boolean };
+  files: { hostConf?: string; bindings?: string; previous: boolean; sysctlConf?: string; /** our drop-in for the uplink's .network file */ networkdDropIn?: string; /** when an unconfirmed prepare was rolled back */ rolledBack?: string; rollbackArmed: boolean; /** previous.json: the host before the first prepare */ previousJson?: string; /** backup/radvd.conf exists */ radvdBackup: boolean };
   recorded?: RecordedConfig;
   bindings: Binding[];
   pings: PingResult[];
@@ -268,7 +268,7 @@ export function parseSnapshot(stdout: string): HostSnapshot {
       unitActive: b64(agent.unitActive).trim(),
       watchPid: num(agent.watchPid),
     },
-    files: { hostConf, bindings: bindingsText, previous: files.previous === true, sysctlConf: b64opt(files.sysctlConf), networkdDropIn: b64opt(files.networkdDropIn), rolledBack: b64opt(files.rolledBack), rollbackArmed: files.rollbackArmed === true },
+    files: { hostConf, bindings: bindingsText, previous: files.previous === true, sysctlConf: b64opt(files.sysctlConf), networkdDropIn: b64opt(files.networkdDropIn), rolledBack: b64opt(files.rolledBack), rollbackArmed: files.rollbackArmed === true, previousJson: b64opt(files.previousJson), radvdBackup: files.radvdBackup === true },
     recorded: parseHostConf(hostConf),
     bindings: parseBindings(bindingsText),
     pings: results(j.pings),

@@ -4,6 +4,7 @@
 import { Check, judgeHost } from '../core/checks';
 import { HostConfig, Overrides, RefusedError, resolveHostConfig } from '../core/config';
 import { Plan, Step, planAssign, planHostSetup, planRelease } from '../core/plan';
+import { UnprepareOptions, planUnprepare } from '../core/unprepare';
 import { DEFAULT_ROLLBACK_SECONDS, confirmScript, rollbackNowScript, validRollbackSeconds } from '../core/rollback';
 import { HostSnapshot, SnapshotError, parseSnapshot } from '../core/snapshot';
 import { ProbeTarget } from '../core/probe';
@@ -164,6 +165,7 @@ async function rollbackNow(reconnect: () => Promise<Transport>, obs?: Observer):
     t2 = await reconnect();
     const r = await t2.run(rollbackNowScript(), { timeoutMs: 30_000 });
     obs?.log?.(`rollback over a new connection: exit ${r.code}: ${r.stdout.trim()}`);
+    if (r.code === 0 && r.stdout.includes('not-armed')) return 'a new connection found no rollback armed any more (the host rebooted, or the rollback already ran): check it with verify, then run prepare again';
     return r.code === 0 ? 'a new connection rolled the network settings back at once; run prepare again' : `rolling back over a new connection failed (${r.stdout.trim()}); the armed rollback still fires by itself`;
   } catch (e) {
     return `no new connection could be made (${(e as Error).message}): the host restores its previous network settings by itself when the armed time runs out`;
@@ -197,6 +199,24 @@ export async function assign(t: Transport, o: Overrides, container: string, addr
 
 function bindingChecks(checks: Check[], address: string): Check[] {
   return checks.filter((c) => c.id.startsWith(`binding:${address}:`) || c.id === `route:${address}` || c.id === `proxy:${address}`);
+}
+
+export interface UnprepareResult {
+  before: HostSnapshot;
+  plan: Plan;
+  /** undefined for a dry run or when the user said no */
+  outcome?: ApplyOutcome;
+}
+
+/** Undo Host Setup: back to the host as previous.json and the backups recorded it. */
+export async function unprepare(t: Transport, o: Overrides, opts: UnprepareOptions & { dryRun?: boolean; onPlan?: PrepareOptions['onPlan'] } = {}, obs?: Observer): Promise<UnprepareResult> {
+  const before = await readSnapshot(t, [], obs);
+  const config = resolveHostConfig(before, o);
+  const plan = planUnprepare(before, config, artifacts, opts);
+  const go = await opts.onPlan?.(plan, config);
+  if (opts.dryRun || go === false) return { before, plan };
+  const outcome = await apply(t, plan.steps, [], obs);
+  return { before, plan, outcome };
 }
 
 export interface ReleaseResult {

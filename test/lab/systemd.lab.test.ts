@@ -19,11 +19,13 @@ interface Variant {
   ra: boolean;
 }
 
+/** lab prefixes: cv6sa..cv6sd, or another stem so that two runs can share a machine */
+const P = process.env.CIV6_TEST_SYSLAB_PREFIX ?? 'cv6s';
 const VARIANTS: Variant[] = [
-  { variant: 'd26-ra', prefix: 'cv6sa', uplink: 'eth0', gateway: 'fe80::c0:ffee', ra: true },
-  { variant: 'd28-networkd', prefix: 'cv6sb', uplink: 'ens3', gateway: 'fe80::1', ra: false, drops: /ip6tables filter FORWARD.*policy DROP|FORWARD policy DROP/ },
-  { variant: 'd26-ip6tables', prefix: 'cv6sc', uplink: 'eth0', gateway: 'fe80::1', ra: true, drops: /ip6tables filter FORWARD.*policy DROP|FORWARD policy DROP/ },
-  { variant: 'ufw', prefix: 'cv6sd', uplink: 'eth0', gateway: 'fe80::1', ra: true, drops: /ufw is active/ },
+  { variant: 'd26-ra', prefix: `${P}a`, uplink: 'eth0', gateway: 'fe80::c0:ffee', ra: true },
+  { variant: 'd28-networkd', prefix: `${P}b`, uplink: 'ens3', gateway: 'fe80::1', ra: false, drops: /ip6tables filter FORWARD.*policy DROP|FORWARD policy DROP/ },
+  { variant: 'd26-ip6tables', prefix: `${P}c`, uplink: 'eth0', gateway: 'fe80::1', ra: true, drops: /ip6tables filter FORWARD.*policy DROP|FORWARD policy DROP/ },
+  { variant: 'ufw', prefix: `${P}d`, uplink: 'eth0', gateway: 'fe80::1', ra: true, drops: /ufw is active/ },
 ];
 
 interface Check {
@@ -49,6 +51,17 @@ for (const v of VARIANTS) {
       const j = JSON.parse(r.stdout);
       return { ok: j.ok, checks: j.checks, raw: r };
     };
+    /** what prepare + unprepare must leave as it found it (names of veths and expiry times aside) */
+    const hostState = () =>
+      vps('sh', '-c', [
+        `sysctl -n net.ipv6.conf.all.forwarding net.ipv6.conf.${v.uplink}.accept_ra net.ipv6.conf.${v.uplink}.proxy_ndp net.ipv6.conf.docker0.disable_ipv6`,
+        "ip -6 route show | grep -v ' dev veth' | sed 's/ expires [0-9]*sec//'",
+        'ip -6 neigh show proxy',
+        "ip6tables-save | grep -v '^#' | sed 's/ \\[[0-9]*:[0-9]*\\]$//'",
+        'cat /etc/radvd.conf 2>&1; ls /etc/conoha-ipv6 /etc/systemd/system/conoha-ipv6.service /usr/local/sbin/conoha-ipv6-agent /etc/sysctl.d/60-conoha-ipv6.conf /etc/systemd/network/*.d 2>&1',
+        'systemctl is-enabled radvd conoha-ipv6.service 2>&1; systemctl is-active radvd 2>&1; ufw status verbose 2>&1 | grep -v "^$"',
+      ].join('; ')).stdout;
+    let pristine = '';
     const failed = (checks: Check[]) => checks.filter((c) => !c.ok).map((c) => `${c.id}: ${c.message}`).join('\n');
     /** a TCP connection from here, through the provider router, to the container's listener */
     const tcp = (a: string) => lab(env, 'tcp', a, L.LAB_CONTAINER_PORT);
@@ -74,6 +87,7 @@ for (const v of VARIANTS) {
     });
 
     it('the fresh host: verify fails; the firewall check names what drops TCP on this variant', () => {
+      pristine = hostState();
       const r = verify();
       assert.equal(r.ok, false);
       const fw = r.checks.find((c) => c.id === 'firewall')!;
@@ -107,17 +121,17 @@ for (const v of VARIANTS) {
         const sysctls = () => vps('sysctl', '-n', 'net.ipv6.conf.all.forwarding', `net.ipv6.conf.${v.uplink}.accept_ra`, `net.ipv6.conf.${v.uplink}.proxy_ndp`).stdout;
         const before = sysctls();
         const p = cliAsync(['prepare', '--rollback-seconds', '10', ...pub]);
-        // the real cut: the router's port to the VPS goes down as soon as the rollback is armed (mid-apply)
+        // the real cut: the provider router drops everything to the VPS's address as soon as the rollback is armed (mid-apply)
         const armed = await eventually(() => vps('test', '-e', '/run/conoha-ipv6/rollback.armed').status === 0, 20_000, 50);
         assert.ok(armed >= 0, 'the rollback was never armed');
-        assert.equal(lab(env, 'router', 'ip', 'link', 'set', 'vps0', 'down').status, 0);
+        assert.equal(lab(env, 'router', 'ip', '-6', 'route', 'add', 'blackhole', `${L.LAB_HOST_ADDR}/128`).status, 0);
         try {
           const r = await p;
           assert.equal(r.code, 1, r.stdout + r.stderr);
           assert.match(r.stderr, /restores its previous network settings by itself/);
           assert.ok((await eventually(() => vps('test', '-e', '/etc/conoha-ipv6/rolled-back').status === 0, 20_000, 500)) >= 0, 'the host did not roll back by itself');
         } finally {
-          assert.equal(lab(env, 'router', 'ip', 'link', 'set', 'vps0', 'up').status, 0);
+          assert.equal(lab(env, 'router', 'ip', '-6', 'route', 'del', 'blackhole', `${L.LAB_HOST_ADDR}/128`).status, 0);
         }
         assert.equal(sysctls(), before, 'forwarding, accept_ra and proxy_ndp are as they were');
         assert.notEqual(vps('systemctl', 'is-active', 'conoha-ipv6.service').stdout.trim(), 'active');
@@ -208,6 +222,20 @@ for (const v of VARIANTS) {
       assert.equal(r.status, 0, r.stdout + r.stderr);
       assert.ok((await eventually(() => reachable('c1') && reachable('c2'), 60_000, 1000)) >= 0, 'not reachable after the reboot');
       await greenWithin(30_000);
+    });
+
+    it('unprepare refuses while addresses are bound; with --release-all the host is as it was before the first prepare', () => {
+      const refused = run('unprepare');
+      assert.equal(refused.code, 2, refused.stdout + refused.stderr);
+      assert.match(refused.stderr, /address\(es\) are bound .*--release-all/);
+      const r = run('unprepare', '--release-all');
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.equal(hostState(), pristine);
+      assert.equal(reachable('c1'), false);
+      // and it can be prepared again from there
+      const p = run('prepare');
+      assert.equal(p.code, 0, p.stdout + p.stderr);
+      for (const name of ['c1', 'c2']) assert.equal(run('assign', name, addr[name]).code, 0);
     });
 
     it('release both: the addresses are gone from the containers and TCP from here no longer reaches them', () => {

@@ -295,6 +295,23 @@ case "${1:-}" in
         ufw route allow in on "$BRIDGE" out on "$UPLINK" from "$n" comment conoha-ipv6 || die "ufw route allow from $n failed"
       done
     done ;;
+  unfirewall) # take out every allow rule prepare put in (ours carry the comment conoha-ipv6; ufw's by their spec)
+    load_conf; with_lock unfirewall
+    if command -v ip6tables >/dev/null 2>&1; then
+      for chain in DOCKER-USER FORWARD; do
+        ip6t -S "$chain" 2>/dev/null | grep -- '--comment conoha-ipv6' | sed 's/^-A /-D /' | while read -r spec; do
+          # shellcheck disable=SC2086
+          ip6t $spec || log "ip6tables $spec failed"
+        done
+      done
+    fi
+    for m in $FIREWALL; do
+      [ "$m" = ufw ] || continue
+      for n in $ALLOW; do
+        ufw route delete allow in on "$UPLINK" out on "$BRIDGE" to "$n" comment conoha-ipv6 >/dev/null || log "ufw route delete (to $n) failed"
+        ufw route delete allow in on "$BRIDGE" out on "$UPLINK" from "$n" comment conoha-ipv6 >/dev/null || log "ufw route delete (from $n) failed"
+      done
+    done ;;
   attach) load_conf; with_lock attach; attach_container "${2:?usage: attach CONTAINER-ID}" ;;
-  *) die "usage: conoha-ipv6-agent boot|setup|firewall|watch|start-watch|stop-watch|bind NAME ADDR|unbind ADDR|attach CONTAINER-ID" 2 ;;
+  *) die "usage: conoha-ipv6-agent boot|setup|firewall|unfirewall|watch|start-watch|stop-watch|bind NAME ADDR|unbind ADDR|attach CONTAINER-ID" 2 ;;
 esac

@@ -141,7 +141,8 @@ civ6_snapshot() {
     "$(civ6_bool test -L /etc/systemd/system/multi-user.target.wants/conoha-ipv6.service)" \
     "$(civ6_b64 "$( (systemctl is-active conoha-ipv6 2>/dev/null) || true)")" "$watch_pid"
   local dropin; dropin=$(printf '%s\n' /etc/systemd/network/*.network.d/60-conoha-ipv6.conf | head -n 1)
-  printf '"files":{"rolledBack":%s,"rollbackArmed":%s,' "$(civ6_b64file /etc/conoha-ipv6/rolled-back)" "$(civ6_bool test -e /run/conoha-ipv6/rollback.armed)"
+  printf '"files":{"rolledBack":%s,"rollbackArmed":%s,"previousJson":%s,"radvdBackup":%s,' "$(civ6_b64file /etc/conoha-ipv6/rolled-back)" \
+    "$(civ6_bool test -e /run/conoha-ipv6/rollback.armed)" "$(civ6_b64file /etc/conoha-ipv6/previous.json)" "$(civ6_bool test -f /etc/conoha-ipv6/backup/radvd.conf)"
   printf '"hostConf":%s,"bindings":%s,"previous":%s,"sysctlConf":%s,"networkdDropIn":%s},' \
     "$(civ6_b64file /etc/conoha-ipv6/host.conf)" "$(civ6_b64file /etc/conoha-ipv6/bindings)" \
     "$(civ6_bool test -e /etc/conoha-ipv6/previous.json)" "$(civ6_b64file /etc/sysctl.d/60-conoha-ipv6.conf)" "$(civ6_b64file "$dropin")"

@@ -14,6 +14,8 @@ export interface CommandArgs {
   address?: string;
   /** false: do not ask before changing the host */
   confirm?: boolean;
+  /** Undo Host Setup: release bound addresses first */
+  releaseAll?: boolean;
 }
 
 export interface Services {

@@ -9,6 +9,7 @@ import { prepareHost } from './prepareHost';
 import { releaseAddress } from './releaseAddress';
 import { removeHost } from './removeHost';
 import { PlanDocuments, PLAN_SCHEME, showPlan } from './showPlan';
+import { undoHostSetup } from './undoHostSetup';
 import { verify } from './verify';
 import { isTreeNode } from '../tree/nodes';
 
@@ -27,6 +28,7 @@ export function registerCommands(svc: Services): vscode.Disposable[] {
     cmd('disconnect', (a) => disconnect(svc, a)),
     cmd('refresh', (a) => refresh(svc, a)),
     cmd('prepareHost', (a) => prepareHost(svc, a)),
+    cmd('undoHostSetup', (a) => undoHostSetup(svc, a)),
     cmd('assignAddress', (a) => assignAddress(svc, a)),
     cmd('releaseAddress', (a) => releaseAddress(svc, a)),
     cmd('verify', (a) => verify(svc, a)),

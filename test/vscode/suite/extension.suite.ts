@@ -133,6 +133,17 @@ test('Disconnect, and the next command reconnects by itself', async () => {
   assert.equal(label(await hostNode()).contextValue, 'host.connected');
 });
 
+test('Undo Host Setup (releasing the bound address) puts the host back as it was; Prepare Host again works', async () => {
+  const r = await vscode.commands.executeCommand<any>('conohaIpv6.undoHostSetup', { host: HOST, confirm: false, releaseAll: true });
+  assert.equal(r.outcome.ok, true, JSON.stringify(r.outcome.results));
+  assert.ok(!labPing('2001:db8:1301:814:a157:7:235:120'));
+  const checks = await section('checks');
+  assert.ok(checks.some((n) => /forwarding/.test(String(label(n).label)) && label(n).contextValue !== 'check.ok'), 'forwarding is off again');
+  const again = await vscode.commands.executeCommand<any>('conohaIpv6.prepareHost', { host: HOST, confirm: false });
+  assert.equal(again.outcome.ok, true);
+  assert.equal(again.confirmation.outcome, 'confirmed');
+});
+
 test('Add Host and Remove Host edit conohaIpv6.hosts (programmatically, without prompts)', async () => {
   await vscode.commands.executeCommand('conohaIpv6.addHost', { name: 'spare', host: '2001:db8::99', user: 'deploy', port: 2222 });
   const hosts = vscode.workspace.getConfiguration('conohaIpv6').get<any[]>('hosts')!;

@@ -1,0 +1,138 @@
+// Undo Host Setup: back to what previous.json and the backups recorded before the first prepare. The firewall
+// rules, the unit and the agent, the routes and proxy entries, the networkd drop-in, radvd.conf byte for byte
+// (and radvd's state), the sysctls, and /etc/conoha-ipv6 itself. Refused while addresses are bound, unless the
+// user asks to release them first. The host never loses its default route on the way.
+import { HostConfig, RefusedError } from './config';
+import { AGENT_PATH, Artifacts, Plan, STATE_DIR, SYSCTL_PATH, Step, UNIT_PATH, networkdDropInPath } from './plan';
+import { shq } from './shell';
+import { HostSnapshot, defaultRoutes, hasProxy, hasRoute, networkdFileOf } from './snapshot';
+
+/** what record-previous wrote (older versions wrote fewer fields) */
+export interface Previous {
+  recordedAt?: string;
+  uplink?: string;
+  bridge?: string;
+  sysctl: Record<string, number | undefined>;
+  radvdConfExisted: boolean;
+  radvdRunning: boolean;
+  radvdEnabled?: string;
+}
+
+export function parsePrevious(text: string | undefined): Previous | undefined {
+  if (!text) return undefined;
+  let j: unknown;
+  try {
+    j = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!j || typeof j !== 'object') return undefined;
+  const o = j as Record<string, unknown>;
+  const sys: Record<string, number | undefined> = {};
+  if (o.sysctl && typeof o.sysctl === 'object') {
+    for (const [k, v] of Object.entries(o.sysctl as Record<string, unknown>)) {
+      if (/^[A-Za-z0-9_.@-]{1,15}\.(forwarding|proxy_ndp|accept_ra|disable_ipv6)$/.test(k) && Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 2) sys[k] = v as number;
+    }
+  }
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  return {
+    recordedAt: str(o.recordedAt),
+    uplink: str(o.uplink),
+    bridge: str(o.bridge),
+    sysctl: sys,
+    radvdConfExisted: o.radvdConfExisted === true,
+    radvdRunning: o.radvdRunning === true,
+    radvdEnabled: str(o.radvdEnabled),
+  };
+}
+
+export interface UnprepareOptions {
+  /** release every bound address first (else a host with bindings is refused) */
+  releaseAll?: boolean;
+}
+
+export function planUnprepare(s: HostSnapshot, c: HostConfig, art: Artifacts, o: UnprepareOptions = {}): Plan {
+  const prev = parsePrevious(s.files.previousJson);
+  const known = !!s.recorded || !!s.agent.sha256 || s.files.previous;
+  if (!known) throw new RefusedError(`${s.hostname} was not prepared by conoha-ipv6: nothing to undo. Nothing was changed.`);
+  if (s.bindings.length && !o.releaseAll) {
+    throw new RefusedError(`${s.bindings.length} address(es) are bound on ${s.hostname} (${s.bindings.map((b) => `${b.address} to ${b.container}`).join(', ')}): release them first, or undo with --release-all. Nothing was changed.`);
+  }
+  const steps: Step[] = [];
+  const notes: string[] = [];
+  const add = (id: string, title: string, script: string) => steps.push({ id, title, script });
+  const up = c.uplink;
+  const br = c.bridge;
+  const agent = !!s.agent.sha256;
+
+  for (const b of s.bindings) add('unbind', `release ${b.address} from ${b.container}`, `${AGENT_PATH} unbind ${shq(b.address)}`);
+  if (agent && s.recorded && (s.recorded.firewall.length || /--comment conoha-ipv6/.test(s.netfilter.ip6tablesSave ?? ''))) {
+    add('firewall', `take out the firewall rules prepare added (${s.recorded.firewall.join(', ') || 'ip6tables'})`, `${AGENT_PATH} unfirewall`);
+  }
+  const wants = '/etc/systemd/system/multi-user.target.wants/conoha-ipv6.service';
+  if (s.agent.unit !== undefined || s.agent.unitWanted || s.agent.watchPid !== undefined) {
+    add(
+      'unit',
+      `stop and remove the conoha-ipv6 service (${UNIT_PATH})`,
+      [
+        s.systemd ? 'systemctl disable --now conoha-ipv6.service >/dev/null 2>&1 || true' : `if [ -x ${AGENT_PATH} ]; then ${AGENT_PATH} stop-watch; fi`,
+        `rm -f ${shq(wants)} ${UNIT_PATH}`,
+        s.systemd ? 'systemctl daemon-reload' : ':',
+      ].join('\n'),
+    );
+  }
+  const addrs = s.recorded?.addresses.length ? s.recorded.addresses : c.addresses;
+  const routed = addrs.filter((a) => hasRoute(s, a, br));
+  const proxied = addrs.filter((a) => hasProxy(s, a, up));
+  if (routed.length || proxied.length) {
+    add(
+      'routes',
+      `remove ${routed.length} /128 route(s) to ${br} and ${proxied.length} proxy entr${proxied.length === 1 ? 'y' : 'ies'} on ${up}`,
+      [...routed.map((a) => `ip -6 route del ${shq(a + '/128')} dev ${shq(br)}`), ...proxied.map((a) => `ip -6 neigh del proxy ${shq(a)} dev ${shq(up)}`)].join('\n'),
+    );
+  }
+  const networkFile = networkdFileOf(s, up);
+  const dropIn = networkFile ? networkdDropInPath(networkFile) : undefined;
+  if (s.files.networkdDropIn !== undefined && dropIn) add('networkd', `remove the systemd-networkd drop-in ${dropIn}`, `rm -f ${shq(dropIn)}\nrmdir ${shq(dropIn.replace(/\/[^/]*$/, ''))} 2>/dev/null || true`);
+
+  // radvd: the file as it was, byte for byte, and the daemon as it was
+  if (prev) {
+    const restore = s.files.radvdBackup ? `cp -p ${STATE_DIR}/backup/radvd.conf /etc/radvd.conf` : prev.radvdConfExisted ? ':' : 'rm -f /etc/radvd.conf';
+    const daemon = prev.radvdRunning
+      ? s.systemd ? 'systemctl restart radvd' : 'if [ -x /etc/init.d/radvd ]; then /etc/init.d/radvd restart; else service radvd restart; fi'
+      : s.systemd ? 'systemctl stop radvd' : 'if [ -x /etc/init.d/radvd ]; then /etc/init.d/radvd stop; fi';
+    const atBoot = s.systemd && prev.radvdEnabled !== undefined && prev.radvdEnabled !== 'enabled' ? '\nsystemctl disable radvd >/dev/null 2>&1 || true' : '';
+    add('radvd', `put /etc/radvd.conf back as it was (${s.files.radvdBackup ? 'from the backup' : prev.radvdConfExisted ? 'kept' : 'it did not exist'}) and radvd ${prev.radvdRunning ? 'running' : 'stopped'}`, `${restore}\n${daemon}${atBoot}`);
+  } else {
+    notes.push(`${STATE_DIR}/previous.json is missing or unreadable: radvd.conf and the sysctls stay as they are`);
+  }
+
+  // the sysctls as they were; the default route stays: remove our fallback only beside another default route
+  if (prev) {
+    const sets = Object.entries(prev.sysctl)
+      .filter(([, v]) => v !== undefined)
+      // forwarding last: accept_ra and proxy_ndp first, so an RA route is never purged on the way
+      .sort(([a], [b]) => Number(a === 'all.forwarding') - Number(b === 'all.forwarding'))
+      .map(([k, v]) => {
+        const [dev, key] = [k.slice(0, k.lastIndexOf('.')), k.slice(k.lastIndexOf('.') + 1)];
+        return `if [ -e ${shq(`/proc/sys/net/ipv6/conf/${dev}/${key}`)} ]; then echo ${v} > ${shq(`/proc/sys/net/ipv6/conf/${dev}/${key}`)}; fi`;
+      });
+    add('sysctls', `set forwarding, accept_ra, proxy NDP and IPv6 on ${br} back to their values before the first prepare, and remove ${SYSCTL_PATH}`, [...sets, `rm -f ${SYSCTL_PATH}`].join('\n'));
+  }
+  const fallback = defaultRoutes(s).find((r) => r.dev === up && r.gateway === c.gateway && r.metric === 2048);
+  if (fallback) {
+    // only beside a default route of the host's own (with the old sysctls an RA route comes back within an RA interval)
+    add(
+      'default-route',
+      `remove the fallback default route prepare added (via ${c.gateway} dev ${up} metric 2048) once the host has its own again`,
+      [
+        "own() { ip -6 route show default | grep -v ' metric 2048' | grep -q .; }",
+        'for i in $(seq 150); do own && break; sleep 0.1; done',
+        `if own; then ip -6 route del default via ${shq(c.gateway)} dev ${shq(up)} metric 2048; else echo 'no default route of its own came back: the fallback stays, so the host stays reachable'; fi`,
+      ].join('\n'),
+    );
+  }
+  add('files', `remove ${AGENT_PATH} and ${STATE_DIR} (host.conf, bindings, previous.json, backups)`, `rm -f ${AGENT_PATH}\nrm -rf ${STATE_DIR}`);
+  void art;
+  return { steps, notes };
+}
