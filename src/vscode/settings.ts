@@ -27,8 +27,16 @@ export interface HostEntry {
 
 const SECTION = 'conohaIpv6';
 
+/** A setting as the user set it (user settings only): a workspace (a cloned repository's .vscode/settings.json)
+ * must not add hosts, nor point host-key trust or the ssh config somewhere else. The manifest also declares these
+ * settings application/machine-scoped, which makes VS Code ignore workspace values; this holds on any version. */
+function userValue<T>(key: string): T | undefined {
+  return vscode.workspace.getConfiguration(SECTION).inspect<T>(key)?.globalValue;
+}
+
 export function readHosts(): HostEntry[] {
-  const raw = vscode.workspace.getConfiguration(SECTION).get<unknown[]>('hosts') ?? [];
+  const raw = userValue<unknown[]>('hosts') ?? [];
+  if (!Array.isArray(raw)) return [];
   return raw.filter((h): h is HostEntry => !!h && typeof (h as HostEntry).name === 'string' && typeof (h as HostEntry).host === 'string');
 }
 
@@ -39,12 +47,12 @@ export async function writeHosts(hosts: HostEntry[]): Promise<void> {
 const expandHome = (p: string) => (p.startsWith('~/') ? join(homedir(), p.slice(2)) : p);
 
 export function knownHostsFile(): string {
-  const v = vscode.workspace.getConfiguration(SECTION).get<string>('knownHostsFile');
+  const v = userValue<string>('knownHostsFile');
   return v ? expandHome(v) : join(homedir(), '.ssh', 'known_hosts');
 }
 
 export function sshConfigFile(): string {
-  const v = vscode.workspace.getConfiguration(SECTION).get<string>('sshConfigFile');
+  const v = userValue<string>('sshConfigFile');
   return v ? expandHome(v) : join(homedir(), '.ssh', 'config');
 }
 

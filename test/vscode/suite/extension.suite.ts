@@ -3,6 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { ConohaIpv6Api } from '../../../src/vscode/extension';
 import type { TreeNode } from '../../../src/vscode/tree/nodes';
@@ -119,7 +120,7 @@ test('bad input is refused with a message, and nothing changes', async () => {
 
 test('Release Address frees it: the router no longer reaches it', async () => {
   const r = await vscode.commands.executeCommand<any>('conohaIpv6.releaseAddress', { host: HOST, address: '2001:db8:1301:814:a157:7:235:12f', confirm: false });
-  assert.deepEqual(r.released, [{ address: '2001:db8:1301:814:a157:7:235:12f', container: 'c2' }]);
+  assert.deepEqual(r.released.map((b: any) => [b.address, b.container]), [['2001:db8:1301:814:a157:7:235:12f', 'c2']]);
   assert.ok(!labPing('2001:db8:1301:814:a157:7:235:12f'));
   const row = (await section('addresses')).find((n) => label(n).label === '2001:db8:1301:814:a157:7:235:12f')!;
   assert.equal(label(row).contextValue, 'address.free');
@@ -142,6 +143,35 @@ test('Undo Host Setup (releasing the bound address) puts the host back as it was
   const again = await vscode.commands.executeCommand<any>('conohaIpv6.prepareHost', { host: HOST, confirm: false });
   assert.equal(again.outcome.ok, true);
   assert.equal(again.confirmation.outcome, 'confirmed');
+});
+
+test('a workspace cannot add hosts or move host-key trust: its .vscode/settings.json is ignored for them', async () => {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the suite runs in a folder, as a cloned repository would be opened');
+  const dir = join(folder!.uri.fsPath, '.vscode');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'settings.json');
+  const changed = new Promise<void>((resolve) => {
+    const d = vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('conohaIpv6')) {
+        d.dispose();
+        resolve();
+      }
+    });
+    setTimeout(resolve, 5000);
+  });
+  writeFileSync(file, JSON.stringify({ 'conohaIpv6.hosts': [{ name: 'evil', host: '2001:db8::666' }], 'conohaIpv6.knownHostsFile': join(dir, 'known_hosts'), 'conohaIpv6.sshConfigFile': join(dir, 'ssh_config') }));
+  try {
+    await changed;
+    assert.ok(!(await children()).some((n) => n.kind === 'host' && n.session.name === 'evil'), 'no host from the workspace');
+    // a new connection still checks the host key against the user's known_hosts, not the workspace's
+    await vscode.commands.executeCommand('conohaIpv6.disconnect', { host: HOST });
+    const r = await vscode.commands.executeCommand<any>('conohaIpv6.verify', { host: HOST });
+    assert.ok(r.checks.length > 0);
+    assert.ok(!existsSync(join(dir, 'known_hosts')), 'nothing was recorded in the workspace');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('Add Host and Remove Host edit conohaIpv6.hosts (programmatically, without prompts)', async () => {
