@@ -170,7 +170,10 @@ async function openTransport(a: Args): Promise<Transport> {
   });
 }
 
-const out = (s = '') => process.stdout.write(s + '\n');
+/** Host text (hostnames, container names, messages quoting the host) never reaches the terminal as control
+ * characters: an escape sequence from a hostile host is shown as \xNN, not obeyed. */
+const printable = (s: string) => s.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+const out = (s = '') => process.stdout.write(printable(s) + '\n');
 /** CONOHA_IPV6_DEBUG=1: every round trip and step on stderr (what the benchmark counts) */
 const debug = process.env.CONOHA_IPV6_DEBUG ? (l: string) => process.stderr.write(`debug: ${l}\n`) : undefined;
 const obs = { log: debug };
@@ -332,7 +335,7 @@ async function main(argv: string[]): Promise<number> {
         out(r.address);
         if (!r.changed) process.stderr.write(`${r.container} already holds ${r.address}: nothing changed\n`);
         const failed = r.checks.filter((c) => !c.ok);
-        for (const c of failed) process.stderr.write(`warning: ${c.id}: ${c.message}\n`);
+        for (const c of failed) process.stderr.write(printable(`warning: ${c.id}: ${c.message}`) + '\n');
         return 0;
       }
       case 'release': {
@@ -359,7 +362,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: Error) => {
-    const msg = (m: string) => process.stderr.write(`conoha-ipv6: ${m}\n`);
+    const msg = (m: string) => process.stderr.write(`conoha-ipv6: ${printable(m)}\n`);
     if (e instanceof UsageError) {
       msg(e.message);
       process.stderr.write(USAGE);

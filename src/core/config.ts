@@ -1,6 +1,6 @@
 // Which uplink, bridge, gateway and addresses a host uses: the user's options first, then what the host
 // recorded at its last prepare, then what the host tells us (default route, its global address).
-import { AddressSet, deriveConohaAddresses, isGlobalUnicast, normalizeAddress, parseAddressList } from './derive';
+import { AddressSet, deriveConohaAddresses, isGlobalUnicast, parseAddressList, validateGateway } from './derive';
 import { InputError } from './hostSpec';
 import { validateInterfaceName } from './shell';
 import { HostSnapshot, defaultRoutes } from './snapshot';
@@ -52,11 +52,19 @@ export function resolveHostConfig(s: HostSnapshot, o: Overrides = {}): HostConfi
   if (!gwText) {
     throw new RefusedError(`there is no IPv6 default route via ${uplink} to learn the gateway from: give it with --gateway (on ConoHa the router's link-local address, see "ip -6 route" on a fresh host)`);
   }
-  const gateway = normalizeAddress(gwText, 'gateway');
+  // the gateway, whether from --gateway, the host's default route or its host.conf: link-local or global unicast
+  const gateway = validateGateway(gwText);
 
   if (o.addresses) return { uplink, bridge, gateway, addresses: o.addresses.addresses, prefix: o.addresses.prefix, addressSource: 'option' };
   if (rec && rec.addresses.length > 0) {
-    return { uplink, bridge, gateway, addresses: rec.addresses, prefix: prefixOf(rec.addresses), addressSource: 'recorded' };
+    // host.conf is the host's word: its addresses pass the same checks as --addresses
+    let recorded: AddressSet;
+    try {
+      recorded = parseAddressList(rec.addresses.join(','));
+    } catch (e) {
+      throw new RefusedError(`/etc/conoha-ipv6/host.conf on ${s.hostname} lists addresses that cannot be a container's (${(e as Error).message}): give the set with --addresses, then prepare again`);
+    }
+    return { uplink, bridge, gateway, addresses: recorded.addresses, prefix: prefixOf(recorded.addresses), addressSource: 'recorded' };
   }
   const globals = s.addresses.filter((a) => a.dev === uplink && a.scope === 'global' && isGlobalUnicast(a.address)).map((a) => a.address);
   if (globals.length === 0) {

@@ -27,6 +27,40 @@ export function normalizeAddress(text: string, what = 'address'): string {
   return new Address6(bare).correctForm();
 }
 
+/** What kind of address this is, for refusing the kinds no container (or gateway) can have. */
+export type AddressKind = 'unspecified' | 'loopback' | 'multicast' | 'link-local' | 'IPv4-mapped' | 'IPv4-compatible' | 'unicast';
+
+export function addressKind(address: string): AddressKind {
+  const n = BigInt('0x' + new Address6(address).canonicalForm().replace(/:/g, ''));
+  if (n === 0n) return 'unspecified';
+  if (n === 1n) return 'loopback';
+  if (n >> 120n === 0xffn) return 'multicast'; // ff00::/8
+  if (n >> 118n === 0x3fan) return 'link-local'; // fe80::/10
+  if (n >> 32n === 0xffffn) return 'IPv4-mapped'; // ::ffff:0:0/96
+  if (n >> 32n === 0n) return 'IPv4-compatible'; // ::/96 (deprecated)
+  return 'unicast';
+}
+
+/** An address a provider can route to a container: unicast, not link-local, not an IPv4 address in disguise. */
+function containerAddress(address: string, where: string): string {
+  const kind = addressKind(address);
+  if (kind !== 'unicast') {
+    throw new InputError(`${address} is ${kind === 'IPv4-mapped' || kind === 'IPv4-compatible' ? 'an' : 'a'} ${kind} address and cannot be given to a container (${where}): use the global addresses the provider routes to this host, e.g. 2400:8500:1301:814:a157:7:235:120`);
+  }
+  return address;
+}
+
+/** Parses `--gateway`: the router, link-local (ConoHa's is fe80::1) or global unicast; canonical compressed form. */
+export function validateGateway(text: string): string {
+  const address = normalizeAddress(text, 'gateway');
+  const kind = addressKind(address);
+  if (kind === 'link-local' || (kind === 'unicast' && isGlobalUnicast(address))) return address;
+  throw new InputError(
+    `${address} cannot be the gateway: it is ${kind === 'unicast' ? 'neither link-local nor global unicast' : `a${kind.startsWith('IPv4') ? 'n' : ''} ${kind} address`}; ` +
+      'give the router\'s link-local address (on ConoHa fe80::1, see "ip -6 route" on a fresh host) or a global unicast one',
+  );
+}
+
 function hextets(address: string): string[] {
   // canonicalForm is 8 zero-padded groups; strip the padding to get the digits as written
   return new Address6(address).canonicalForm().split(':').map((h) => h.replace(/^0+(?=.)/, ''));
@@ -34,7 +68,7 @@ function hextets(address: string): string[] {
 
 /** Derives the 16 addresses of a ConoHa host from its global address (with or without /64, compressed or not). */
 export function deriveConohaAddresses(hostAddress: string): AddressSet {
-  const raw = hostAddress.trim().replace(/\/\d{1,3}$/, '');
+  const raw = hostAddress.trim().replace(/\/(12[0-8]|1[01]\d|[1-9]?\d)$/, '');
   const address = normalizeAddress(raw, 'host address');
   const h = hextets(address);
   const octet = /^\d{1,3}$/;
@@ -48,6 +82,7 @@ export function deriveConohaAddresses(hostAddress: string): AddressSet {
   if (h.slice(0, 4).every((x) => x === '0')) throw misfit('the /64 prefix is all zeros');
   const base = [...h.slice(0, 4), `a${h[4]}`, h[5], h[6]].join(':');
   const addresses = Array.from({ length: 16 }, (_, x) => new Address6(`${base}:${h[7]}${x.toString(16)}`).correctForm());
+  containerAddress(addresses[0], `derived from ${address}`);
   return { prefix: `${addresses[0]}/124`, addresses, source: 'conoha-rule' };
 }
 
@@ -59,7 +94,8 @@ export function parseAddressList(text: string): AddressSet {
   if (slash) {
     if (slash[2] === '128') return parseAddressList(slash[1]);
     if (slash[2] !== '124') throw new InputError(`${t}: only a /124 (16 addresses) or single addresses are accepted in --addresses`);
-    const start = normalizeAddress(slash[1], 'prefix');
+    // kinds change only at /8, /10, /96 and /128 boundaries: the first of the 16 speaks for all
+    const start = containerAddress(normalizeAddress(slash[1], 'prefix'), '--addresses');
     const net = new Address6(`${start}/124`);
     const first = net.startAddress().correctForm();
     if (first !== start) throw new InputError(`${t} is not aligned to a /124: did you mean ${first}/124?`);
@@ -67,7 +103,8 @@ export function parseAddressList(text: string): AddressSet {
     const addresses = Array.from({ length: 16 }, (_, x) => bigIntToAddress(base + BigInt(x)));
     return { prefix: `${first}/124`, addresses, source: 'prefix' };
   }
-  const items = t.split(/[\s,]+/).filter(Boolean).map((a) => normalizeAddress(a));
+  const items = t.split(/[\s,]+/).filter(Boolean).map((a) => containerAddress(normalizeAddress(a), '--addresses'));
+  if (items.length === 0) throw new InputError(`--addresses "${t}" lists no address: give a /124 prefix or a comma-separated list of IPv6 addresses`);
   const seen = new Set<string>();
   for (const a of items) {
     if (seen.has(a)) throw new InputError(`${a} is listed twice in --addresses`);
@@ -84,5 +121,14 @@ function bigIntToAddress(n: bigint): string {
 
 /** True for a global unicast address (2000::/3), the kind ConoHa gives a host. */
 export function isGlobalUnicast(address: string): boolean {
-  return /^[23]/.test(new Address6(address).canonicalForm());
+  return Address6.isValid(address) && /^[23]/.test(new Address6(address).canonicalForm());
+}
+
+/** Whether an address lies in a prefix given as "addr/len" (false for anything that does not parse). */
+export function inPrefix(address: string, prefix: string): boolean {
+  try {
+    return new Address6(address).isInSubnet(new Address6(prefix));
+  } catch {
+    return false;
+  }
 }

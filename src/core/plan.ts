@@ -3,7 +3,7 @@
 import { HostConfig, RefusedError } from './config';
 import { desiredRadvdConf } from './radvdConf';
 import { shq, validateContainerName } from './shell';
-import { normalizeAddress } from './derive';
+import { inPrefix, normalizeAddress } from './derive';
 import { HostSnapshot, Binding, ContainerView, defaultRoutes, findContainer, hasProxy, hasRoute, holderOf, networkdFileOf, routeSource, sysctl } from './snapshot';
 import { FirewallPlan, planFirewall } from './firewallPlan';
 import { NETWORK_STEPS, ROLLED_BACK, armScript } from './rollback';
@@ -144,6 +144,16 @@ export function prepareBlockers(s: HostSnapshot, c: HostConfig): string[] {
   if (raElsewhere.length && sysctl(s, 'all', 'forwarding') !== 1) {
     out.push(`the default route comes from router advertisements on ${raElsewhere.join(', ')}, not on ${c.uplink}: turning forwarding on would drop it and cut the host off; prepare the uplink that carries the default route (leave out --interface, or give --interface ${raElsewhere[0]})`);
   }
+  // the set must be on the uplink's own prefix (the provider routes only that to this host), and no other machine
+  // on the link may be answering for one of the addresses already: proxying it would capture a neighbour's traffic
+  const onLink = s.routes.filter((r) => r.dev === c.uplink && !r.gateway && r.dst.includes('/') && r.dst !== 'default' && !r.dst.startsWith('fe80:'));
+  const ownNets = s.addresses.filter((x) => x.dev === c.uplink && x.scope === 'global').map((x) => `${x.address}/64`);
+  const offPrefix = c.addresses.filter((a) => !onLink.some((r) => inPrefix(a, r.dst)) && !ownNets.some((n) => inPrefix(a, n)));
+  if (offPrefix.length) {
+    out.push(`${offPrefix.length === c.addresses.length ? 'the addresses are' : `${offPrefix.join(', ')} ${offPrefix.length === 1 ? 'is' : 'are'}`} not on ${c.uplink}'s prefix (${onLink.map((r) => r.dst).join(', ') || 'none'}): the provider routes only that prefix to this host; check --addresses`);
+  }
+  const taken = c.addresses.filter((a) => s.neighbours.some((n) => n.address === a && n.dev === c.uplink && n.lladdr));
+  if (taken.length) out.push(`another machine on ${c.uplink} answers for ${taken.join(', ')} (in the neighbour table): proxying ${taken.length === 1 ? 'it' : 'them'} would capture its traffic; check --addresses`);
   const conflict = desiredRadvdConf(s.radvd.conf, c.bridge).conflict;
   if (conflict) out.push(conflict);
   const dropped = (s.recorded?.addresses ?? []).filter((a) => !c.addresses.includes(a));

@@ -71,6 +71,8 @@ export interface HostSnapshot {
   routes: Route[];
   /** proxy neighbour entries: address -> devices */
   proxies: { address: string; dev: string }[];
+  /** live neighbour entries (another machine answered for the address) */
+  neighbours: { address: string; dev: string; lladdr?: string }[];
   sysctl: Record<string, number>;
   radvd: { running: boolean; pids: number[]; conf?: string; interfaces: RadvdInterface[]; /** systemctl is-enabled radvd ('' without systemctl) */ enabled: string };
   docker: { ok: boolean; version: string; error: string; containers: ContainerView[] };
@@ -196,7 +198,11 @@ export function parseSnapshot(stdout: string): HostSnapshot {
   } catch (e) {
     throw new SnapshotError(`the host's snapshot is not valid JSON (${shown((e as Error).message.slice(0, 400))})`);
   }
-  if (j.v !== 1) throw new SnapshotError(`the host's snapshot has format version ${shown(JSON.stringify(j.v).slice(0, 40))}; this conoha-ipv6 reads version 1`);
+  if (j.v !== 1) {
+    // never stringify the host's value whole: it may be nested deeper than the stack
+    const v = j.v !== null && typeof j.v === 'object' ? (Array.isArray(j.v) ? 'an array' : 'an object') : JSON.stringify(j.v).slice(0, 40);
+    throw new SnapshotError(`the host's snapshot has format version ${shown(v)}; this conoha-ipv6 reads version 1`);
+  }
   const links = objs(j.links)
     .filter((l) => typeof l.ifname === 'string' && num(l.ifindex) !== undefined)
     .map((l) => ({
@@ -247,6 +253,9 @@ export function parseSnapshot(stdout: string): HostSnapshot {
     proxies: objs(j.proxies)
       .filter((p) => typeof p.dst === 'string' && typeof p.dev === 'string')
       .map((p) => ({ address: canon(p.dst), dev: p.dev })),
+    neighbours: objs(j.neighbours)
+      .filter((p) => typeof p.dst === 'string' && typeof p.dev === 'string')
+      .map((p) => ({ address: canon(p.dst), dev: p.dev, lladdr: str(p.lladdr) })),
     sysctl: sysctls,
     radvd: {
       running: pids.length > 0,

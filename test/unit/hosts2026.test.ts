@@ -170,3 +170,12 @@ test('prepare with --interface naming another device than the RA default route\'
   // the right uplink, named explicitly, is fine
   assert.ok(planHostSetup(s, resolveHostConfig(s, { interface: 'ens3' }), artifacts).steps.length > 0);
 });
+
+test('prepare refuses a set off the uplink\'s prefix, or one another machine on the link already answers for', () => {
+  const s = fresh();
+  const off = resolveHostConfig(s, { addresses: parseAddressList('2001:db8:9999::10/124') });
+  assert.throws(() => planHostSetup(s, off, artifacts), /the addresses are not on ens3's prefix \(2001:db8:1301:814::\/64\).*--addresses/s);
+  const c = resolveHostConfig(s);
+  s.neighbours.push({ address: X(3), dev: 'ens3', lladdr: '52:54:00:12:34:56' });
+  assert.throws(() => planHostSetup(s, c, artifacts), new RegExp(`another machine on ens3 answers for ${X(3)}.*capture its traffic`));
+});

@@ -125,9 +125,9 @@ civ6_snapshot() {
   printf '"tools":{"ip":%s,"nsenter":%s,"docker":%s,"radvd":%s,"apt":%s,"ping":%s,"systemctl":%s},' \
     "$(civ6_bool civ6_has ip)" "$(civ6_bool civ6_has nsenter)" "$(civ6_bool civ6_has docker)" \
     "$(civ6_bool test -x /usr/sbin/radvd)" "$(civ6_bool civ6_has apt-get)" "$(civ6_bool civ6_has ping)" "$(civ6_bool civ6_has systemctl)"
-  printf '"links":%s,"addrs":%s,"routes":%s,"proxies":%s,"sysctl":%s,' \
+  printf '"links":%s,"addrs":%s,"routes":%s,"proxies":%s,"neighbours":%s,"sysctl":%s,' \
     "$(civ6_json ip -j link show)" "$(civ6_json ip -j -6 addr show)" "$(civ6_json ip -j -6 route show table main)" \
-    "$(civ6_json ip -j -6 neigh show proxy)" "$(civ6_sysctls)"
+    "$(civ6_json ip -j -6 neigh show proxy)" "$(civ6_json ip -j -6 neigh show nud reachable nud stale nud delay nud probe)" "$(civ6_sysctls)"
   printf '"radvd":{"pids":%s,"conf":%s,"enabled":%s},' "$(civ6_radvd_pids)" "$(civ6_b64file /etc/radvd.conf)" \
     "$(civ6_b64 "$( (systemctl is-enabled radvd 2>/dev/null) || true)")"
   printf '"docker":{"ok":%s,"version":%s,"error":%s,"containers":%s},' "$docker_ok" "$(civ6_b64 "$docker_ver")" "$(civ6_b64 "$docker_err")" \

@@ -28,11 +28,26 @@ function hostItem({ session }: NodeOf<'host'>): vscode.TreeItem {
   item.iconPath =
     session.state === 'connecting' ? icon('loading~spin') : session.state === 'error' ? icon('error', FAIL) : connected ? icon('vm-active', failed ? undefined : PASS) : icon('vm-outline');
   item.contextValue = connected ? 'host.connected' : 'host.disconnected';
-  item.tooltip = new vscode.MarkdownString(
-    `**${e.name}** ${where}\n\n${session.snapshot ? `${session.snapshot.hostname}, docker ${session.snapshot.docker.version || 'absent'}` : ''}${session.error ? `\n\n$(error) ${session.error}` : ''}`,
-    true,
-  );
+  // host text (hostname, versions, errors that quote the host) goes in as text: no links, images or icons from it
+  item.tooltip = md([['**', e.name, '** '], ['', where]], session.snapshot ? [['', `${session.snapshot.hostname}, docker ${session.snapshot.docker.version || 'absent'}`]] : [], session.error ? [['$(error) ', session.error]] : []);
   return item;
+}
+
+/** A paragraph: [markdown, text, markdown] parts; the text parts (from the host) are escaped, icons included. */
+type Line = [string, string?, string?][];
+function md(...paragraphs: Line[]): vscode.MarkdownString {
+  const m = new vscode.MarkdownString('', true);
+  paragraphs
+    .filter((p) => p.length)
+    .forEach((p, i) => {
+      if (i) m.appendMarkdown('\n\n');
+      for (const [before, text, after] of p) {
+        m.appendMarkdown(before);
+        if (text !== undefined) m.appendText(text);
+        if (after !== undefined) m.appendMarkdown(after);
+      }
+    });
+  return m;
 }
 
 function sectionItem(node: NodeOf<'section'>): vscode.TreeItem {
@@ -81,13 +96,12 @@ function addressItem(n: NodeOf<'address'>): vscode.TreeItem {
   item.description = `${n.container ? `→ ${n.container}${n.recorded ? '' : ' (not recorded)'}` : 'free'}${missing ? ` · ${missing}` : ''}`;
   item.iconPath = n.problems.length || missing ? icon('warning', 'list.warningForeground') : n.container ? icon('link', PASS) : icon('circle-large-outline');
   item.contextValue = n.container ? 'address.bound' : 'address.free';
-  const lines = [
-    `**${n.address}**`,
-    n.container ? `bound to container **${n.container}**${n.recorded ? '' : ' (found in the container, not in /etc/conoha-ipv6/bindings)'}` : 'free: right-click → Assign IPv6 to Container',
-    `route to the bridge: ${n.routed ? 'yes' : 'no'} · proxy NDP entry: ${n.proxied ? 'yes' : 'no'}`,
-    ...n.problems.map((k) => `$(error) ${k.message}`),
-  ];
-  item.tooltip = new vscode.MarkdownString(lines.join('\n\n'), true);
+  item.tooltip = md(
+    [['**', n.address, '**']],
+    n.container ? [['bound to container **', n.container, `**${n.recorded ? '' : ' (found in the container, not in /etc/conoha-ipv6/bindings)'}`]] : [['free: right-click → Assign IPv6 to Container']],
+    [[`route to the bridge: ${n.routed ? 'yes' : 'no'} · proxy NDP entry: ${n.proxied ? 'yes' : 'no'}`]],
+    ...n.problems.map((k): Line => [['$(error) ', k.message]]),
+  );
   return item;
 }
 
