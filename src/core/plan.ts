@@ -6,6 +6,7 @@ import { shq, validateContainerName } from './shell';
 import { inPrefix, normalizeAddress } from './derive';
 import { HostSnapshot, Binding, ContainerView, defaultRoutes, findContainer, hasProxy, hasRoute, holderOf, networkdFileOf, routeSource, sysctl } from './snapshot';
 import { FirewallPlan, planFirewall } from './firewallPlan';
+import { firewallFacts } from './firewall';
 import { NETWORK_STEPS, ROLLED_BACK, armScript } from './rollback';
 
 export const AGENT_PATH = '/usr/local/sbin/conoha-ipv6-agent';
@@ -59,6 +60,9 @@ export interface HostSetup {
   /** where the default route comes from */
   route: 'ra' | 'static';
   firewall: FirewallPlan;
+  /** the ip6tables FORWARD policy the host had before us, kept by the agent: Docker 28 sets DROP only when it turns
+   * forwarding on itself, so with our sysctl turning it on at boot the host would come up with ACCEPT */
+  forwardPolicy?: 'DROP' | 'ACCEPT';
 }
 
 export function hostConfText(c: HostConfig, h: HostSetup): string {
@@ -71,12 +75,16 @@ export function hostConfText(c: HostConfig, h: HostSetup): string {
     `ROUTE=${h.route}`,
     `ALLOW="${h.firewall.allow.join(' ')}"`,
     `FIREWALL="${h.firewall.mechanisms.join(' ')}"`,
+    `FORWARD_POLICY=${h.forwardPolicy ?? ''}`,
     '',
   ].join('\n');
 }
 
 export function hostSetup(s: HostSnapshot, c: HostConfig): HostSetup {
-  return { route: routeSource(s, c.uplink), firewall: planFirewall(s, c) };
+  const now = firewallFacts({ ip6tablesSave: s.netfilter.ip6tablesSave }).forwardPolicy;
+  const recorded = s.recorded?.forwardPolicy;
+  const forwardPolicy = recorded === 'DROP' || recorded === 'ACCEPT' ? recorded : now === 'DROP' || now === 'ACCEPT' ? now : undefined;
+  return { route: routeSource(s, c.uplink), firewall: planFirewall(s, c), forwardPolicy };
 }
 
 /** sysctl.d keys name interfaces with '/' for '.', as sysctl(8) does (eth0.100 is eth0/100) */
@@ -192,6 +200,7 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts, op
       radvdConfExisted: s.radvd.conf !== undefined,
       radvdRunning: s.radvd.running,
       radvdEnabled: s.radvd.enabled,
+      ip6ForwardPolicy: firewallFacts({ ip6tablesSave: s.netfilter.ip6tablesSave }).forwardPolicy ?? null,
       radvdInstalled: s.tools.radvd,
     };
     add(

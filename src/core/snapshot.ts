@@ -50,6 +50,8 @@ export interface RecordedConfig {
   allow: string[];
   /** where prepare put allow rules: docker-user, forward, ufw */
   firewall: string[];
+  /** the ip6tables FORWARD policy before the first prepare, kept by the agent */
+  forwardPolicy?: string;
 }
 
 export interface PingResult {
@@ -160,6 +162,7 @@ export function parseHostConf(text: string | undefined): RecordedConfig | undefi
     route: get('ROUTE') || undefined,
     allow: (get('ALLOW') ?? '').split(/\s+/).filter(Boolean),
     firewall: (get('FIREWALL') ?? '').split(/\s+/).filter(Boolean),
+    forwardPolicy: get('FORWARD_POLICY') || undefined,
   };
 }
 

@@ -16,6 +16,8 @@ export interface Previous {
   radvdConfExisted: boolean;
   radvdRunning: boolean;
   radvdEnabled?: string;
+  /** the ip6tables FORWARD policy, when the host had an ip6 filter table */
+  ip6ForwardPolicy?: string;
 }
 
 export function parsePrevious(text: string | undefined): Previous | undefined {
@@ -43,6 +45,7 @@ export function parsePrevious(text: string | undefined): Previous | undefined {
     radvdConfExisted: o.radvdConfExisted === true,
     radvdRunning: o.radvdRunning === true,
     radvdEnabled: str(o.radvdEnabled),
+    ip6ForwardPolicy: o.ip6ForwardPolicy === 'DROP' || o.ip6ForwardPolicy === 'ACCEPT' ? o.ip6ForwardPolicy : undefined,
   };
 }
 
@@ -68,6 +71,10 @@ export function planUnprepare(s: HostSnapshot, c: HostConfig, art: Artifacts, o:
   for (const b of s.bindings) add('unbind', `release ${b.address} from ${b.container}`, `${AGENT_PATH} unbind ${shq(b.address)}`);
   if (agent && s.recorded && (s.recorded.firewall.length || /--comment conoha-ipv6/.test(s.netfilter.ip6tablesSave ?? ''))) {
     add('firewall', `take out the firewall rules prepare added (${s.recorded.firewall.join(', ') || 'ip6tables'})`, `${AGENT_PATH} unfirewall`);
+  }
+  const policyNow = /^:FORWARD (\w+)/m.exec((s.netfilter.ip6tablesSave ?? '').split('*filter')[1] ?? '')?.[1];
+  if (prev?.ip6ForwardPolicy && policyNow && policyNow !== prev.ip6ForwardPolicy) {
+    add('forward-policy', `set the ip6tables FORWARD policy back to ${prev.ip6ForwardPolicy} (now ${policyNow})`, `ip6tables -w 10 -P FORWARD ${prev.ip6ForwardPolicy}`);
   }
   const wants = '/etc/systemd/system/multi-user.target.wants/conoha-ipv6.service';
   if (s.agent.unit !== undefined || s.agent.unitWanted || s.agent.watchPid !== undefined) {

@@ -40,13 +40,14 @@ with_lock() {
 
 load_conf() {
   [ -r "$CIV6_CONF" ] || die "$CIV6_CONF is missing: run 'conoha-ipv6 prepare' for this host first" 2
-  UPLINK='' BRIDGE='' GATEWAY='' ADDRESSES='' ALLOW='' FIREWALL='' ROUTE=''
+  UPLINK='' BRIDGE='' GATEWAY='' ADDRESSES='' ALLOW='' FIREWALL='' ROUTE='' FORWARD_POLICY=''
   # shellcheck disable=SC1090
   . "$CIV6_CONF"
   valid_ifname "$UPLINK" && valid_ifname "$BRIDGE" && valid_addr "$GATEWAY" || die "$CIV6_CONF is damaged: run 'conoha-ipv6 prepare' again" 2
   local a; for a in $ADDRESSES; do valid_addr "$a" || die "$CIV6_CONF lists a bad address '$a'" 2; done
   for a in $ALLOW; do valid_net "$a" || die "$CIV6_CONF lists a bad network '$a'" 2; done
   for a in $FIREWALL; do [[ $a =~ ^(docker-user|forward|ufw)$ ]] || die "$CIV6_CONF names an unknown firewall '$a'" 2; done
+  [[ $FORWARD_POLICY =~ ^(DROP|ACCEPT|)$ ]] || die "$CIV6_CONF names an unknown FORWARD policy '$FORWARD_POLICY'" 2
 }
 
 # Firewall: the narrowest rules that let traffic to and from the addresses through the bridge (ALLOW is the
@@ -76,6 +77,11 @@ ensure_firewall() {
       ip6t -C $spec 2>/dev/null || ip6t -I $spec || log "ip6tables -I $spec failed"
     done < <(fw_rules $chain)
   done
+  # the host's own posture, after our rules are in: a FORWARD policy of DROP before us stays DROP (Docker 28 sets
+  # it only when it turns forwarding on itself, which our boot-time sysctl now does first)
+  if [ "$FORWARD_POLICY" = DROP ] && ip6t -S FORWARD 2>/dev/null | grep -qx -- '-P FORWARD ACCEPT'; then
+    ip6t -P FORWARD DROP && log "ip6tables FORWARD policy set back to DROP, as it was before conoha-ipv6"
+  fi
 }
 
 in_set() { local a; for a in $ADDRESSES; do [ "$a" = "$1" ] && return 0; done; return 1; }
