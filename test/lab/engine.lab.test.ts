@@ -8,7 +8,8 @@ import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { Lab, cli, cliAsync, cleanupHome, eventually, lab, labDown, labUp, CliResult } from './labHarness';
+import { Lab, cli, cliAsync, cleanupHome, eventually, lab, labDown, labUp, labVpsTransport, CliResult } from './labHarness';
+import { prepare } from '../../src/host/operations';
 
 const env: NodeJS.ProcessEnv = {
   LAB_PREFIX: process.env.CIV6_TEST_LAB_PREFIX ?? 'cv6t',
@@ -150,6 +151,26 @@ describe('engine on the lab (CLI over SSH, sudo user, uplink ens3)', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /nothing to change/);
     assert.equal(fingerprint(), before);
+  });
+
+  it('prepare applies what it reads after the user confirmed: an edit made to radvd.conf meanwhile is kept', async () => {
+    // our block gone (so the plan rewrites radvd.conf), then someone edits the file while the plan is shown
+    const managed = /# BEGIN conoha-ipv6[\s\S]*?# END conoha-ipv6\n?/;
+    const conf = vps('cat', '/etc/radvd.conf').stdout;
+    assert.match(conf, managed);
+    assert.equal(vps('sh', '-c', `printf %s '${conf.replace(managed, '').replace(/'/g, `'\\''`)}' > /etc/radvd.conf`).status, 0);
+    const note = '# added by the admin while the plan was shown';
+    const r = await prepare(labVpsTransport(env), {}, {
+      onPlan: (plan) => {
+        assert.ok(plan.steps.some((x) => x.id === 'radvd-conf'));
+        assert.equal(vps('sh', '-c', `echo '${note}' >> /etc/radvd.conf`).status, 0);
+        return true;
+      },
+    });
+    assert.equal(r.outcome?.ok, true, JSON.stringify(r.outcome?.results));
+    const after = vps('cat', '/etc/radvd.conf').stdout;
+    assert.ok(after.includes(note), `the edit made meanwhile is kept:\n${after}`);
+    assert.match(after, managed);
   });
 
   it('assign gives c1 and c2 the first free addresses, and is idempotent', () => {

@@ -60,12 +60,13 @@ describe('faults on a systemd VPS (Docker 26, RA default route)', () => {
     const p = cliAsync(['assign', 'c2', ...pub]);
     const locked = await eventually(() => /bind/.test(vps('cat', '/run/conoha-ipv6/lock.who').stdout), 20_000, 30);
     assert.ok(locked >= 0, 'the assign never took the host lock');
-    assert.equal(lab(env, 'router', 'ip', '-6', 'route', 'add', 'blackhole', `${L.LAB_HOST_ADDR}/128`).status, 0);
+    // both directions: the host's output (already on its way) must not reach us either
+    for (const a of [L.LAB_HOST_ADDR, L.LAB_CLIENT_ADDR]) assert.equal(lab(env, 'router', 'ip', '-6', 'route', 'add', 'blackhole', `${a}/128`).status, 0);
     let r: CliResult;
     try {
       r = await p;
     } finally {
-      assert.equal(lab(env, 'router', 'ip', '-6', 'route', 'del', 'blackhole', `${L.LAB_HOST_ADDR}/128`).status, 0);
+      for (const a of [L.LAB_HOST_ADDR, L.LAB_CLIENT_ADDR]) assert.equal(lab(env, 'router', 'ip', '-6', 'route', 'del', 'blackhole', `${a}/128`).status, 0);
     }
     assert.notEqual(r.code, 0, 'an assign whose connection broke does not report success');
     assert.ok((await eventually(() => cli(['status', ...pub]).code === 0, 40_000, 1000)) >= 0, 'the public path did not come back');

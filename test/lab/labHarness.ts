@@ -55,6 +55,25 @@ export function lab(env: NodeJS.ProcessEnv, ...args: string[]): SpawnSyncReturns
   return run('bash', [labScript(env), ...args], env);
 }
 
+/** lab.sh vps bash -s with the script on stdin: a transport onto the lab host's root shell, for driving the
+ * engine's operations directly (no SSH; the scripts run on the real lab host all the same) */
+export function labVpsTransport(env: NodeJS.ProcessEnv) {
+  let roundTrips = 0;
+  return {
+    description: `lab ${env.LAB_PREFIX} (bash -s)`,
+    get roundTrips() {
+      return roundTrips;
+    },
+    async run(script: string) {
+      roundTrips++;
+      const t0 = Date.now();
+      const r = run('bash', [labScript(env), 'vps', 'bash', '-s'], env, script);
+      return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0 };
+    },
+    async close() {},
+  };
+}
+
 export interface CliResult {
   code: number | null;
   stdout: string;
