@@ -73,7 +73,8 @@ export interface PrepareResult {
 
 export interface PrepareOptions {
   dryRun?: boolean;
-  /** sees the plan before anything changes; returning false stops there (the UI asks the user) */
+  /** sees the plan before anything changes; returning false stops there, true goes on after the host is read
+   * again (the UI asks the user, who may take a while), nothing goes on at once (the CLI prints it) */
   onPlan?: (p: Plan, c: HostConfig) => void | boolean | Promise<void | boolean>;
   /** commit-confirmed: opens a NEW connection to the host after the change. Without it no rollback is armed. */
   reconnect?: () => Promise<Transport>;
@@ -112,8 +113,9 @@ export async function prepare(t: Transport, o: Overrides, opts: PrepareOptions =
   if (opts.dryRun || plan.steps.length === 0 || go === false) {
     return { before, config, plan, checks: judgeHost(before, config, artifacts) };
   }
-  if (opts.onPlan) {
-    // the user took time to decide: plan again from the host as it is now, and apply only what was shown
+  if (go === true) {
+    // someone took time to decide (onPlan answered): plan again from the host as it is now, and apply only what
+    // was shown (a CLI that only prints the plan answers nothing, and goes on at once)
     const now = await readSnapshot(t, [], obs);
     const again = planHostSetup(now, resolveHostConfig(now, o), artifacts, planOpts);
     if (!samePlan(plan, again)) {
