@@ -494,7 +494,7 @@ EOF
   # no internet here: apt's daily timers would only fail (and turn the system 'degraded')
   chroot "$M" systemctl disable apt-daily.timer apt-daily-upgrade.timer >/dev/null 2>&1 || true
   if [ "$LAB_VARIANT" = d26-ip6tables ]; then
-    mkdir -p "$M/etc/docker"; printf '{"ip6tables": true, "experimental": true}\n' > "$M/etc/docker/daemon.json"
+    mkdir -p "$M/etc/docker"; printf '{"ip6tables": true, "experimental": true, "live-restore": true}\n' > "$M/etc/docker/daemon.json"
   fi
 }
 
