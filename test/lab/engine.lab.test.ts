@@ -264,6 +264,38 @@ describe('engine on the lab (CLI over SSH, sudo user, uplink ens3)', () => {
     }
   });
 
+  it('host text never reaches the terminal as control characters, and an odd interface name does not break the snapshot', () => {
+    // the host's own files are host text too: a binding whose container name carries escape sequences
+    const bindings = vps('cat', '/etc/conoha-ipv6/bindings').stdout;
+    assert.equal(vps('sh', '-c', `printf '${addr[9]} evil\\033[2J\\033]0;pwned\\007\\n' >> /etc/conoha-ipv6/bindings`).status, 0);
+    assert.equal(vps('ip', 'link', 'add', 'x"y', 'type', 'veth', 'peer', 'name', 'x"z').status, 0);
+    try {
+      const r = run('status');
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stdout + r.stderr, /[\x00-\x08\x0b-\x1f\x7f]/, 'no raw control character');
+      assert.match(r.stdout, /evil\\x1b\[2J\\x1b\]0;pwned\\x07/);
+      const j = run('status', '--json');
+      assert.equal(j.code, 0, j.stderr);
+      assert.ok(JSON.parse(j.stdout).snapshot.links.some((l: { name: string }) => l.name === 'x"y'));
+    } finally {
+      vps('ip', 'link', 'del', 'x"y');
+      assert.equal(vps('sh', '-c', `printf %s '${bindings}' > /etc/conoha-ipv6/bindings`).status, 0);
+    }
+  });
+
+  it('a stale watcher pid that now belongs to another process is neither trusted nor killed', () => {
+    assert.equal(vps('/usr/local/sbin/conoha-ipv6-agent', 'stop-watch').status, 0);
+    // the pid of the VPS's sshd, as if the watcher had died and its pid been reused
+    const sshd = vps('sh', '-c', 'cat /run/sshd.pid 2>/dev/null || pgrep -o -x sshd').stdout.trim();
+    assert.match(sshd, /^\d+$/);
+    assert.equal(vps('sh', '-c', `mkdir -p /run/conoha-ipv6 && echo ${sshd} > /run/conoha-ipv6/watch.pid`).status, 0);
+    const p = run('prepare');
+    assert.equal(p.code, 0, p.stdout + p.stderr);
+    assert.match(p.stdout, /start the watcher/);
+    assert.equal(vps('kill', '-0', sshd).status, 0, 'sshd is alive');
+    assert.equal(run('verify').code, 0);
+  });
+
   it('a released address stays free after a container restart', async () => {
     assert.equal(lab(env, 'restart-container', 'c1').status, 0);
     await new Promise((r) => setTimeout(r, 2000));

@@ -134,7 +134,8 @@ civ6_snapshot() {
     "$(if [ $docker_ok = true ]; then civ6_containers; else printf null; fi)"
   local agent=/usr/local/sbin/conoha-ipv6-agent watch_pid=null p
   p=$(cat /run/conoha-ipv6/watch.pid 2>/dev/null) || p=''
-  if [[ $p =~ ^[1-9][0-9]{0,9}$ ]] && kill -0 "$p" 2>/dev/null; then watch_pid=$p; fi
+  # the recorded watcher counts only if that pid is still our agent's watch (a stale pid may be anyone's by now)
+  if [[ $p =~ ^[1-9][0-9]{0,9}$ ]] && tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q 'conoha-ipv6-agent watch'; then watch_pid=$p; fi
   printf '"agent":{"sha256":%s,"unit":%s,"unitWanted":%s,"unitActive":%s,"watchPid":%s},' \
     "$(if [ -r $agent ]; then printf '"%s"' "$(sha256sum < $agent | cut -d' ' -f1)"; else printf null; fi)" \
     "$(civ6_b64file /etc/systemd/system/conoha-ipv6.service)" \
