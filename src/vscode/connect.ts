@@ -1,9 +1,10 @@
 // Opening an SSH transport from VS Code: an unknown host key shows its fingerprint and asks; a changed one
 // is refused (the transport explains why); a key passphrase is asked once and kept in SecretStorage.
 import * as vscode from 'vscode';
+import { existsSync } from 'node:fs';
 import { Transport, TransportError } from '../host/transport';
 import type { UnknownHostKeyInfo } from '../host/knownHostsPolicy';
-import { HostEntry, identityOf, knownHostsFile, specOf } from './settings';
+import { HostEntry, identityOf, knownHostsFile, knownHostsFileSetting, specOf, sshConfigFile } from './settings';
 
 const secretKey = (identity: string) => `conohaIpv6.passphrase:${identity}`;
 
@@ -12,9 +13,18 @@ export async function openTransport(entry: HostEntry, ctx: vscode.ExtensionConte
   const { connectSsh } = await import('../host/sshTransport');
   const identity = identityOf(entry);
   let typed: string | undefined;
+  const spec = specOf(entry);
+  // where OpenSSH would look for and record this host's key (the ssh config, through ssh -G); the
+  // conohaIpv6.knownHostsFile setting, when set, replaces the user files
+  const { sshHostKeySettings } = await import('../host/sshConfigHostKeys');
+  const config = sshConfigFile();
+  const fromSsh = (await sshHostKeySettings(spec.host, spec.port, spec.user, { configFile: existsSync(config) ? config : undefined })) ?? {};
+  const explicit = knownHostsFileSetting();
+  if (explicit) delete fromSsh.knownHostsFiles;
   const options = {
-    spec: specOf(entry),
-    knownHostsFile: knownHostsFile(),
+    spec,
+    ...fromSsh,
+    knownHostsFile: explicit ?? (fromSsh.knownHostsFiles ? undefined : knownHostsFile()),
     identityFile: identity,
     passphrase: async () => {
       const saved = identity ? await ctx.secrets.get(secretKey(identity)) : undefined;

@@ -46,6 +46,12 @@ export async function writeHosts(hosts: HostEntry[]): Promise<void> {
 
 const expandHome = (p: string) => (p.startsWith('~/') ? join(homedir(), p.slice(2)) : p);
 
+/** conohaIpv6.knownHostsFile when the user set it (it then replaces the ssh config's UserKnownHostsFile) */
+export function knownHostsFileSetting(): string | undefined {
+  const v = userValue<string>('knownHostsFile');
+  return typeof v === 'string' && v ? expandHome(v) : undefined;
+}
+
 export function knownHostsFile(): string {
   const v = userValue<string>('knownHostsFile');
   return v ? expandHome(v) : join(homedir(), '.ssh', 'known_hosts');
