@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import { Transport, TransportError } from '../host/transport';
 import type { UnknownHostKeyInfo } from '../host/knownHostsPolicy';
-import { HostEntry, identityOf, knownHostsFile, knownHostsFileSetting, specOf, sshConfigFile } from './settings';
+import { HostEntry, identityOf, knownHostsFile, knownHostsFileSetting, specOf, sshConfigFileSetting } from './settings';
 
 const secretKey = (identity: string) => `conohaIpv6.passphrase:${identity}`;
 
@@ -17,8 +17,10 @@ export async function openTransport(entry: HostEntry, ctx: vscode.ExtensionConte
   // where OpenSSH would look for and record this host's key (the ssh config, through ssh -G); the
   // conohaIpv6.knownHostsFile setting, when set, replaces the user files
   const { sshHostKeySettings } = await import('../host/sshConfigHostKeys');
-  const config = sshConfigFile();
-  const fromSsh = (await sshHostKeySettings(spec.host, spec.port, spec.user, { configFile: existsSync(config) ? config : undefined })) ?? {};
+  // ssh -G reads ~/.ssh/config and /etc/ssh/ssh_config as ssh does; -F (which skips the system file, as in ssh)
+  // only for a config file the user named in conohaIpv6.sshConfigFile
+  const config = sshConfigFileSetting();
+  const fromSsh = (await sshHostKeySettings(spec.host, spec.port, spec.user, { configFile: config && existsSync(config) ? config : undefined })) ?? {};
   const explicit = knownHostsFileSetting();
   if (explicit) delete fromSsh.knownHostsFiles;
   const options = {

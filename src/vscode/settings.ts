@@ -57,6 +57,12 @@ export function knownHostsFile(): string {
   return v ? expandHome(v) : join(homedir(), '.ssh', 'known_hosts');
 }
 
+/** conohaIpv6.sshConfigFile when the user set it */
+export function sshConfigFileSetting(): string | undefined {
+  const v = userValue<string>('sshConfigFile');
+  return typeof v === 'string' && v ? expandHome(v) : undefined;
+}
+
 export function sshConfigFile(): string {
   const v = userValue<string>('sshConfigFile');
   return v ? expandHome(v) : join(homedir(), '.ssh', 'config');
