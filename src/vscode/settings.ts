@@ -29,7 +29,7 @@ const SECTION = 'conohaIpv6';
 
 /** A setting as the user set it (user settings only): a workspace (a cloned repository's .vscode/settings.json)
  * must not add hosts, nor point host-key trust or the ssh config somewhere else. The manifest also declares these
- * settings application/machine-scoped, which makes VS Code ignore workspace values; this holds on any version. */
+ * settings application-scoped (user settings only), which makes VS Code ignore workspace values; this holds on any version. */
 function userValue<T>(key: string): T | undefined {
   return vscode.workspace.getConfiguration(SECTION).inspect<T>(key)?.globalValue;
 }
