@@ -171,6 +171,10 @@ describe('engine on the lab (CLI over SSH, sudo user, uplink ens3)', () => {
     const after = vps('cat', '/etc/radvd.conf').stdout;
     assert.ok(after.includes(note), `the edit made meanwhile is kept:\n${after}`);
     assert.match(after, managed);
+    // the file it replaced is kept too, besides the original from the first prepare
+    const kept = vps('sh', '-c', 'cat "$(ls -1t /etc/conoha-ipv6/backup/radvd.conf.2* | head -n 1)"').stdout;
+    assert.equal(kept, conf.replace(managed, '') + note + '\n');
+    assert.equal(vps('test', '-f', '/etc/conoha-ipv6/backup/radvd.conf').status, 0);
   });
 
   it('assign gives c1 and c2 the first free addresses, and is idempotent', () => {

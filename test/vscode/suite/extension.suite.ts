@@ -109,6 +109,23 @@ test('Verify: every check passes, pings included', async () => {
   assert.ok(r.checks.some((k: any) => k.id === 'binding:2001:db8:1301:814:a157:7:235:120:ping'));
 });
 
+test('host text in tooltips is text: a binding named like a Markdown link and a theme icon shows escaped', async () => {
+  const vps = (...a: string[]) => spawnSync('bash', [join(ROOT, 'test/lab/lab.sh'), 'vps', ...a], { encoding: 'utf8' });
+  const evil = '[x](https://evil.example/)![i](https://evil.example/i.png)$(zap)';
+  assert.equal(vps('sh', '-c', `echo '2001:db8:1301:814:a157:7:235:12e ${evil}' >> /etc/conoha-ipv6/bindings`).status, 0);
+  try {
+    await vscode.commands.executeCommand('conohaIpv6.refresh', { host: HOST });
+    const row = (await section('addresses')).find((n) => label(n).label === '2001:db8:1301:814:a157:7:235:12e')!;
+    const md = label(row).tooltip as vscode.MarkdownString;
+    assert.ok(md.value.includes('bound to container'), md.value);
+    assert.ok(!md.value.includes(evil), `no raw link, image or icon from the host: ${md.value}`);
+    assert.match(md.value, /\\\[x\\\]/, 'the brackets are escaped');
+  } finally {
+    assert.equal(vps('sed', '-i', '/evil.example/d', '/etc/conoha-ipv6/bindings').status, 0);
+    await vscode.commands.executeCommand('conohaIpv6.refresh', { host: HOST });
+  }
+});
+
 test('bad input is refused with a message, and nothing changes', async () => {
   await assert.rejects(() => Promise.resolve(vscode.commands.executeCommand('conohaIpv6.assignAddress', { host: HOST, container: 'nope' })), /no container "nope"/);
   await assert.rejects(() => Promise.resolve(vscode.commands.executeCommand('conohaIpv6.assignAddress', { host: HOST, container: 'c2', address: '2001:db8:1301:814:a157:7:235:120' })), /already bound to c1/);
