@@ -153,16 +153,13 @@ async function openTransport(a: Args): Promise<Transport> {
   if (!hostText) throw new UsageError(`${a.command} needs --host [user@]host[:port] (or --local)`);
   const spec: HostSpec = parseHostSpec(hostText);
   const { connectSsh } = await import('./host/sshTransport');
-  // where OpenSSH would look for and record this host's key (UserKnownHostsFile, GlobalKnownHostsFile,
-  // HostKeyAlias, HashKnownHosts from the ssh config); --known-hosts replaces the user files
-  const { sshHostKeySettings } = await import('./host/sshConfigHostKeys');
-  const fromSsh = (await sshHostKeySettings(spec.host, spec.port, spec.user)) ?? {};
-  const explicit = str(a, 'known-hosts');
-  if (explicit) delete fromSsh.knownHostsFiles;
+  // where OpenSSH would look for and record this host's key (the ssh config through ssh -G); --known-hosts
+  // replaces the user files
+  const { hostKeyOptions } = await import('./host/sshConfigHostKeys');
+  const keys = await hostKeyOptions(spec.host, spec.port, spec.user, { knownHostsFile: str(a, 'known-hosts'), fallbackKnownHostsFile: join(homedir(), '.ssh', 'known_hosts') });
   return connectSsh({
     spec,
-    ...fromSsh,
-    knownHostsFile: explicit ?? (fromSsh.knownHostsFiles ? undefined : join(homedir(), '.ssh', 'known_hosts')),
+    ...keys,
     acceptNew: a.flags.get('accept-new') === true,
     identityFile: str(a, 'identity'),
     passphrase: () => askHidden(`passphrase for ${str(a, 'identity')}: `),

@@ -2,7 +2,7 @@
 // agent's (`conoha-ipv6-agent firewall`, re-applied at boot and whenever dockerd comes back); this decides where
 // they go and says, from the host's own netfilter state, whether a user's packets would get through.
 import { HostConfig } from './config';
-import { ForwardPacket, Verdict, evaluateForward, firewallFacts } from './firewall';
+import { ForwardPacket, Rule, Verdict, evaluateForward, firewallFacts, parseIp6tablesSave } from './firewall';
 import { HostSnapshot } from './snapshot';
 
 export type FirewallMechanism = 'docker-user' | 'forward' | 'ufw';
@@ -48,14 +48,12 @@ export function judgePath(s: HostSnapshot, c: HostConfig, address: string, port?
   return { inbound, outbound, ok: inbound.verdict === 'accept' && outbound.verdict === 'accept' };
 }
 
-/** the ip6tables-save lines our rules produce in one chain (ip6tables-save's own order of options) */
+/** our two rules for every allowed network are in the chain (as the firewall module reads ip6tables-save) */
 function hasRules(save: string, chain: string, c: HostConfig, allow: string[]): boolean {
-  const lines = save.split('\n').filter((l) => l.startsWith(`-A ${chain} `));
-  return allow.every(
-    (n) =>
-      lines.some((l) => l.includes(` -d ${n} `) && l.includes(` -o ${c.bridge} `) && / -j ACCEPT\s*$/.test(l)) &&
-      lines.some((l) => l.includes(` -s ${n} `) && l.includes(` -i ${c.bridge} `) && / -j ACCEPT\s*$/.test(l)),
-  );
+  const rules = parseIp6tablesSave(save).tables.get('filter')?.chains.get(chain)?.rules ?? [];
+  const has = (r: Rule, option: string, value: string) => r.matches.some((m) => m.option === option && m.value === value && !m.negated);
+  const accepts = (dir: '-d' | '-s', n: string) => rules.some((r) => r.target === 'ACCEPT' && has(r, dir, n) && has(r, dir === '-d' ? '-o' : '-i', c.bridge));
+  return allow.every((n) => accepts('-d', n) && accepts('-s', n));
 }
 
 export function planFirewall(s: HostSnapshot, c: HostConfig): FirewallPlan {

@@ -4,6 +4,7 @@
 // user asks to release them first. The host never loses its default route on the way.
 import { HostConfig, RefusedError } from './config';
 import { AGENT_PATH, Artifacts, Plan, STATE_DIR, SYSCTL_PATH, Step, UNIT_PATH, networkdDropInPath } from './plan';
+import { firewallFacts } from './firewall';
 import { shq } from './shell';
 import { HostSnapshot, defaultRoutes, hasProxy, hasRoute, networkdFileOf } from './snapshot';
 
@@ -72,7 +73,7 @@ export function planUnprepare(s: HostSnapshot, c: HostConfig, art: Artifacts, o:
   if (agent && s.recorded && (s.recorded.firewall.length || /--comment conoha-ipv6/.test(s.netfilter.ip6tablesSave ?? ''))) {
     add('firewall', `take out the firewall rules prepare added (${s.recorded.firewall.join(', ') || 'ip6tables'})`, `${AGENT_PATH} unfirewall`);
   }
-  const policyNow = /^:FORWARD (\w+)/m.exec((s.netfilter.ip6tablesSave ?? '').split('*filter')[1] ?? '')?.[1];
+  const policyNow = firewallFacts({ ip6tablesSave: s.netfilter.ip6tablesSave }).forwardPolicy;
   if (prev?.ip6ForwardPolicy && policyNow && policyNow !== prev.ip6ForwardPolicy) {
     add('forward-policy', `set the ip6tables FORWARD policy back to ${prev.ip6ForwardPolicy} (now ${policyNow})`, `ip6tables -w 10 -P FORWARD ${prev.ip6ForwardPolicy}`);
   }

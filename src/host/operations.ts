@@ -10,7 +10,7 @@ import { HostSnapshot, SnapshotError, parseSnapshot } from '../core/snapshot';
 import { ProbeTarget } from '../core/probe';
 import { PingTargets, StepResult, applyScript, artifacts, parseStepResults, snapshotScript } from './scripts';
 import { tcpReach } from './reach';
-import { Transport } from './transport';
+import { RunResult, Transport } from './transport';
 
 export interface Observer {
   /** a remote step finished (or a round trip): for logs */
@@ -144,36 +144,38 @@ export async function prepare(t: Transport, o: Overrides, opts: PrepareOptions =
   return { before, config, plan, outcome, confirmation, checks: judgeHost(outcome.after, config, artifacts) };
 }
 
-/** A NEW connection: the host can still be reached after the change; it disarms the rollback. */
-async function confirmChange(reconnect: () => Promise<Transport>, seconds: number, obs?: Observer): Promise<Confirmation> {
+/** One script over a NEW connection (closed afterwards): its result, or why no connection could be made. */
+async function overNewConnection(reconnect: () => Promise<Transport>, script: string, timeoutMs: number, what: string, obs?: Observer): Promise<{ r: RunResult; who: string } | { error: Error }> {
   let t2: Transport | undefined;
   try {
     t2 = await reconnect();
-    const r = await t2.run(confirmScript(), { timeoutMs: 15_000 });
-    obs?.log?.(`confirm over a new connection: exit ${r.code} in ${r.ms} ms: ${r.stdout.trim()}`);
-    if (r.code === 0) return { outcome: 'confirmed', detail: `a new connection reached the host and confirmed the change (${t2.description})` };
-    return { outcome: 'rolled-back', detail: `the new connection could not confirm the change (${(r.stdout + r.stderr).trim()}): the host restores its previous network settings by itself within ${seconds} s of the change` };
+    const r = await t2.run(script, { timeoutMs });
+    obs?.log?.(`${what} over a new connection: exit ${r.code} in ${r.ms} ms: ${r.stdout.trim()}`);
+    return { r, who: t2.description };
   } catch (e) {
-    obs?.log?.(`confirm over a new connection failed: ${(e as Error).message}`);
-    return { outcome: 'rolled-back', detail: `no new connection could be made after the change (${(e as Error).message}): the host restores its previous network settings by itself within ${seconds} s of the change; check how you reach it, then run prepare again` };
+    obs?.log?.(`${what} over a new connection failed: ${(e as Error).message}`);
+    return { error: e as Error };
   } finally {
     await t2?.close().catch(() => undefined);
   }
 }
 
-async function rollbackNow(reconnect: () => Promise<Transport>, obs?: Observer): Promise<string> {
-  let t2: Transport | undefined;
-  try {
-    t2 = await reconnect();
-    const r = await t2.run(rollbackNowScript(), { timeoutMs: 30_000 });
-    obs?.log?.(`rollback over a new connection: exit ${r.code}: ${r.stdout.trim()}`);
-    if (r.code === 0 && r.stdout.includes('not-armed')) return 'a new connection found no rollback armed any more (the host rebooted, or the rollback already ran): check it with verify, then run prepare again';
-    return r.code === 0 ? 'a new connection rolled the network settings back at once; run prepare again' : `rolling back over a new connection failed (${r.stdout.trim()}); the armed rollback still fires by itself`;
-  } catch (e) {
-    return `no new connection could be made (${(e as Error).message}): the host restores its previous network settings by itself when the armed time runs out`;
-  } finally {
-    await t2?.close().catch(() => undefined);
+/** The host can still be reached after the change: a new connection disarms the rollback. */
+async function confirmChange(reconnect: () => Promise<Transport>, seconds: number, obs?: Observer): Promise<Confirmation> {
+  const x = await overNewConnection(reconnect, confirmScript(), 15_000, 'confirm', obs);
+  if ('error' in x) {
+    return { outcome: 'rolled-back', detail: `no new connection could be made after the change (${x.error.message}): the host restores its previous network settings by itself within ${seconds} s of the change; check how you reach it, then run prepare again` };
   }
+  if (x.r.code === 0) return { outcome: 'confirmed', detail: `a new connection reached the host and confirmed the change (${x.who})` };
+  return { outcome: 'rolled-back', detail: `the new connection could not confirm the change (${(x.r.stdout + x.r.stderr).trim()}): the host restores its previous network settings by itself within ${seconds} s of the change` };
+}
+
+/** The apply was cut short: roll back at once over a new connection, if one can be made. */
+async function rollbackNow(reconnect: () => Promise<Transport>, obs?: Observer): Promise<string> {
+  const x = await overNewConnection(reconnect, rollbackNowScript(), 30_000, 'rollback', obs);
+  if ('error' in x) return `no new connection could be made (${x.error.message}): the host restores its previous network settings by itself when the armed time runs out`;
+  if (x.r.code === 0 && x.r.stdout.includes('not-armed')) return 'a new connection found no rollback armed any more (the host rebooted, or the rollback already ran): check it with verify, then run prepare again';
+  return x.r.code === 0 ? 'a new connection rolled the network settings back at once; run prepare again' : `rolling back over a new connection failed (${x.r.stdout.trim()}); the armed rollback still fires by itself`;
 }
 
 export interface AssignResult {

@@ -39,3 +39,19 @@ export function parseSshG(text: string): SshHostKeySettings {
   if (hash) settings.hashKnownHosts = hash === 'yes';
   return settings;
 }
+
+/**
+ * The transport's host-key options for a host, as OpenSSH would use them: what `ssh -G` says, with `knownHostsFile`
+ * (the user's explicit choice: --known-hosts, or the extension's setting) replacing the ssh config's user files, and
+ * `fallbackKnownHostsFile` used when neither names one (no ssh client here).
+ */
+export async function hostKeyOptions(
+  host: string,
+  port: number,
+  user: string,
+  o: { knownHostsFile?: string; fallbackKnownHostsFile: string; configFile?: string },
+): Promise<SshHostKeySettings & { knownHostsFile?: string }> {
+  const fromSsh = (await sshHostKeySettings(host, port, user, { configFile: o.configFile })) ?? {};
+  if (o.knownHostsFile) delete fromSsh.knownHostsFiles;
+  return { ...fromSsh, knownHostsFile: o.knownHostsFile ?? (fromSsh.knownHostsFiles ? undefined : o.fallbackKnownHostsFile) };
+}

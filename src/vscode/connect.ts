@@ -14,19 +14,19 @@ export async function openTransport(entry: HostEntry, ctx: vscode.ExtensionConte
   const identity = identityOf(entry);
   let typed: string | undefined;
   const spec = specOf(entry);
-  // where OpenSSH would look for and record this host's key (the ssh config, through ssh -G); the
-  // conohaIpv6.knownHostsFile setting, when set, replaces the user files
-  const { sshHostKeySettings } = await import('../host/sshConfigHostKeys');
-  // ssh -G reads ~/.ssh/config and /etc/ssh/ssh_config as ssh does; -F (which skips the system file, as in ssh)
-  // only for a config file the user named in conohaIpv6.sshConfigFile
+  // where OpenSSH would look for and record this host's key (the ssh config through ssh -G, which reads
+  // ~/.ssh/config and /etc/ssh/ssh_config as ssh does; -F, which skips the system file as in ssh, only for a file
+  // named in conohaIpv6.sshConfigFile); conohaIpv6.knownHostsFile, when set, replaces the user files
+  const { hostKeyOptions } = await import('../host/sshConfigHostKeys');
   const config = sshConfigFileSetting();
-  const fromSsh = (await sshHostKeySettings(spec.host, spec.port, spec.user, { configFile: config && existsSync(config) ? config : undefined })) ?? {};
-  const explicit = knownHostsFileSetting();
-  if (explicit) delete fromSsh.knownHostsFiles;
+  const keys = await hostKeyOptions(spec.host, spec.port, spec.user, {
+    knownHostsFile: knownHostsFileSetting(),
+    fallbackKnownHostsFile: knownHostsFile(),
+    configFile: config && existsSync(config) ? config : undefined,
+  });
   const options = {
     spec,
-    ...fromSsh,
-    knownHostsFile: explicit ?? (fromSsh.knownHostsFiles ? undefined : knownHostsFile()),
+    ...keys,
     identityFile: identity,
     passphrase: async () => {
       const saved = identity ? await ctx.secrets.get(secretKey(identity)) : undefined;
