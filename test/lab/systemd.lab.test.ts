@@ -55,8 +55,9 @@ for (const v of VARIANTS) {
     const hostState = () =>
       vps('sh', '-c', [
         `sysctl -n net.ipv6.conf.all.forwarding net.ipv6.conf.${v.uplink}.accept_ra net.ipv6.conf.${v.uplink}.proxy_ndp net.ipv6.conf.docker0.disable_ipv6`,
-        "ip -6 route show | grep -v ' dev veth' | sed 's/ expires [0-9]*sec//'",
-        'ip -6 neigh show proxy',
+        // sorted: after a reboot the kernel lists link-local routes in the order the interfaces came up
+        "ip -6 route show | grep -v ' dev veth' | sed 's/ expires [0-9]*sec//' | sort",
+        'ip -6 neigh show proxy | sort',
         "ip6tables-save | grep -v '^#' | sed 's/ \\[[0-9]*:[0-9]*\\]$//'",
         'cat /etc/radvd.conf 2>&1; ls /etc/conoha-ipv6 /etc/systemd/system/conoha-ipv6.service /usr/local/sbin/conoha-ipv6-agent /etc/sysctl.d/60-conoha-ipv6.conf /etc/systemd/network/*.d 2>&1',
         'systemctl is-enabled radvd conoha-ipv6.service 2>&1; systemctl is-active radvd 2>&1; ufw status verbose 2>&1 | grep -v "^$"',
