@@ -4,16 +4,19 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Check } from './core/checks';
-import { HostConfig, Overrides, RefusedError } from './core/config';
+import { HostConfig, Overrides } from './core/config';
 import { AddressSet, deriveConohaAddresses, normalizeAddress, parseAddressList } from './core/derive';
 import { InputError, HostSpec, parseHostSpec } from './core/hostSpec';
 import { Plan } from './core/plan';
 import { validateContainerName, validateInterfaceName } from './core/shell';
-import { HostSnapshot, SnapshotError, containersWithoutAddress, hasProxy, hasRoute, holderOf, sysctl } from './core/snapshot';
-import { ApplyOutcome, RolledBackError, VerifyOptions, assign, prepare, release, status, unprepare, verify } from './host/operations';
+import { HostSnapshot, containersWithoutAddress, sysctl } from './core/snapshot';
+import { addressRows } from './core/addressRows';
+import { Action, Civ6Error, EXIT, changedText } from './core/errors';
+import { ApplyOutcome, VerifyOptions, assign, prepare, release, status, unprepare, verify } from './host/operations';
 import { parsePort, parseProbe } from './core/probe';
 import { validRollbackSeconds } from './core/rollback';
 import { Transport, TransportError } from './host/transport';
+import { shq } from './core/shell';
 
 const USAGE = `usage:
   conoha-ipv6 derive <ipv6> [--json]                  the 16 extra addresses of a ConoHa host address
@@ -99,7 +102,7 @@ function overridesFrom(a: Args): Overrides {
   const gw = str(a, 'gateway');
   if (gw !== undefined) o.gateway = gw;
   const ad = str(a, 'addresses');
-  if (ad !== undefined) o.addresses = parseAddressList(ad) as AddressSet;
+  if (ad !== undefined) o.addresses = parseAddressList(ad, '--addresses') as AddressSet;
   return o;
 }
 
@@ -167,6 +170,53 @@ async function openTransport(a: Args): Promise<Transport> {
   });
 }
 
+/** The options that name the host and how to reach it, as the user gave them: repeated in suggested commands. */
+function connectionArgs(argv: string[]): string {
+  const a = (() => {
+    try {
+      return parseArgs(argv);
+    } catch {
+      return undefined;
+    }
+  })();
+  if (!a) return '--host HOST';
+  if (a.flags.get('local')) return '--local';
+  const keep = ['host', 'identity', 'known-hosts', 'interface', 'bridge', 'gateway', 'addresses'];
+  return keep.flatMap((k) => (typeof a.flags.get(k) === 'string' ? [`--${k} ${shq(a.flags.get(k) as string)}`] : [])).join(' ') || '--host HOST';
+}
+
+const SETTING_HINT: Record<Extract<Action, { id: 'set-host-setting' }>['setting'], string> = {
+  interface: '--interface NAME (the uplink)',
+  gateway: '--gateway ADDR (the IPv6 router)',
+  bridge: '--bridge NAME (the Docker bridge)',
+  addresses: '--addresses PREFIX/124 or --addresses ADDR,ADDR,...',
+};
+
+/** An action as the command line that carries it out. */
+function actionText(x: Action, conn = connectionArgs(process.argv.slice(2))): string {
+  const cmd = (...words: string[]) => ['conoha-ipv6', ...words, conn].join(' ');
+  switch (x.id) {
+    case 'prepare':
+      return cmd('prepare');
+    case 'unprepare':
+      return cmd('unprepare', ...(x.releaseAll ? ['--release-all'] : []));
+    case 'assign':
+      return cmd('assign', shq(x.container), ...(x.address ? [x.address] : []));
+    case 'release':
+      return cmd('release', x.address);
+    case 'verify':
+      return cmd('verify');
+    case 'trust-host-key':
+      return "check the key's fingerprint (ssh-keyscan HOST | ssh-keygen -lf -, or the provider's console), then run the same command with --accept-new";
+    case 'set-host-setting':
+      return `run the same command with ${SETTING_HINT[x.setting]}`;
+    case 'start-container':
+      return `on the host: docker start ${shq(x.container)}`;
+    case 'retry':
+      return 'run the same command again';
+  }
+}
+
 /** Host text (hostnames, container names, messages quoting the host) never reaches the terminal as control
  * characters: an escape sequence from a hostile host is shown as \xNN, not obeyed. */
 const printable = (s: string) => s.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
@@ -205,7 +255,7 @@ function printResults(p: Plan, o: ApplyOutcome): void {
 
 /** the checks given, then the count line; `total` when only some (the failed ones) are listed */
 function printChecks(checks: Check[], total = checks.length): void {
-  for (const c of checks) out(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.id}: ${c.message}`);
+  for (const c of checks) out(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.id}: ${c.message}${c.fix ? `\n         to fix: ${actionText(c.fix)}` : ''}`);
   const failed = checks.filter((c) => !c.ok).length;
   out(`checks: ${total - failed} passed, ${failed} failed`);
 }
@@ -220,10 +270,9 @@ function printStatus(s: HostSnapshot, c: HostConfig | undefined, err: string | u
   }
   out(`  ${describeConfig(c)}`);
   out(`  forwarding=${sysctl(s, 'all', 'forwarding')} proxy_ndp(${c.uplink})=${sysctl(s, c.uplink, 'proxy_ndp')} accept_ra(${c.uplink})=${sysctl(s, c.uplink, 'accept_ra')}; prepared: ${s.recorded ? 'yes' : 'no'}`);
-  for (const a of c.addresses) {
-    const h = holderOf(s, a);
-    const flags = `${hasRoute(s, a, c.bridge) ? 'route' : '-----'} ${hasProxy(s, a, c.uplink) ? 'proxy' : '-----'}`;
-    out(`  ${a.padEnd(40)} ${flags}  ${h ? '-> ' + h.container + (h.recorded ? '' : ' (not recorded)') : 'free'}`);
+  for (const r of addressRows(s, c)) {
+    const flags = `${r.routed ? 'route' : '-----'} ${r.proxied ? 'proxy' : '-----'}`;
+    out(`  ${r.address.padEnd(40)} ${flags}  ${r.container ? '-> ' + r.container + (r.recorded ? '' : ' (not recorded)') : 'free'}`);
   }
   const free = containersWithoutAddress(s, c.addresses);
   if (free.length) out(`  running containers without an address: ${free.map((k) => k.name).join(', ')}`);
@@ -271,8 +320,11 @@ async function main(argv: string[]): Promise<number> {
     switch (a.command) {
       case 'status': {
         const r = await status(t, o, obs);
-        if (asJson) json({ host: name, config: r.config ?? null, configError: r.configError ?? null, snapshot: r.snapshot });
-        else printStatus(r.snapshot, r.config, r.configError);
+        if (asJson) json({ host: name, config: r.config ?? null, configError: r.configError ?? null, configActions: (r.configActions ?? []).map((x) => ({ ...x, command: actionText(x) })), snapshot: r.snapshot });
+        else {
+          printStatus(r.snapshot, r.config, r.configError);
+          for (const x of r.configActions ?? []) out(`    to fix: ${actionText(x)}`);
+        }
         return 0;
       }
       case 'prepare': {
@@ -290,8 +342,8 @@ async function main(argv: string[]): Promise<number> {
           obs,
         );
         if (asJson) {
-          json({ host: name, config: r.config, dryRun: dry, plan: r.plan.steps.map((s) => ({ id: s.id, title: s.title })), notes: r.plan.notes, results: r.outcome?.results ?? [], confirmation: r.confirmation ?? null, ok: r.outcome ? r.outcome.ok : true, checks: r.checks });
-          return r.outcome && !r.outcome.ok ? 1 : 0;
+          json({ host: name, config: r.config, dryRun: dry, plan: r.plan.steps.map((s) => ({ id: s.id, title: s.title })), notes: r.plan.notes, results: r.outcome?.results ?? [], confirmation: r.confirmation ?? null, ok: true, checks: r.checks });
+          return 0;
         }
         if (dry) {
           out('dry run: nothing was changed');
@@ -302,28 +354,20 @@ async function main(argv: string[]): Promise<number> {
         if (r.confirmation && r.confirmation.outcome !== 'not-armed') out(`Confirmed: ${r.confirmation.detail}`);
         out('Checks after prepare (all of them: conoha-ipv6 verify):');
         printChecks(r.checks.filter((c) => !c.ok), r.checks.length);
-        if (!r.outcome.ok) {
-          process.stderr.write('conoha-ipv6: prepare stopped at a failed step (see above); the steps before it stay applied and prepare can be run again.\n');
-          return 1;
-        }
         return 0;
       }
       case 'unprepare': {
         const dry = a.flags.get('dry-run') === true;
         const r = await unprepare(t, o, { dryRun: dry, releaseAll: a.flags.get('release-all') === true, onPlan: asJson ? undefined : (p) => printUndoPlan(name, p) }, obs);
         if (asJson) {
-          json({ host: name, dryRun: dry, plan: r.plan.steps.map((s) => ({ id: s.id, title: s.title })), results: r.outcome?.results ?? [], ok: r.outcome ? r.outcome.ok : true });
-          return r.outcome && !r.outcome.ok ? 1 : 0;
+          json({ host: name, dryRun: dry, plan: r.plan.steps.map((s) => ({ id: s.id, title: s.title })), results: r.outcome?.results ?? [], ok: true });
+          return 0;
         }
         if (dry || !r.outcome) {
           out('dry run: nothing was changed');
           return 0;
         }
         printResults(r.plan, r.outcome);
-        if (!r.outcome.ok) {
-          process.stderr.write('conoha-ipv6: unprepare stopped at a failed step (see above); the steps before it stay applied and unprepare can be run again.\n');
-          return 1;
-        }
         out(`${name} is as it was before conoha-ipv6 prepared it.`);
         return 0;
       }
@@ -359,29 +403,17 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: Error) => {
-    const msg = (m: string) => process.stderr.write(`conoha-ipv6: ${printable(m)}\n`);
-    if (e instanceof UsageError) {
-      msg(e.message);
-      process.stderr.write(USAGE);
-      process.exit(2);
+    const err = (m: string) => process.stderr.write(`conoha-ipv6: ${printable(m)}\n`);
+    if (!(e instanceof Civ6Error)) {
+      err(e.stack ?? String(e)); // a bug, or a failure nobody foresaw: the whole story
+      process.exit(EXIT.failed);
     }
-    if (e instanceof InputError || e instanceof RefusedError) {
-      msg(e.message);
-      process.exit(2);
+    if (process.argv.includes('--json')) {
+      json({ ok: false, error: { type: e.name, message: e.message, changed: e.changed, exitCode: e.exitCode, actions: e.actions.map((x) => ({ ...x, command: actionText(x) })) } });
     }
-    if (e instanceof TransportError) {
-      msg(e.message);
-      process.exit(3);
-    }
-    if (e instanceof RolledBackError) {
-      msg(e.message);
-      process.exit(1);
-    }
-    if (e instanceof SnapshotError) {
-      msg(e.message);
-      process.exit(1);
-    }
-    msg(e.stack ?? String(e));
-    process.exit(1);
+    err(`${e.message}${changedText(e) ? ` ${changedText(e)}` : ''}`);
+    for (const x of e.actions) process.stderr.write(printable(`  to fix: ${actionText(x)}`) + '\n');
+    if (e instanceof UsageError) process.stderr.write(USAGE);
+    process.exit(e.exitCode);
   },
 );

@@ -1,7 +1,7 @@
 // Which uplink, bridge, gateway and addresses a host uses: the user's options first, then what the host
 // recorded at its last prepare, then what the host tells us (default route, its global address).
 import { AddressSet, deriveConohaAddresses, isGlobalUnicast, parseAddressList, validateGateway } from './derive';
-import { InputError } from './hostSpec';
+import { InputError, RefusedError } from './errors';
 import { validateInterfaceName } from './shell';
 import { HostSnapshot, defaultRoutes } from './snapshot';
 
@@ -25,13 +25,7 @@ export interface HostConfig {
   hostAddress?: string;
 }
 
-/** A host we cannot work on as it is: the message says what to do. Nothing was changed. */
-export class RefusedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RefusedError';
-  }
-}
+export { RefusedError } from './errors';
 
 export function resolveHostConfig(s: HostSnapshot, o: Overrides = {}): HostConfig {
   const rec = s.recorded;
@@ -40,17 +34,18 @@ export function resolveHostConfig(s: HostSnapshot, o: Overrides = {}): HostConfi
   if (!uplink) {
     throw new RefusedError(
       'this host has no IPv6 default route and no recorded uplink: is IPv6 enabled on it? ' +
-        'Check "ip -6 addr" and "ip -6 route" on the host, or name the uplink with --interface and the router with --gateway.',
+        'Check "ip -6 addr" and "ip -6 route" on the host, or name the uplink and the router in the host\'s settings.',
+      [{ id: 'set-host-setting', setting: 'interface' }, { id: 'set-host-setting', setting: 'gateway' }],
     );
   }
-  validateInterfaceName(uplink, '--interface');
+  validateInterfaceName(uplink, 'the uplink');
   if (!s.links.some((l) => l.name === uplink)) {
     throw new InputError(`interface ${uplink} does not exist on ${s.hostname}; the host has: ${s.links.map((l) => l.name).join(', ')}`);
   }
-  const bridge = validateInterfaceName(o.bridge ?? rec?.bridge ?? 'docker0', '--bridge');
+  const bridge = validateInterfaceName(o.bridge ?? rec?.bridge ?? 'docker0', 'the bridge');
   const gwText = o.gateway ?? defaults.find((r) => r.dev === uplink && r.gateway)?.gateway ?? rec?.gateway;
   if (!gwText) {
-    throw new RefusedError(`there is no IPv6 default route via ${uplink} to learn the gateway from: give it with --gateway (on ConoHa the router's link-local address, see "ip -6 route" on a fresh host)`);
+    throw new RefusedError(`there is no IPv6 default route via ${uplink} to learn the gateway from: name the gateway in the host's settings (on ConoHa the router's link-local address, see "ip -6 route" on a fresh host)`, [{ id: 'set-host-setting', setting: 'gateway' }]);
   }
   // the gateway, whether from --gateway, the host's default route or its host.conf: link-local or global unicast
   const gateway = validateGateway(gwText);
@@ -62,7 +57,7 @@ export function resolveHostConfig(s: HostSnapshot, o: Overrides = {}): HostConfi
     try {
       recorded = parseAddressList(rec.addresses.join(','));
     } catch (e) {
-      throw new RefusedError(`/etc/conoha-ipv6/host.conf on ${s.hostname} lists addresses that cannot be a container's (${(e as Error).message}): give the set with --addresses, then prepare again`);
+      throw new RefusedError(`/etc/conoha-ipv6/host.conf on ${s.hostname} lists addresses that cannot be a container's (${(e as Error).message}): name the address set in the host's settings, then prepare again`, [{ id: 'set-host-setting', setting: 'addresses' }, { id: 'prepare' }]);
     }
     return { uplink, bridge, gateway, addresses: recorded.addresses, prefix: prefixOf(recorded.addresses), addressSource: 'recorded' };
   }

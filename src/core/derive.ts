@@ -6,7 +6,7 @@
 // The digits are copied as text, never converted: hextet 5 gets an "a" in front, hextet 8 a hex digit behind,
 // so both must be 1 to 3 decimal digits.
 import { Address6 } from 'ip-address';
-import { InputError } from './hostSpec';
+import { InputError } from './errors';
 
 export interface AddressSet {
   /** the /124 the addresses form, when they form one (derived, or given as a prefix) */
@@ -75,7 +75,8 @@ export function deriveConohaAddresses(hostAddress: string): AddressSet {
   const misfit = (why: string) =>
     new InputError(
       `${address} does not fit the ConoHa rule (${why}): hextets 5 to 8 should spell the host's IPv4 address in decimal, ` +
-        `as in 2400:8500:1301:814:157:7:235:12. Give the extra addresses explicitly: --addresses PREFIX/124 or a comma-separated list.`,
+        `as in 2400:8500:1301:814:157:7:235:12. Name the extra addresses explicitly: a /124 prefix or a list of addresses.`,
+      [{ id: 'set-host-setting', setting: 'addresses' }],
     );
   if (!octet.test(h[4])) throw misfit(`hextet 5 "${h[4]}" is not 1 to 3 decimal digits`);
   if (!octet.test(h[7])) throw misfit(`hextet 8 "${h[7]}" is not 1 to 3 decimal digits`);
@@ -87,15 +88,16 @@ export function deriveConohaAddresses(hostAddress: string): AddressSet {
 }
 
 /** Parses `--addresses`: a /124 prefix (its 16 addresses) or a comma/space-separated list of addresses. */
-export function parseAddressList(text: string): AddressSet {
+/** `what` names where the list came from in messages (an option, a setting); default 'the address list' */
+export function parseAddressList(text: string, what = 'the address list'): AddressSet {
   const t = text.trim();
-  if (t === '') throw new InputError('--addresses is empty: give a /124 prefix or a comma-separated list of IPv6 addresses');
+  if (t === '') throw new InputError(`${what} is empty: give a /124 prefix or a comma-separated list of IPv6 addresses`);
   const slash = /^([^,\s]+)\/(\d{1,3})$/.exec(t);
   if (slash) {
-    if (slash[2] === '128') return parseAddressList(slash[1]);
-    if (slash[2] !== '124') throw new InputError(`${t}: only a /124 (16 addresses) or single addresses are accepted in --addresses`);
+    if (slash[2] === '128') return parseAddressList(slash[1], what);
+    if (slash[2] !== '124') throw new InputError(`${t}: only a /124 (16 addresses) or single addresses are accepted in ${what}`);
     // kinds change only at /8, /10, /96 and /128 boundaries: the first of the 16 speaks for all
-    const start = containerAddress(normalizeAddress(slash[1], 'prefix'), '--addresses');
+    const start = containerAddress(normalizeAddress(slash[1], 'prefix'), what);
     const net = new Address6(`${start}/124`);
     const first = net.startAddress().correctForm();
     if (first !== start) throw new InputError(`${t} is not aligned to a /124: did you mean ${first}/124?`);
@@ -103,14 +105,14 @@ export function parseAddressList(text: string): AddressSet {
     const addresses = Array.from({ length: 16 }, (_, x) => bigIntToAddress(base + BigInt(x)));
     return { prefix: `${first}/124`, addresses, source: 'prefix' };
   }
-  const items = t.split(/[\s,]+/).filter(Boolean).map((a) => containerAddress(normalizeAddress(a), '--addresses'));
-  if (items.length === 0) throw new InputError(`--addresses "${t}" lists no address: give a /124 prefix or a comma-separated list of IPv6 addresses`);
+  const items = t.split(/[\s,]+/).filter(Boolean).map((a) => containerAddress(normalizeAddress(a), what));
+  if (items.length === 0) throw new InputError(`${what} "${t}" lists no address: give a /124 prefix or a comma-separated list of IPv6 addresses`);
   const seen = new Set<string>();
   for (const a of items) {
-    if (seen.has(a)) throw new InputError(`${a} is listed twice in --addresses`);
+    if (seen.has(a)) throw new InputError(`${a} is listed twice in ${what}`);
     seen.add(a);
   }
-  if (items.length > 256) throw new InputError(`--addresses lists ${items.length} addresses; at most 256 are supported`);
+  if (items.length > 256) throw new InputError(`${what} lists ${items.length} addresses; at most 256 are supported`);
   return { addresses: items, source: 'list' };
 }
 

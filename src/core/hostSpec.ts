@@ -1,5 +1,6 @@
 // Parsing `--host [user@]host[:port]`; IPv6 literals in brackets: root@[2001:db8::2]:2222.
 import { Address6 } from 'ip-address';
+import { InputError } from './errors';
 
 export interface HostSpec {
   user: string;
@@ -7,12 +8,7 @@ export interface HostSpec {
   port: number;
 }
 
-export class InputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InputError';
-  }
-}
+export { InputError } from './errors';
 
 const USER = /^[a-z_][a-z0-9_.-]{0,31}$/i;
 const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
@@ -26,33 +22,33 @@ export function parseHostSpec(spec: string, defaults: { user?: string; port?: nu
   if (at >= 0) {
     user = rest.slice(0, at);
     rest = rest.slice(at + 1);
-    if (!USER.test(user)) throw new InputError(`"${user}" is not a valid user name in --host ${spec}; ${hint}`);
+    if (!USER.test(user)) throw new InputError(`"${user}" is not a valid user name in host "${spec}"; ${hint}`);
   }
   let host: string;
   let portText: string | undefined;
   if (rest.startsWith('[')) {
     const close = rest.indexOf(']');
-    if (close < 0) throw new InputError(`missing "]" in --host ${spec}; ${hint}`);
+    if (close < 0) throw new InputError(`missing "]" in host "${spec}"; ${hint}`);
     host = rest.slice(1, close);
     const after = rest.slice(close + 1);
     if (after !== '') {
-      if (!after.startsWith(':')) throw new InputError(`unexpected "${after}" after "]" in --host ${spec}; ${hint}`);
+      if (!after.startsWith(':')) throw new InputError(`unexpected "${after}" after "]" in host "${spec}"; ${hint}`);
       portText = after.slice(1);
     }
-    if (!Address6.isValid(host) || host.includes('/')) throw new InputError(`"${host}" is not an IPv6 address in --host ${spec}; ${hint}`);
+    if (!Address6.isValid(host) || host.includes('/')) throw new InputError(`"${host}" is not an IPv6 address in host "${spec}"; ${hint}`);
   } else if ((rest.match(/:/g) ?? []).length > 1) {
     // a bare IPv6 literal (no port possible without brackets)
     host = rest;
-    if (!Address6.isValid(host) || host.includes('/')) throw new InputError(`"${host}" is not an IPv6 address in --host ${spec}; ${hint}`);
+    if (!Address6.isValid(host) || host.includes('/')) throw new InputError(`"${host}" is not an IPv6 address in host "${spec}"; ${hint}`);
   } else {
     const colon = rest.indexOf(':');
     host = colon >= 0 ? rest.slice(0, colon) : rest;
     portText = colon >= 0 ? rest.slice(colon + 1) : undefined;
-    if (!IPV4.test(host) && !HOSTNAME.test(host)) throw new InputError(`"${host}" is not a host name or address in --host ${spec}; ${hint}`);
+    if (!IPV4.test(host) && !HOSTNAME.test(host)) throw new InputError(`"${host}" is not a host name or address in host "${spec}"; ${hint}`);
   }
   let port = defaults.port ?? 22;
   if (portText !== undefined) {
-    if (!/^\d{1,5}$/.test(portText) || +portText < 1 || +portText > 65535) throw new InputError(`"${portText}" is not a port (1-65535) in --host ${spec}; ${hint}`);
+    if (!/^\d{1,5}$/.test(portText) || +portText < 1 || +portText > 65535) throw new InputError(`"${portText}" is not a port (1-65535) in host "${spec}"; ${hint}`);
     port = +portText;
   }
   return { user, host, port };

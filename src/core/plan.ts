@@ -1,6 +1,7 @@
 // Planning: compare a host's snapshot with what it should be, and list only the steps that change something.
 // A plan is shown before it runs (--dry-run shows nothing else); a second prepare on a prepared host is empty.
-import { HostConfig, RefusedError } from './config';
+import { HostConfig } from './config';
+import { Action, RefusedError } from './errors';
 import { desiredRadvdConf } from './radvdConf';
 import { shq, validateContainerName } from './shell';
 import { inPrefix, normalizeAddress } from './derive';
@@ -137,20 +138,27 @@ function setSysctl(dev: string, key: string, value: number): string {
 }
 
 /** Reasons prepare cannot run at all on this host (each with what to do); empty when it can. */
-export function prepareBlockers(s: HostSnapshot, c: HostConfig): string[] {
-  const out: string[] = [];
+/** Why prepare cannot go on, each with what the user can do about it (if there is one thing). */
+export interface Blocker {
+  message: string;
+  fix?: Action;
+}
+
+export function prepareBlockers(s: HostSnapshot, c: HostConfig): Blocker[] {
+  const blockers: Blocker[] = [];
+  const out = { push: (message: string, fix?: Action) => blockers.push({ message, ...(fix ? { fix } : {}) }) };
   if (!s.tools.ip) out.push('the "ip" command (iproute2) is missing on the host: install iproute2');
   if (!s.tools.nsenter) out.push('nsenter is missing on the host: install util-linux');
   if (!s.tools.docker) out.push('docker is not installed on the host: install Docker first (e.g. apt-get install docker.io)');
   else if (!s.docker.ok) out.push(`docker does not answer on the host (${s.docker.error || 'no error text'}): start it (systemctl start docker)`);
-  if (!s.links.some((l) => l.name === c.bridge)) out.push(`bridge ${c.bridge} does not exist on the host: start Docker, or name the bridge with --bridge`);
-  if (!s.tools.radvd && !s.tools.apt) out.push('radvd is not installed and this host has no apt-get: install radvd with the host\'s package manager, then run prepare again');
+  if (!s.links.some((l) => l.name === c.bridge)) out.push(`bridge ${c.bridge} does not exist on the host: start Docker, or name the bridge Docker uses`, { id: 'set-host-setting', setting: 'bridge' });
+  if (!s.tools.radvd && !s.tools.apt) out.push('radvd is not installed and this host has no apt-get: install radvd with the host\'s package manager', { id: 'retry' });
   // forwarding drops every RA-learned default route on an interface without accept_ra=2: preparing another
   // interface than the one the route comes from would cut the host off (and the fallback route would go out
   // the wrong interface)
   const raElsewhere = [...new Set(defaultRoutes(s).filter((r) => r.protocol === 'ra' && r.dev && r.dev !== c.uplink).map((r) => r.dev!))];
   if (raElsewhere.length && sysctl(s, 'all', 'forwarding') !== 1) {
-    out.push(`the default route comes from router advertisements on ${raElsewhere.join(', ')}, not on ${c.uplink}: turning forwarding on would drop it and cut the host off; prepare the uplink that carries the default route (leave out --interface, or give --interface ${raElsewhere[0]})`);
+    out.push(`the default route comes from router advertisements on ${raElsewhere.join(', ')}, not on ${c.uplink}: turning forwarding on would drop it and cut the host off; prepare the uplink that carries the default route (${raElsewhere[0]}), or leave the uplink unset so it is found by itself`, { id: 'set-host-setting', setting: 'interface' });
   }
   // the set must be on the uplink's own prefix (the provider routes only that to this host), and no other machine
   // on the link may be answering for one of the addresses already: proxying it would capture a neighbour's traffic
@@ -158,17 +166,17 @@ export function prepareBlockers(s: HostSnapshot, c: HostConfig): string[] {
   const ownNets = s.addresses.filter((x) => x.dev === c.uplink && x.scope === 'global').map((x) => `${x.address}/64`);
   const offPrefix = c.addresses.filter((a) => !onLink.some((r) => inPrefix(a, r.dst)) && !ownNets.some((n) => inPrefix(a, n)));
   if (offPrefix.length) {
-    out.push(`${offPrefix.length === c.addresses.length ? 'the addresses are' : `${offPrefix.join(', ')} ${offPrefix.length === 1 ? 'is' : 'are'}`} not on ${c.uplink}'s prefix (${onLink.map((r) => r.dst).join(', ') || 'none'}): the provider routes only that prefix to this host; check --addresses`);
+    out.push(`${offPrefix.length === c.addresses.length ? 'the addresses are' : `${offPrefix.join(', ')} ${offPrefix.length === 1 ? 'is' : 'are'}`} not on ${c.uplink}'s prefix (${onLink.map((r) => r.dst).join(', ') || 'none'}): the provider routes only that prefix to this host; check the address set`, { id: 'set-host-setting', setting: 'addresses' });
   }
   const taken = c.addresses.filter((a) => s.neighbours.some((n) => n.address === a && n.dev === c.uplink && n.lladdr));
-  if (taken.length) out.push(`another machine on ${c.uplink} answers for ${taken.join(', ')} (in the neighbour table): proxying ${taken.length === 1 ? 'it' : 'them'} would capture its traffic; check --addresses`);
+  if (taken.length) out.push(`another machine on ${c.uplink} answers for ${taken.join(', ')} (in the neighbour table): proxying ${taken.length === 1 ? 'it' : 'them'} would capture its traffic; check the address set`, { id: 'set-host-setting', setting: 'addresses' });
   const conflict = desiredRadvdConf(s.radvd.conf, c.bridge).conflict;
   if (conflict) out.push(conflict);
   const dropped = (s.recorded?.addresses ?? []).filter((a) => !c.addresses.includes(a));
   for (const b of s.bindings) {
-    if (dropped.includes(b.address)) out.push(`${b.address} is bound to ${b.container} but not in the new address set: release it first`);
+    if (dropped.includes(b.address)) out.push(`${b.address} is bound to ${b.container} but not in the new address set: release it first`, { id: 'release', address: b.address });
   }
-  return out;
+  return blockers;
 }
 
 export interface PlanOptions {
@@ -178,7 +186,12 @@ export interface PlanOptions {
 
 export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts, opts: PlanOptions = {}): Plan {
   const blockers = prepareBlockers(s, c);
-  if (blockers.length) throw new RefusedError(`cannot prepare ${s.hostname}:\n  - ${blockers.join('\n  - ')}\nNothing was changed.`);
+  if (blockers.length) {
+    throw new RefusedError(
+      `cannot prepare ${s.hostname}:\n  - ${blockers.map((b) => b.message).join('\n  - ')}`,
+      blockers.flatMap((b) => (b.fix ? [b.fix] : [])),
+    );
+  }
   const steps: Step[] = [];
   const notes: string[] = [];
   const add = (id: string, title: string, script: string) => steps.push({ id, title, script });
@@ -351,12 +364,12 @@ export interface AssignPlan {
 /** Refuses (RefusedError) unless the host was prepared with this config and is ready for bindings. */
 export function requirePrepared(s: HostSnapshot, c: HostConfig, art: Artifacts): void {
   if (!s.recorded || !s.agent.sha256) {
-    throw new RefusedError(`${s.hostname} is not prepared for container addresses yet: run "conoha-ipv6 prepare" first. Nothing was changed.`);
+    throw new RefusedError(`${s.hostname} is not prepared for container addresses yet: prepare it first`, [{ id: 'prepare' }]);
   }
   if (s.agent.sha256 !== art.agentSha256) {
-    throw new RefusedError(`${s.hostname} runs an older conoha-ipv6 agent: run "conoha-ipv6 prepare" again to update it. Nothing was changed.`);
+    throw new RefusedError(`${s.hostname} runs an older conoha-ipv6 agent: prepare it again to update the agent`, [{ id: 'prepare' }]);
   }
-  if (!s.docker.ok) throw new RefusedError(`docker does not answer on ${s.hostname} (${s.docker.error}): start it. Nothing was changed.`);
+  if (!s.docker.ok) throw new RefusedError(`docker does not answer on ${s.hostname} (${s.docker.error}): start it (systemctl start docker)`, [{ id: 'retry' }]);
 }
 
 export function planAssign(s: HostSnapshot, c: HostConfig, art: Artifacts, containerArg: string, addressArg?: string): AssignPlan {
@@ -366,26 +379,26 @@ export function planAssign(s: HostSnapshot, c: HostConfig, art: Artifacts, conta
   const k = findContainer(s, name);
   if (!k) {
     const names = s.docker.containers.map((x) => x.name).join(', ') || 'none';
-    throw new RefusedError(`there is no container "${name}" on ${s.hostname} (containers: ${names}). Nothing was changed.`);
+    throw new RefusedError(`there is no container "${name}" on ${s.hostname} (containers: ${names})`);
   }
-  if (!k.running) throw new RefusedError(`container ${k.name} is ${k.state}, not running: start it (docker start ${k.name}) and assign again. Nothing was changed.`);
+  if (!k.running) throw new RefusedError(`container ${k.name} is ${k.state}, not running: start it, then assign again`, [{ id: 'start-container', container: k.name }]);
   if (k.bridgeOf !== c.bridge) {
-    throw new RefusedError(`container ${k.name} is not attached to bridge ${c.bridge} (its networks: ${k.networks.join(', ') || 'none'}): run it on the default bridge network, or prepare with --bridge. Nothing was changed.`);
+    throw new RefusedError(`container ${k.name} is not attached to bridge ${c.bridge} (its networks: ${k.networks.join(', ') || 'none'}): run it on the default bridge network, or name its bridge in the host's settings and prepare again`, [{ id: 'set-host-setting', setting: 'bridge' }]);
   }
   const mine = s.bindings.filter((b) => b.container === k.name).map((b) => b.address);
   let chosen: string;
   if (address) {
     if (!c.addresses.includes(address)) {
-      throw new RefusedError(`${address} is not one of ${s.hostname}'s addresses (${c.prefix ?? c.addresses.join(', ')}). Nothing was changed.`);
+      throw new RefusedError(`${address} is not one of ${s.hostname}'s addresses (${c.prefix ?? c.addresses.join(', ')})`);
     }
     const holder = holderOf(s, address)?.container;
-    if (holder && holder !== k.name) throw new RefusedError(`${address} is already bound to ${holder}: release it first, or pick a free address. Nothing was changed.`);
+    if (holder && holder !== k.name) throw new RefusedError(`${address} is already bound to ${holder}: release it first, or pick a free address`, [{ id: 'release', address }]);
     chosen = address;
   } else if (mine.length) {
     chosen = mine[0];
   } else {
     const free = c.addresses.find((a) => !holderOf(s, a));
-    if (!free) throw new RefusedError(`all ${c.addresses.length} addresses of ${s.hostname} are bound: release one first. Nothing was changed.`);
+    if (!free) throw new RefusedError(`all ${c.addresses.length} addresses of ${s.hostname} are bound: release one first`);
     chosen = free;
   }
   const alreadyBound = mine.includes(chosen);
@@ -414,14 +427,14 @@ export function planRelease(s: HostSnapshot, c: HostConfig, art: Artifacts, targ
     const address = normalizeAddress(target);
     requirePrepared(s, c, art);
     bindings = s.bindings.filter((b) => b.address === address);
-    if (!bindings.length) throw new RefusedError(`${address} is not bound to any container on ${s.hostname}. Nothing was changed.`);
+    if (!bindings.length) throw new RefusedError(`${address} is not bound to any container on ${s.hostname}`);
   } else {
     const name = validateContainerName(target);
     requirePrepared(s, c, art);
     const k = findContainer(s, name);
     const cname = k?.name ?? name;
     bindings = s.bindings.filter((b) => b.container === cname);
-    if (!bindings.length) throw new RefusedError(`container ${cname} holds no address on ${s.hostname}. Nothing was changed.`);
+    if (!bindings.length) throw new RefusedError(`container ${cname} holds no address on ${s.hostname}`);
   }
   return {
     bindings,

@@ -2,6 +2,7 @@
 // Everything the tool decides (plans, checks, refusals) is computed from a HostSnapshot.
 import { Address6 } from 'ip-address';
 import { parseRadvdConf, RadvdInterface } from './radvdConf';
+import { SnapshotError } from './errors';
 
 export interface Route {
   dst: string; // "default" or "addr/len" (as ip -j prints it; /128 routes print without length)
@@ -189,7 +190,7 @@ function parseContainer(c: Record<string, any>, bridgeIndexes: Map<number, strin
   };
 }
 
-export class SnapshotError extends Error {}
+export { SnapshotError };
 
 /** Parses snapshot.sh's output (the first line that starts with '{'). */
 export function parseSnapshot(stdout: string): HostSnapshot {

@@ -58,9 +58,9 @@ export interface UnprepareOptions {
 export function planUnprepare(s: HostSnapshot, c: HostConfig, art: Artifacts, o: UnprepareOptions = {}): Plan {
   const prev = parsePrevious(s.files.previousJson);
   const known = !!s.recorded || !!s.agent.sha256 || s.files.previous;
-  if (!known) throw new RefusedError(`${s.hostname} was not prepared by conoha-ipv6: nothing to undo. Nothing was changed.`);
+  if (!known) throw new RefusedError(`${s.hostname} was not prepared by conoha-ipv6: nothing to undo`);
   if (s.bindings.length && !o.releaseAll) {
-    throw new RefusedError(`${s.bindings.length} address(es) are bound on ${s.hostname} (${s.bindings.map((b) => `${b.address} to ${b.container}`).join(', ')}): release them first, or undo with --release-all. Nothing was changed.`);
+    throw new RefusedError(`${s.bindings.length} address(es) are bound on ${s.hostname} (${s.bindings.map((b) => `${b.address} to ${b.container}`).join(', ')}): release them first, or undo releasing them all`, [{ id: 'unprepare', releaseAll: true }]);
   }
   const steps: Step[] = [];
   const notes: string[] = [];

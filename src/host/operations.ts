@@ -1,12 +1,14 @@
 // The operations a user runs on a host, shared by the CLI and the VS Code extension:
 // status, prepare, assign, release and verify. Each reads the host in one round trip, decides in the
 // core, and applies (when anything changes) in one more round trip that also returns a fresh snapshot.
-import { Check, judgeHost } from '../core/checks';
-import { HostConfig, Overrides, RefusedError, resolveHostConfig } from '../core/config';
+import { Check, bindingCheck, checksOfAddress, judgeHost } from '../core/checks';
+import { HostConfig, Overrides, resolveHostConfig } from '../core/config';
+import { Action, Civ6Error, InputError, RefusedError, RolledBackError, SnapshotError, StepFailedError } from '../core/errors';
+export { RolledBackError } from '../core/errors';
 import { Plan, Step, planAssign, planHostSetup, planRelease } from '../core/plan';
 import { UnprepareOptions, planUnprepare } from '../core/unprepare';
 import { DEFAULT_ROLLBACK_SECONDS, confirmScript, rollbackNowScript, validRollbackSeconds } from '../core/rollback';
-import { HostSnapshot, SnapshotError, parseSnapshot } from '../core/snapshot';
+import { HostSnapshot, parseSnapshot } from '../core/snapshot';
 import { ProbeTarget } from '../core/probe';
 import { PingTargets, StepResult, applyScript, artifacts, parseStepResults, snapshotScript } from './scripts';
 import { tcpReach } from './reach';
@@ -44,11 +46,34 @@ async function apply(t: Transport, steps: Step[], ping: PingTargets, obs?: Obser
   return { results, after, ok: results.length === steps.length && results.every((r) => r.rc === 0) };
 }
 
+/** The agent's exit code for "refused before changing anything" (a binding taken meanwhile, a damaged host.conf). */
+export const AGENT_REFUSED = 2;
+
+/**
+ * A failed apply as the error every caller shows: which step failed, which stayed applied (exit 1). A first step
+ * run by the agent that refused (exit AGENT_REFUSED) changed nothing: that is a refusal (exit 2), as if we had
+ * refused it ourselves; another client got there first.
+ */
+export function stepFailure(operation: string, steps: Step[], o: ApplyOutcome, actions?: Action[], agentSteps = false): Civ6Error | undefined {
+  if (o.ok) return undefined;
+  const bad = o.results.find((r) => r.rc !== 0 && r.rc !== null);
+  if (agentSteps && bad?.rc === AGENT_REFUSED && o.results.every((r) => r === bad || r.rc !== 0)) {
+    return new RefusedError(bad.output.trim().replace(/^conoha-ipv6-agent: /gm, '') || `${operation} was refused on the host`, actions ?? []);
+  }
+  const title = (id: string) => steps.find((x) => x.id === id)?.title ?? id;
+  // a step the script never reached (the connection or the script broke) is reported as the failed one
+  const failedId = bad?.id ?? steps[o.results.length]?.id ?? steps[steps.length - 1]?.id ?? 'apply';
+  const applied = o.results.filter((r) => r.rc === 0).map((r) => title(r.id));
+  return new StepFailedError(operation, { id: failedId, title: title(failedId), output: bad?.output ?? 'the host stopped before this step ran' }, applied, actions, o.after);
+}
+
 export interface StatusResult {
   snapshot: HostSnapshot;
   config?: HostConfig;
   /** why the config could not be resolved (host without IPv6, misfit address...) */
   configError?: string;
+  /** what the user can do about configError */
+  configActions?: Action[];
 }
 
 export async function status(t: Transport, o: Overrides, obs?: Observer): Promise<StatusResult> {
@@ -56,7 +81,8 @@ export async function status(t: Transport, o: Overrides, obs?: Observer): Promis
   try {
     return { snapshot, config: resolveHostConfig(snapshot, o) };
   } catch (e) {
-    return { snapshot, configError: (e as Error).message };
+    if (!(e instanceof InputError || e instanceof RefusedError)) throw e;
+    return { snapshot, configError: e.message, configActions: e.actions };
   }
 }
 
@@ -89,14 +115,6 @@ export interface Confirmation {
   detail: string;
 }
 
-/** The host rolled back (or will, within the armed time) because the change was not confirmed. Exit 1. */
-export class RolledBackError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RolledBackError';
-  }
-}
-
 function samePlan(a: Plan, b: Plan): boolean {
   const key = (p: Plan) => JSON.stringify(p.steps.map((x) => [x.id, x.title]));
   return key(a) === key(b);
@@ -104,7 +122,7 @@ function samePlan(a: Plan, b: Plan): boolean {
 
 export async function prepare(t: Transport, o: Overrides, opts: PrepareOptions = {}, obs?: Observer): Promise<PrepareResult> {
   const seconds = opts.rollbackSeconds ?? DEFAULT_ROLLBACK_SECONDS;
-  if (!validRollbackSeconds(seconds)) throw new RefusedError(`the rollback time must be 10-3600 seconds, not ${seconds}. Nothing was changed.`);
+  if (!validRollbackSeconds(seconds)) throw new InputError(`the rollback time must be 10-3600 seconds, not ${seconds}`);
   const planOpts = { rollbackSeconds: opts.reconnect ? seconds : undefined };
   let before = await readSnapshot(t, [], obs);
   let config = resolveHostConfig(before, o);
@@ -119,7 +137,7 @@ export async function prepare(t: Transport, o: Overrides, opts: PrepareOptions =
     const now = await readSnapshot(t, [], obs);
     const again = planHostSetup(now, resolveHostConfig(now, o), artifacts, planOpts);
     if (!samePlan(plan, again)) {
-      throw new RefusedError(`${now.hostname} changed while the plan was shown (now: ${again.steps.map((x) => x.id).join(', ') || 'nothing to do'}): review the new plan and prepare again. Nothing was changed.`);
+      throw new RefusedError(`${now.hostname} changed while the plan was shown (now: ${again.steps.map((x) => x.id).join(', ') || 'nothing to do'}): review the new plan`, [{ id: 'prepare' }]);
     }
     before = now;
     config = resolveHostConfig(now, o);
@@ -133,14 +151,16 @@ export async function prepare(t: Transport, o: Overrides, opts: PrepareOptions =
     if (!armed || !opts.reconnect) throw e;
     // the connection broke during the change: roll back now if the host can be reached again, else it will by itself
     const r = await rollbackNow(opts.reconnect, obs);
-    throw new RolledBackError(`the connection to ${before.hostname} broke during prepare (${(e as Error).message}); ${r}`);
+    throw new RolledBackError(`the connection to ${before.hostname} broke during prepare (${(e as Error).message}); ${r}`, [{ id: 'verify' }, { id: 'prepare' }]);
   }
   const armStep = outcome.results.find((x) => x.id === 'arm-rollback');
   let confirmation: Confirmation = { outcome: 'not-armed', detail: 'no rollback was armed' };
   if (armStep?.rc === 0 && opts.reconnect) {
     confirmation = await confirmChange(opts.reconnect, seconds, obs);
-    if (confirmation.outcome === 'rolled-back') throw new RolledBackError(`prepare changed ${before.hostname}, but ${confirmation.detail}`);
+    if (confirmation.outcome === 'rolled-back') throw new RolledBackError(`prepare changed ${before.hostname}, but ${confirmation.detail}`, [{ id: 'verify' }, { id: 'prepare' }]);
   }
+  const failed = stepFailure('prepare', plan.steps, outcome, [{ id: 'prepare' }]);
+  if (failed) throw failed;
   return { before, config, plan, outcome, confirmation, checks: judgeHost(outcome.after, config, artifacts) };
 }
 
@@ -164,7 +184,7 @@ async function overNewConnection(reconnect: () => Promise<Transport>, script: st
 async function confirmChange(reconnect: () => Promise<Transport>, seconds: number, obs?: Observer): Promise<Confirmation> {
   const x = await overNewConnection(reconnect, confirmScript(), 15_000, 'confirm', obs);
   if ('error' in x) {
-    return { outcome: 'rolled-back', detail: `no new connection could be made after the change (${x.error.message}): the host restores its previous network settings by itself within ${seconds} s of the change; check how you reach it, then run prepare again` };
+    return { outcome: 'rolled-back', detail: `no new connection could be made after the change (${x.error.message}): the host restores its previous network settings by itself within ${seconds} s of the change; check how you reach it, then prepare again` };
   }
   if (x.r.code === 0) return { outcome: 'confirmed', detail: `a new connection reached the host and confirmed the change (${x.who})` };
   return { outcome: 'rolled-back', detail: `the new connection could not confirm the change (${(x.r.stdout + x.r.stderr).trim()}): the host restores its previous network settings by itself within ${seconds} s of the change` };
@@ -174,8 +194,8 @@ async function confirmChange(reconnect: () => Promise<Transport>, seconds: numbe
 async function rollbackNow(reconnect: () => Promise<Transport>, obs?: Observer): Promise<string> {
   const x = await overNewConnection(reconnect, rollbackNowScript(), 30_000, 'rollback', obs);
   if ('error' in x) return `no new connection could be made (${x.error.message}): the host restores its previous network settings by itself when the armed time runs out`;
-  if (x.r.code === 0 && x.r.stdout.includes('not-armed')) return 'a new connection found no rollback armed any more (the host rebooted, or the rollback already ran): check it with verify, then run prepare again';
-  return x.r.code === 0 ? 'a new connection rolled the network settings back at once; run prepare again' : `rolling back over a new connection failed (${x.r.stdout.trim()}); the armed rollback still fires by itself`;
+  if (x.r.code === 0 && x.r.stdout.includes('not-armed')) return 'a new connection found no rollback armed any more (the host rebooted, or the rollback already ran): check it with verify, then prepare again';
+  return x.r.code === 0 ? 'a new connection rolled the network settings back at once; prepare again when the cause is fixed' : `rolling back over a new connection failed (${x.r.stdout.trim()}); the armed rollback still fires by itself`;
 }
 
 export interface AssignResult {
@@ -191,19 +211,14 @@ export async function assign(t: Transport, o: Overrides, container: string, addr
   const config = resolveHostConfig(before, o);
   const p = planAssign(before, config, artifacts, container, address);
   if (!p.changes || !p.step) {
-    return { address: p.address, container: p.container.name, changed: false, checks: bindingChecks(judgeHost(before, config, artifacts), p.address) };
+    return { address: p.address, container: p.container.name, changed: false, checks: checksOfAddress(judgeHost(before, config, artifacts), p.address) };
   }
   const outcome = await apply(t, [p.step], [p.address], obs);
-  if (!outcome.ok) {
-    const r = outcome.results[0];
-    throw new RefusedError(`could not bind ${p.address} to ${p.container.name}: ${r?.output.trim() || 'no output'}`);
-  }
-  return { address: p.address, container: p.container.name, changed: true, outcome, checks: bindingChecks(judgeHost(outcome.after, config, artifacts), p.address) };
+  const failed = stepFailure(`binding ${p.address} to ${p.container.name}`, [p.step], outcome, undefined, true);
+  if (failed) throw failed;
+  return { address: p.address, container: p.container.name, changed: true, outcome, checks: checksOfAddress(judgeHost(outcome.after, config, artifacts), p.address) };
 }
 
-function bindingChecks(checks: Check[], address: string): Check[] {
-  return checks.filter((c) => c.id.startsWith(`binding:${address}:`) || c.id === `route:${address}` || c.id === `proxy:${address}`);
-}
 
 export interface UnprepareResult {
   before: HostSnapshot;
@@ -220,6 +235,8 @@ export async function unprepare(t: Transport, o: Overrides, opts: UnprepareOptio
   const go = await opts.onPlan?.(plan, config);
   if (opts.dryRun || go === false) return { before, plan };
   const outcome = await apply(t, plan.steps, [], obs);
+  const failed = stepFailure('undoing the setup', plan.steps, outcome, [{ id: 'unprepare', releaseAll: opts.releaseAll }]);
+  if (failed) throw failed;
   return { before, plan, outcome };
 }
 
@@ -233,7 +250,8 @@ export async function release(t: Transport, o: Overrides, target: string, obs?: 
   const config = resolveHostConfig(before, o);
   const p = planRelease(before, config, artifacts, target);
   const outcome = await apply(t, p.steps, [], obs);
-  if (!outcome.ok) throw new RefusedError(`release failed: ${outcome.results.map((r) => r.output.trim()).join('; ')}`);
+  const failed = stepFailure(`releasing ${target}`, p.steps, outcome, undefined, true);
+  if (failed) throw failed;
   return { released: p.bindings, outcome };
 }
 
@@ -262,11 +280,9 @@ export async function verify(t: Transport, o: Overrides, obs?: Observer, vo: Ver
     const reached = await Promise.all(snapshot.bindings.map(async (b) => ({ b, r: await tcpReach(b.address, port) })));
     for (const { b, r } of reached) {
       obs?.log?.(`tcp [${b.address}]:${port} from here: ${r.ok ? 'ok' : 'failed'} (${r.ms} ms): ${r.detail}`);
-      checks.push({
-        id: `binding:${b.address}:inbound`,
-        ok: r.ok,
-        message: r.ok ? `a TCP connection from here reaches ${b.container} at [${b.address}]:${port} (${r.ms} ms)` : `no TCP connection from here to ${b.container} at [${b.address}]:${port}: ${r.detail}`,
-      });
+      checks.push(
+        bindingCheck('inbound', b.address, b.container, r.ok, r.ok ? `a TCP connection from here reaches ${b.container} at [${b.address}]:${port} (${r.ms} ms)` : `no TCP connection from here to ${b.container} at [${b.address}]:${port}: ${r.detail}`),
+      );
     }
   }
   return { snapshot, config, checks, ok: checks.every((c) => c.ok) };

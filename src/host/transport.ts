@@ -27,29 +27,9 @@ export interface Transport {
 }
 
 /** Kinds of failure that are not the script's own: the CLI maps them to exit code 3. */
-export type TransportErrorKind =
-  | 'host-key-unknown'
-  | 'host-key-changed'
-  | 'host-key-revoked'
-  /** the host offered a key type known_hosts does not record for it, while it records another type */
-  | 'host-key-other-type'
-  /** the host refused every key, or offers no key authentication */
-  | 'auth'
-  /** the key file could not be decrypted with the passphrase given: the only failure that says the passphrase is wrong */
-  | 'passphrase'
-  | 'connect'
-  | 'timeout'
-  | 'no-sudo'
-  | 'sudo-password'
-  /** one run() brought back more than MAX_OUTPUT_BYTES on stdout or stderr */
-  | 'output-too-large';
-
-export class TransportError extends Error {
-  constructor(readonly kind: TransportErrorKind, message: string) {
-    super(message);
-    this.name = 'TransportError';
-  }
-}
+import { TransportError } from '../core/errors';
+export { TransportError };
+export type { TransportErrorKind } from '../core/errors';
 
 /**
  * The most one run() takes from a host on stdout, and again on stderr, before it gives up on the script. Our scripts

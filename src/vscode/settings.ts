@@ -82,7 +82,7 @@ export function overridesOf(h: HostEntry): Overrides {
   if (h.interface) o.interface = validateInterfaceName(h.interface, `conohaIpv6.hosts[${h.name}].interface`);
   if (h.bridge) o.bridge = validateInterfaceName(h.bridge, `conohaIpv6.hosts[${h.name}].bridge`);
   if (h.gateway) o.gateway = h.gateway;
-  if (h.addresses) o.addresses = parseAddressList(h.addresses);
+  if (h.addresses) o.addresses = parseAddressList(h.addresses, `conohaIpv6.hosts[${h.name}].addresses`);
   return o;
 }
 

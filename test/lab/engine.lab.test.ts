@@ -115,7 +115,7 @@ describe('engine on the lab (CLI over SSH, sudo user, uplink ens3)', () => {
 
   it('assign before prepare is refused and changes nothing', () => {
     const before = fingerprint();
-    expectRefusal(run('assign', 'c1'), /not prepared.*conoha-ipv6 prepare/);
+    expectRefusal(run('assign', 'c1'), /not prepared.*Nothing was changed\.\n  to fix: conoha-ipv6 prepare --host /);
     assert.equal(fingerprint(), before);
   });
 

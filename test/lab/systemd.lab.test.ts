@@ -233,7 +233,7 @@ for (const v of VARIANTS) {
     it('unprepare refuses while addresses are bound; with --release-all the host is as it was before the first prepare', () => {
       const refused = run('unprepare');
       assert.equal(refused.code, 2, refused.stdout + refused.stderr);
-      assert.match(refused.stderr, /address\(es\) are bound .*--release-all/);
+      assert.match(refused.stderr, /address\(es\) are bound .*\n  to fix: conoha-ipv6 unprepare --release-all --host /);
       const r = run('unprepare', '--release-all');
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.equal(hostState(), pristine);

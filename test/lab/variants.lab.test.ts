@@ -56,7 +56,8 @@ describe('variants: ssh-agent as root, eth0, an address outside the ConoHa rule,
     assert.equal(j.snapshot.uid, 0);
     assert.equal(j.snapshot.sudoUser, '');
     assert.equal(j.config, null);
-    assert.match(j.configError, /2001:db8:1301:814:abcd::5 does not fit the ConoHa rule.*--addresses/);
+    assert.match(j.configError, /2001:db8:1301:814:abcd::5 does not fit the ConoHa rule.*Name the extra addresses explicitly/);
+    assert.match(j.configActions[0].command, /--addresses PREFIX\/124/);
   });
 
   it('without the agent and a key, authentication fails with advice (exit 3)', () => {

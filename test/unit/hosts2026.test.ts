@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSnapshot, HostSnapshot, routeSource } from '../../src/core/snapshot';
 import { resolveHostConfig } from '../../src/core/config';
+import { RefusedError } from '../../src/core/errors';
 import { parseAddressList } from '../../src/core/derive';
 import { planHostSetup, networkdDropInPath, sysctlConfText } from '../../src/core/plan';
 import { planFirewall, judgePath } from '../../src/core/firewallPlan';
@@ -165,7 +166,7 @@ test('prepare with --interface naming another device than the RA default route\'
   const c = resolveHostConfig(s, { interface: 'dmz0', gateway: 'fe80::1', addresses: parseAddressList(PREFIX) });
   assert.throws(
     () => planHostSetup(s, c, artifacts),
-    (e: Error) => /router advertisements on ens3, not on dmz0: turning forwarding on would drop it/.test(e.message) && /--interface ens3/.test(e.message) && /Nothing was changed/.test(e.message),
+    (e: unknown) => e instanceof RefusedError && /router advertisements on ens3, not on dmz0: turning forwarding on would drop it/.test(e.message) && /prepare the uplink that carries the default route \(ens3\)/.test(e.message) && e.changed === 'nothing' && e.actions.some((x) => x.id === 'set-host-setting' && x.setting === 'interface'),
   );
   // the right uplink, named explicitly, is fine
   assert.ok(planHostSetup(s, resolveHostConfig(s, { interface: 'ens3' }), artifacts).steps.length > 0);
@@ -174,7 +175,7 @@ test('prepare with --interface naming another device than the RA default route\'
 test('prepare refuses a set off the uplink\'s prefix, or one another machine on the link already answers for', () => {
   const s = fresh();
   const off = resolveHostConfig(s, { addresses: parseAddressList('2001:db8:9999::10/124') });
-  assert.throws(() => planHostSetup(s, off, artifacts), /the addresses are not on ens3's prefix \(2001:db8:1301:814::\/64\).*--addresses/s);
+  assert.throws(() => planHostSetup(s, off, artifacts), /the addresses are not on ens3's prefix \(2001:db8:1301:814::\/64\).*check the address set/s);
   const c = resolveHostConfig(s);
   s.neighbours.push({ address: X(3), dev: 'ens3', lladdr: '52:54:00:12:34:56' });
   assert.throws(() => planHostSetup(s, c, artifacts), new RegExp(`another machine on ens3 answers for ${X(3)}.*capture its traffic`));

@@ -18,7 +18,7 @@ CIV6_PIDFILE=$CIV6_RUN/watch.pid
 CIV6_SELF=/usr/local/sbin/conoha-ipv6-agent
 
 log() { printf 'conoha-ipv6-agent: %s\n' "$*" >&2; }
-die() { log "$*"; exit "${2:-1}"; }
+die() { log "$1"; exit "${2:-1}"; }
 valid_name() { [[ $1 =~ ^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$ ]]; }
 valid_ifname() { [[ $1 =~ ^[A-Za-z0-9_.-]{1,15}$ ]]; }
 valid_addr() { [[ $1 =~ ^[0-9a-f:]{2,39}$ ]]; }

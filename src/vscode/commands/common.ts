@@ -2,6 +2,8 @@
 // pick), progress notifications, and errors that say what happened with "Show Log" and "Retry".
 import * as vscode from 'vscode';
 import { formatHostSpec } from '../../core/hostSpec';
+import { Civ6Error, StepFailedError, changedText } from '../../core/errors';
+import { actionButtons, notifyWithActions } from '../actions';
 import { HostManager } from '../hosts';
 import { specOf } from '../settings';
 import { HostSession } from '../session';
@@ -60,20 +62,26 @@ export function withProgress<T>(title: string, task: () => Promise<T>): Thenable
 }
 
 /**
- * Runs a command body; an error becomes a notification with "Show Log" and "Retry" (and is rethrown for
- * programmatic callers, so tests and other extensions see it).
+ * Runs a command body; an error becomes a notification whose buttons carry out what the error says to do (Prepare
+ * Host, Release, Retry...), with Show Log. It is rethrown for programmatic callers, so tests and other extensions
+ * see it.
  */
 export async function guarded<T>(svc: Services, what: string, body: () => Thenable<T>, session?: HostSession): Promise<T> {
   try {
     return await body();
   } catch (e) {
-    const msg = (e as Error).message;
+    const err = e as Error;
+    const extra = e instanceof Civ6Error ? changedText(e) : '';
+    const msg = `${err.message}${extra ? ` ${extra}` : ''}`;
     svc.log.error(`${what}: ${msg}`);
-    session?.setError(e as Error);
-    void vscode.window.showErrorMessage(`${what}: ${msg}`, 'Show Log', 'Retry').then((a) => {
-      if (a === 'Show Log') svc.log.show(true);
-      if (a === 'Retry') void guarded(svc, what, body, session);
-    });
+    // a failed step brings back the host as it left it: the tree shows that, not the state before
+    if (e instanceof StepFailedError && e.after) session?.update(e.after);
+    session?.setError(err);
+    const again = () => guarded(svc, what, body, session);
+    const actions = e instanceof Civ6Error ? e.actions : [{ id: 'retry' as const }];
+    // an unforeseen error (a bug) can still be retried
+    const buttons = actionButtons(actions.length ? actions : [{ id: 'retry' }], session?.name ?? '', again);
+    notifyWithActions('error', `${what}: ${msg}`, buttons, () => svc.log.show(true));
     throw e;
   }
 }

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { prepare, PrepareResult } from '../../host/operations';
 import { overridesOf } from '../settings';
+import { actionButtons, notifyWithActions } from '../actions';
 import { Arg, argsOf, connected, guarded, pickSession, Services, withProgress } from './common';
 
 export async function prepareHost(svc: Services, arg: Arg): Promise<PrepareResult | undefined> {
@@ -34,13 +35,9 @@ export async function prepareHost(svc: Services, arg: Arg): Promise<PrepareResul
       );
       s.update(r.outcome?.after ?? r.before, r.config, r.checks);
       const failed = r.checks.filter((k) => !k.ok);
-      if (r.outcome && !r.outcome.ok) {
-        const step = r.outcome.results.find((x) => x.rc !== 0 && x.rc !== null);
-        throw new Error(`step "${step?.id}" failed: ${step?.output.trim() || 'no output'}. The steps before it stay applied; Prepare Host can be run again.`);
-      }
       const what = !r.outcome ? (r.plan.steps.length ? 'nothing applied' : 'already prepared') : `${r.outcome.results.length} step(s) applied`;
       const msg = `${s.name}: ${what}; ${r.checks.length - failed.length} of ${r.checks.length} checks pass.`;
-      if (failed.length) void vscode.window.showWarningMessage(`${msg} Failing: ${failed.map((k) => k.id).join(', ')}`, 'Show Log').then((a) => a && svc.log.show(true));
+      if (failed.length) notifyWithActions('warning', `${msg} Failing: ${failed.map((k) => k.message).slice(0, 3).join('; ')}`, actionButtons(failed.flatMap((k) => (k.fix ? [k.fix] : [])).filter((x) => x.id !== 'prepare'), s.name), () => svc.log.show(true));
       else void vscode.window.showInformationMessage(msg);
       return r;
     },

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { verify as verifyHost, VerifyResult } from '../../host/operations';
 import { overridesOf, verifyOptionsOf } from '../settings';
+import { actionButtons, notifyWithActions } from '../actions';
 import { Arg, connected, guarded, pickSession, Services, withProgress } from './common';
 
 export async function verify(svc: Services, arg: Arg): Promise<VerifyResult | undefined> {
@@ -18,7 +19,9 @@ export async function verify(svc: Services, arg: Arg): Promise<VerifyResult | un
       for (const k of r.checks) (k.ok ? svc.log.info : svc.log.warn).call(svc.log, `[${s.name}] ${k.ok ? 'ok  ' : 'FAIL'} ${k.id}: ${k.message}`);
       const failed = r.checks.filter((k) => !k.ok);
       if (failed.length) {
-        void vscode.window.showWarningMessage(`${s.name}: ${failed.length} of ${r.checks.length} checks fail: ${failed.slice(0, 3).map((k) => k.message).join('; ')}`, 'Show Log').then((a) => a && svc.log.show(true));
+        // the fixes the failing checks name, as buttons (Prepare Host, Release ...)
+        const buttons = actionButtons(failed.flatMap((k) => (k.fix ? [k.fix] : [])), s.name);
+        notifyWithActions('warning', `${s.name}: ${failed.length} of ${r.checks.length} checks fail: ${failed.slice(0, 3).map((k) => k.message).join('; ')}`, buttons, () => svc.log.show(true));
       } else {
         void vscode.window.showInformationMessage(`${s.name}: all ${r.checks.length} checks pass.`);
       }

@@ -1,5 +1,6 @@
 // The sidebar's nodes: one kind per thing a user sees. contextValue (in items.ts) drives the menus.
 import { Check } from '../../core/checks';
+import { AddressRow } from '../../core/addressRows';
 import { ContainerView } from '../../core/snapshot';
 import { HostSession } from '../session';
 
@@ -7,7 +8,7 @@ export type TreeNode =
   | { kind: 'host'; session: HostSession }
   | { kind: 'section'; session: HostSession; section: 'checks' | 'addresses' | 'containers' }
   | { kind: 'check'; session: HostSession; check: Check }
-  | { kind: 'address'; session: HostSession; address: string; container?: string; recorded: boolean; routed: boolean; proxied: boolean; problems: Check[] }
+  | ({ kind: 'address'; session: HostSession } & AddressRow)
   | { kind: 'container'; session: HostSession; container: ContainerView }
   | { kind: 'message'; session: HostSession; text: string; error: boolean };
 

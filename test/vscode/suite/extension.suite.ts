@@ -128,7 +128,11 @@ test('host text in tooltips is text: a binding named like a Markdown link and a 
 
 test('bad input is refused with a message, and nothing changes', async () => {
   await assert.rejects(() => Promise.resolve(vscode.commands.executeCommand('conohaIpv6.assignAddress', { host: HOST, container: 'nope' })), /no container "nope"/);
-  await assert.rejects(() => Promise.resolve(vscode.commands.executeCommand('conohaIpv6.assignAddress', { host: HOST, container: 'c2', address: '2001:db8:1301:814:a157:7:235:120' })), /already bound to c1/);
+  // the error says what to do as an action, not as a CLI command line: the notification's button is "Release ..."
+  await assert.rejects(
+    () => Promise.resolve(vscode.commands.executeCommand('conohaIpv6.assignAddress', { host: HOST, container: 'c2', address: '2001:db8:1301:814:a157:7:235:120' })),
+    (e: any) => /already bound to c1/.test(e.message) && !/conoha-ipv6 |--/.test(e.message) && e.exitCode === 2 && e.changed === 'nothing' && JSON.stringify(e.actions) === JSON.stringify([{ id: 'release', address: '2001:db8:1301:814:a157:7:235:120' }]),
+  );
   await assert.rejects(() => Promise.resolve(vscode.commands.executeCommand('conohaIpv6.assignAddress', { host: HOST, container: 'c1; reboot' })), /not a Docker container name/);
   await assert.rejects(() => Promise.resolve(vscode.commands.executeCommand('conohaIpv6.verify', { host: 'no-such-host' })), /no host named/);
   const bound = (await section('addresses')).filter((n) => label(n).contextValue === 'address.bound').map((n) => label(n).label);

@@ -1,0 +1,66 @@
+// The error contract's actions (src/core/errors.ts) as VS Code buttons: each runs the command that carries
+// it out, on the same host, with what the action names (an address, a container). The CLI renders the same
+// actions as command lines.
+import * as vscode from 'vscode';
+import type { Action } from '../core/errors';
+
+export interface ActionButton {
+  label: string;
+  run: () => Thenable<unknown>;
+}
+
+const SETTING_LABEL: Record<Extract<Action, { id: 'set-host-setting' }>['setting'], string> = {
+  interface: 'the uplink (interface)',
+  gateway: 'the gateway',
+  bridge: 'the bridge',
+  addresses: 'the addresses',
+};
+
+/** The button for an action on host `host`; undefined for actions with nothing to run here. `retry` runs `again`. */
+export function actionButton(x: Action, host: string, again?: () => Thenable<unknown>): ActionButton | undefined {
+  const run = (command: string, args: object = {}) => () => vscode.commands.executeCommand(command, { host, ...args });
+  switch (x.id) {
+    case 'prepare':
+      return { label: 'Prepare Host', run: run('conohaIpv6.prepareHost') };
+    case 'unprepare':
+      return { label: x.releaseAll ? 'Undo Host Setup (release all)' : 'Undo Host Setup', run: run('conohaIpv6.undoHostSetup', { releaseAll: !!x.releaseAll }) };
+    case 'assign':
+      return { label: `Assign ${x.address ?? 'an address'} to ${x.container}`, run: run('conohaIpv6.assignAddress', { container: x.container, address: x.address }) };
+    case 'release':
+      return { label: `Release ${x.address}`, run: run('conohaIpv6.releaseAddress', { address: x.address }) };
+    case 'verify':
+      return { label: 'Verify', run: run('conohaIpv6.verify') };
+    case 'trust-host-key':
+      // connecting again shows the key's fingerprint and asks whether to trust it
+      return { label: 'Connect', run: run('conohaIpv6.connect') };
+    case 'set-host-setting':
+      return { label: `Set ${SETTING_LABEL[x.setting]}`, run: () => vscode.commands.executeCommand('workbench.action.openSettingsJson', { revealSetting: { key: 'conohaIpv6.hosts', edit: true } }) };
+    case 'start-container':
+      return undefined; // on the host (docker start): the message says so
+    case 'retry':
+      return again ? { label: 'Retry', run: again } : undefined;
+  }
+}
+
+/** The distinct buttons for a list of actions (a notification shows a few; the first ones matter most). */
+export function actionButtons(xs: Action[], host: string, again?: () => Thenable<unknown>, max = 2): ActionButton[] {
+  const seen = new Set<string>();
+  const out: ActionButton[] = [];
+  for (const x of xs) {
+    const b = actionButton(x, host, again);
+    if (b && !seen.has(b.label) && out.length < max) {
+      seen.add(b.label);
+      out.push(b);
+    }
+  }
+  return out;
+}
+
+/** A notification whose buttons carry out the actions, with Show Log last. */
+export function notifyWithActions(kind: 'error' | 'warning', text: string, buttons: ActionButton[], showLog: () => void): void {
+  const show = kind === 'error' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
+  void show(text, ...buttons.map((b) => b.label), 'Show Log').then((picked) => {
+    if (picked === 'Show Log') showLog();
+    else buttons.find((b) => b.label === picked)?.run();
+  });
+}
