@@ -2,6 +2,8 @@
 // UserKnownHostsFile, GlobalKnownHostsFile, HostKeyAlias, HashKnownHosts): read every known_hosts file, check the
 // key the host offers, then accept it, record it (accept-new, or the user said yes), or refuse with a message that
 // says what to do. The key accepted at connect is the only one accepted at a later key re-exchange (rekey).
+// verifyHostKey decides from what the files say (and holds the prose users read); HostKeyPolicy reads the files,
+// asks, records, for one connection.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -81,6 +83,103 @@ export function userKnownHostsFiles(o: HostKeyOptions): string[] {
   return [join(homedir(), '.ssh', 'known_hosts'), join(homedir(), '.ssh', 'known_hosts2')];
 }
 
+/** What to do about the key a host offered: decided from the known_hosts text alone (no file access, no question). */
+export type HostKeyDecision =
+  /** go on; `note` is for the log; `record`: append the key to the first user file (accept-new) */
+  | { action: 'accept'; note?: string; record: boolean }
+  /** do not connect: the error says why and what to do */
+  | { action: 'refuse'; reason: TransportError }
+  /** ask the user (onUnknownHostKey); a yes records the key, a no (or a failed question) is `refusal(why?)` */
+  | { action: 'ask'; info: UnknownHostKeyInfo; refusal: (why?: string) => TransportError };
+
+/** Everything verifyHostKey decides from: the known_hosts files as read, and the options that bear on the answer. */
+export interface HostKeyFacts {
+  spec: HostSpec;
+  /** what known_hosts calls this host (hostKeyName) */
+  name: string;
+  /** user files first (the first one is where a new key goes), then the global files */
+  sources: KnownHostsSource[];
+  hostKeyAlias?: string;
+  acceptNew?: boolean;
+  /** there is someone to ask (onUnknownHostKey is set) */
+  canAsk: boolean;
+  /** the key accepted at connect, when this is a rekey */
+  accepted?: Buffer;
+}
+
+/**
+ * The host-key decision, as ssh makes it: a key accepted at connect is the only one a rekey may bring; then
+ * @revoked refuses, a match accepts, another key of a recorded type is a changed key (refused, whatever the options
+ * say), and a key the files do not know is recorded on a first contact with accept-new, else asked about when
+ * someone can be asked, else refused. A host known by another key type is never a first contact.
+ */
+export function verifyHostKey(facts: HostKeyFacts, key: Buffer): HostKeyDecision {
+  const { name } = facts;
+  const keyType = keyTypeOfBlob(key) ?? 'unknown';
+  const fingerprint = fingerprintSha256(key);
+  const refuse = (reason: TransportError): HostKeyDecision => ({ action: 'refuse', reason });
+  if (facts.accepted) {
+    // like ssh: the key accepted at connect is the key of this connection; files are not consulted again
+    if (facts.accepted.equals(key)) return { action: 'accept', record: false };
+    return refuse(new TransportError('host-key-changed', `${name} offered another host key at a rekey (${keyType} ${fingerprint}, not the ${fingerprintSha256(facts.accepted)} accepted at connect): someone may have taken over the connection; it was closed`));
+  }
+  const check = checkHostKey(facts.sources, name, key);
+  const at = (e: KnownHostsEntry) => `${e.file} line ${e.line}`;
+  switch (check.status) {
+    case 'match':
+      return { action: 'accept', record: false, note: `ssh: host key ${keyType} ${fingerprint} matches ${at(check.entry!)}` };
+    case 'revoked':
+      return refuse(new TransportError('host-key-revoked', `${name} offered the ${keyType} key ${fingerprint}, which ${at(check.entry!)} marks @revoked. Refusing to connect; nothing was changed.`));
+    case 'mismatch':
+      return refuse(new TransportError('host-key-changed', [
+        `WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED for ${name}!`,
+        `It offered the ${keyType} key ${fingerprint}, but ${at(check.entry!)} records a different ${keyType} key for it.`,
+        'Someone could be intercepting the connection (man-in-the-middle), or the host key was just changed (e.g. the VPS was reinstalled).',
+        `Check the fingerprint on the server's console (ssh-keygen -lf /etc/ssh/ssh_host_${shortType(keyType)}_key.pub).`,
+        `If the host was reinstalled, remove the old key with: ssh-keygen -R ${shellQuote(name, true)} -f ${shellQuote(check.entry!.file)}`,
+        'Nothing was changed: we did not log in, and known_hosts was left as it is.',
+      ].join('\n')));
+    case 'other-type':
+    case 'unknown': {
+      const knownKeys = check.known.map((e) => ({ keyType: e.keyType, fingerprint: fingerprintSha256(e.blob), file: e.file, line: e.line }));
+      const refusal = (why?: string) => unknownKeyRefusal(facts, keyType, fingerprint, knownKeys, why);
+      if (knownKeys.length === 0 && facts.acceptNew) {
+        return { action: 'accept', record: true, note: `ssh: ${name} is new; accepting its ${keyType} key ${fingerprint} (accept-new)` };
+      }
+      // accept-new records first contacts only: a host known by another key type is not one
+      if (!facts.canAsk) return refuse(refusal());
+      return { action: 'ask', info: { fingerprint, keyType, hostName: name, knownKeys }, refusal };
+    }
+  }
+}
+
+/** The refusal of a key known_hosts does not record: what the user can check, and how to add it. */
+function unknownKeyRefusal(facts: HostKeyFacts, keyType: string, fingerprint: string, knownKeys: KnownHostKey[], why?: string): TransportError {
+  const { spec: { host, port }, name } = facts;
+  const file = facts.sources[0].file;
+  const scan = `ssh-keyscan -t ${shortType(keyType)} -p ${port} ${host}${facts.hostKeyAlias ? ` | sed 's/^[^ ]*/${name}/'` : ''} > /tmp/hostkeys`;
+  const addYourself = `add it yourself: ${scan}; ssh-keygen -lf /tmp/hostkeys (check the fingerprint); cat /tmp/hostkeys >> ${shellQuote(file)}`;
+  const fingerprintThere = `on its console: ssh-keygen -lf /etc/ssh/ssh_host_${shortType(keyType)}_key.pub`;
+  const lines = knownKeys.length > 0
+    ? [
+        `WARNING: ${name} is known with a different key type: ${knownKeys.map((k) => `${k.keyType} key ${k.fingerprint} in ${k.file} line ${k.line}`).join('; ')}.`,
+        `It offered the ${keyType} key ${fingerprint} instead, though it was asked for ${[...new Set(knownKeys.map((k) => k.keyType))].join(', ')} first.`,
+        'An impostor that lacks the known key would do the same; or that key was removed from the host.',
+        `This is not a first contact, so --accept-new does not record it. If ${fingerprint} is the host's ${keyType} fingerprint (${fingerprintThere}),`,
+        `${addYourself}`,
+      ]
+    : [
+        `The authenticity of ${name} can't be established: no key for it in ${facts.sources.map((s) => s.file).join(', ')}.`,
+        `It offered the ${keyType} key ${fingerprint}.`,
+        `If that is the host's fingerprint (${fingerprintThere}), run again with --accept-new to record it,`,
+        `or ${addYourself}`,
+      ];
+  if (why) lines.push(`(${why})`);
+  lines.push('Nothing was run on the host.');
+  return new TransportError(knownKeys.length > 0 ? 'host-key-other-type' : 'host-key-unknown', lines.join('\n'));
+}
+
+/** One connection's host keys: reads the files, asks verifyHostKey, and does what it says (log, ask, record). */
 export class HostKeyPolicy {
   /** what known_hosts calls this host */
   readonly name: string;
@@ -110,53 +209,35 @@ export class HostKeyPolicy {
 
   /** Resolves when the host may use `key`; rejects with a TransportError that says why not and what to do. */
   async verify(key: Buffer, hooks: AskHooks): Promise<void> {
-    const keyType = keyTypeOfBlob(key) ?? 'unknown';
-    const fingerprint = fingerprintSha256(key);
-    if (this.accepted) {
-      // like ssh: the key accepted at connect is the key of this connection; files are not consulted again
-      if (this.accepted.equals(key)) return;
-      throw new TransportError('host-key-changed', `${this.name} offered another host key at a rekey (${keyType} ${fingerprint}, not the ${fingerprintSha256(this.accepted)} accepted at connect): someone may have taken over the connection; it was closed`);
-    }
-    const check = checkHostKey(this.sources, this.name, key);
-    const at = (e: KnownHostsEntry) => `${e.file} line ${e.line}`;
-    switch (check.status) {
-      case 'match':
-        this.log(`ssh: host key ${keyType} ${fingerprint} matches ${at(check.entry!)}`);
+    const decision = verifyHostKey({
+      spec: this.o.spec,
+      name: this.name,
+      sources: this.sources,
+      hostKeyAlias: this.o.hostKeyAlias,
+      acceptNew: this.o.acceptNew,
+      canAsk: this.o.onUnknownHostKey !== undefined,
+      accepted: this.accepted,
+    }, key);
+    switch (decision.action) {
+      case 'refuse':
+        throw decision.reason;
+      case 'accept':
+        if (decision.note) this.log(decision.note);
+        if (decision.record) this.record(key);
         break;
-      case 'revoked':
-        throw new TransportError('host-key-revoked', `${this.name} offered the ${keyType} key ${fingerprint}, which ${at(check.entry!)} marks @revoked. Refusing to connect; nothing was changed.`);
-      case 'mismatch':
-        throw new TransportError('host-key-changed', [
-          `WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED for ${this.name}!`,
-          `It offered the ${keyType} key ${fingerprint}, but ${at(check.entry!)} records a different ${keyType} key for it.`,
-          'Someone could be intercepting the connection (man-in-the-middle), or the host key was just changed (e.g. the VPS was reinstalled).',
-          `Check the fingerprint on the server's console (ssh-keygen -lf /etc/ssh/ssh_host_${shortType(keyType)}_key.pub).`,
-          `If the host was reinstalled, remove the old key with: ssh-keygen -R ${shellQuote(this.name, true)} -f ${shellQuote(check.entry!.file)}`,
-          'Nothing was changed: we did not log in, and known_hosts was left as it is.',
-        ].join('\n'));
-      case 'other-type':
-      case 'unknown': {
-        const knownKeys = check.known.map((e) => ({ keyType: e.keyType, fingerprint: fingerprintSha256(e.blob), file: e.file, line: e.line }));
-        const refusal = (why?: string) => this.refusal(keyType, fingerprint, knownKeys, why);
-        if (knownKeys.length === 0 && this.o.acceptNew) {
-          this.log(`ssh: ${this.name} is new; accepting its ${keyType} key ${fingerprint} (accept-new)`);
-        } else if (!this.o.onUnknownHostKey) {
-          // accept-new records first contacts only: a host known by another key type is not one
-          throw refusal();
-        } else {
-          hooks.pause();
-          let yes: boolean;
-          try {
-            yes = await this.o.onUnknownHostKey({ fingerprint, keyType, hostName: this.name, knownKeys });
-          } catch (e) {
-            throw refusal(`asking about the key failed: ${(e as Error).message}`);
-          } finally {
-            hooks.resume();
-          }
-          if (hooks.abandoned()) throw new TransportError('connect', `the connection to ${this.name} ended while asking about its host key`);
-          if (!yes) throw refusal();
+      case 'ask': {
+        hooks.pause();
+        let yes: boolean;
+        try {
+          yes = await this.o.onUnknownHostKey!(decision.info);
+        } catch (e) {
+          throw decision.refusal(`asking about the key failed: ${(e as Error).message}`);
+        } finally {
+          hooks.resume();
         }
-        this.record(keyType, fingerprint, key);
+        if (hooks.abandoned()) throw new TransportError('connect', `the connection to ${this.name} ended while asking about its host key`);
+        if (!yes) throw decision.refusal();
+        this.record(key);
         break;
       }
     }
@@ -164,40 +245,17 @@ export class HostKeyPolicy {
   }
 
   /** Appends the key to the first user file; like ssh, a failure to write is reported and the connection goes on. */
-  private record(keyType: string, fingerprint: string, key: Buffer): void {
+  private record(key: Buffer): void {
     const file = this.userFiles[0];
     const hash = this.o.hashKnownHosts === true || isHashedOnly(this.sources[0].text);
+    const keyType = keyTypeOfBlob(key) ?? 'unknown';
+    const fingerprint = fingerprintSha256(key);
     try {
       appendKnownHost(file, formatKnownHostsLine(this.name, key, { hash }));
       this.log(`ssh: added ${this.name} ${keyType} ${fingerprint} to ${file}${hash ? ' (hashed)' : ''}`);
     } catch (e) {
       this.log(`ssh: could not add the host key to ${file}: ${(e as Error).message}`);
     }
-  }
-
-  private refusal(keyType: string, fingerprint: string, knownKeys: KnownHostKey[], why?: string): TransportError {
-    const { host, port } = this.o.spec;
-    const file = this.userFiles[0];
-    const scan = `ssh-keyscan -t ${shortType(keyType)} -p ${port} ${host}${this.o.hostKeyAlias ? ` | sed 's/^[^ ]*/${this.name}/'` : ''} > /tmp/hostkeys`;
-    const addYourself = `add it yourself: ${scan}; ssh-keygen -lf /tmp/hostkeys (check the fingerprint); cat /tmp/hostkeys >> ${shellQuote(file)}`;
-    const fingerprintThere = `on its console: ssh-keygen -lf /etc/ssh/ssh_host_${shortType(keyType)}_key.pub`;
-    const lines = knownKeys.length > 0
-      ? [
-          `WARNING: ${this.name} is known with a different key type: ${knownKeys.map((k) => `${k.keyType} key ${k.fingerprint} in ${k.file} line ${k.line}`).join('; ')}.`,
-          `It offered the ${keyType} key ${fingerprint} instead, though it was asked for ${[...new Set(knownKeys.map((k) => k.keyType))].join(', ')} first.`,
-          'An impostor that lacks the known key would do the same; or that key was removed from the host.',
-          `This is not a first contact, so --accept-new does not record it. If ${fingerprint} is the host's ${keyType} fingerprint (${fingerprintThere}),`,
-          `${addYourself}`,
-        ]
-      : [
-          `The authenticity of ${this.name} can't be established: no key for it in ${this.sources.map((s) => s.file).join(', ')}.`,
-          `It offered the ${keyType} key ${fingerprint}.`,
-          `If that is the host's fingerprint (${fingerprintThere}), run again with --accept-new to record it,`,
-          `or ${addYourself}`,
-        ];
-    if (why) lines.push(`(${why})`);
-    lines.push('Nothing was run on the host.');
-    return new TransportError(knownKeys.length > 0 ? 'host-key-other-type' : 'host-key-unknown', lines.join('\n'));
   }
 }
 

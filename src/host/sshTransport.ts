@@ -1,21 +1,12 @@
-// Transport over SSH with ssh2: every host key ssh2 sees (at connect and at each rekey) goes to knownHostsPolicy.ts
-// (ssh2 itself would accept any key), keys from ssh-agent or key files, one exec channel per run() with its output
-// capped at MAX_OUTPUT_BYTES. ssh2 is required lazily, so code that only imports this module (the VS Code extension
-// at activation) does not load it.
-import type {
-  AnyAuthMethod,
-  AuthenticationType,
-  Client,
-  ClientChannel,
-  ConnectConfig,
-  ParsedKey,
-  ServerHostKeyAlgorithm,
-} from 'ssh2';
-import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+// Transport over SSH with ssh2: the connection (TCP, host key, authentication, under one timer that waiting for the
+// user does not count against), one exec channel per run() with its timeout and its output capped at
+// MAX_OUTPUT_BYTES, and reconnecting. Every host key ssh2 sees (at connect and at each rekey) goes to
+// knownHostsPolicy.ts (ssh2 itself would accept any key); the keys offered come from sshKeys.ts. ssh2 is required
+// lazily, so code that only imports this module (the VS Code extension at activation) does not load it.
+import type { AnyAuthMethod, AuthenticationType, Client, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
 import { HostSpec } from '../core/hostSpec';
 import { HostKeyOptions, HostKeyPolicy } from './knownHostsPolicy';
+import { authPlan } from './sshKeys';
 import { LAUNCHER, OutputBuffer, RunOptions, RunResult, Transport, TransportError, checkLauncher, tooMuchOutput } from './transport';
 
 export type { KnownHostKey, UnknownHostKeyInfo } from './knownHostsPolicy';
@@ -34,7 +25,6 @@ export interface SshTransportOptions extends HostKeyOptions {
 }
 
 const DEFAULT_RUN_TIMEOUT_MS = 120_000;
-const DEFAULT_KEY_FILES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 
 /** Host key algorithms that give a key of each type, so the ones known_hosts knows can be asked for first. */
 const ALGORITHMS_FOR_KEY_TYPE: Record<string, ServerHostKeyAlgorithm[]> = {
@@ -303,7 +293,17 @@ function openClient(ssh2: Ssh2, o: SshTransportOptions, secrets: Secrets): Promi
       );
     };
 
-    const plan = authPlan(o, secrets, tried, log, pauseTimer, armTimer);
+    const plan = authPlan({
+      username: user,
+      agent: o.agent ?? process.env.SSH_AUTH_SOCK,
+      identityFile: o.identityFile,
+      passphrase: o.passphrase,
+      secrets,
+      tried,
+      log,
+      pauseTimer,
+      armTimer,
+    });
     const authHandler = (methodsLeft: AuthenticationType[] | null, _partial: boolean | null, next: (auth: AnyAuthMethod | false) => void): void => {
       if (methodsLeft && !methodsLeft.includes('publickey')) {
         decided = new TransportError('auth', `${who} does not accept public keys (it offers: ${methodsLeft.join(', ')}); this tool logs in with keys only: enable PubkeyAuthentication in the server's sshd_config`);
@@ -319,21 +319,8 @@ function openClient(ssh2: Ssh2, o: SshTransportOptions, secrets: Secrets): Promi
       );
     };
 
-    const config: ConnectConfig = {
-      host,
-      port,
-      username: user,
-      readyTimeout: 0, // our own timer, paused while the user is asked something
-      keepaliveInterval: o.keepaliveIntervalMs ?? 15_000,
-      keepaliveCountMax: 3,
-      hostVerifier,
-      authHandler: authHandler as ConnectConfig['authHandler'],
-    };
-    if (preferred.length > 0) {
-      // the known types first, ssh2's defaults after them
-      config.algorithms = { serverHostKey: { remove: preferred, prepend: preferred, append: [] } };
-      log(`ssh: ${policy.name} is known by ${policy.knownTypes.join(', ')}; asking for those host keys first`);
-    }
+    const config = connectConfig(o, hostVerifier, authHandler as ConnectConfig['authHandler'], preferred);
+    if (preferred.length > 0) log(`ssh: ${policy.name} is known by ${policy.knownTypes.join(', ')}; asking for those host keys first`);
     log(`ssh: connecting to ${who}`);
     armTimer();
     try {
@@ -344,115 +331,28 @@ function openClient(ssh2: Ssh2, o: SshTransportOptions, secrets: Secrets): Promi
   });
 }
 
-/** Keys to offer, in order: ssh-agent, then the identity file if given, else the default key files. */
-async function* authPlan(
+/** ssh2's options for one connection: the only place they are put together. */
+function connectConfig(
   o: SshTransportOptions,
-  secrets: Secrets,
-  tried: string[],
-  log: (line: string) => void,
-  pauseTimer: () => void,
-  armTimer: () => void,
-): AsyncGenerator<AnyAuthMethod, void, void> {
-  const username = o.spec.user;
-  const agent = o.agent ?? process.env.SSH_AUTH_SOCK;
-  if (agent && (agent === 'pageant' || agent.startsWith('\\\\.\\pipe\\') || existsSync(agent))) {
-    tried.push(`ssh-agent (${agent})`);
-    log(`ssh: trying the keys in ssh-agent ${agent}`);
-    yield { type: 'agent', username, agent };
-  }
-  if (o.identityFile) {
-    const key = await loadIdentityFile(o.identityFile, o, secrets, pauseTimer, armTimer);
-    tried.push(o.identityFile);
-    log(`ssh: trying key ${o.identityFile} (${key.type})`);
-    yield { type: 'publickey', username, key };
-    return;
-  }
-  for (const name of DEFAULT_KEY_FILES) {
-    const file = join(homedir(), '.ssh', name);
-    if (!existsSync(file)) continue;
-    const key = loadDefaultKey(file, o, secrets, log);
-    if (!key) continue;
-    tried.push(file);
-    log(`ssh: trying key ${file} (${key.type})`);
-    yield { type: 'publickey', username, key };
-  }
-}
-
-async function loadIdentityFile(
-  file: string,
-  o: SshTransportOptions,
-  secrets: Secrets,
-  pauseTimer: () => void,
-  armTimer: () => void,
-): Promise<ParsedKey> {
-  const { utils } = require('ssh2') as Ssh2;
-  let data: Buffer;
-  try {
-    data = readFileSync(file);
-  } catch (e) {
-    throw new TransportError('auth', `cannot read the identity file ${file}: ${(e as Error).message}`);
-  }
-  let parsed = utils.parseKey(data);
-  if (parsed instanceof Error && isEncryptedKeyError(parsed)) {
-    let passphrase = secrets.passphrase ?? (typeof o.passphrase === 'string' ? o.passphrase : undefined);
-    if (passphrase === undefined) {
-      if (typeof o.passphrase !== 'function') {
-        throw new TransportError('auth', `the key ${file} is encrypted and no passphrase was given: load it into ssh-agent (ssh-add ${file}) or give its passphrase`);
-      }
-      pauseTimer();
-      try {
-        passphrase = await o.passphrase();
-      } catch (e) {
-        throw new TransportError('auth', `no passphrase for the encrypted key ${file} (${(e as Error).message})`);
-      } finally {
-        armTimer();
-      }
-    }
-    parsed = utils.parseKey(data, passphrase);
-    if (parsed instanceof Error) {
-      throw new TransportError('passphrase', `wrong passphrase for the key ${file}: it could not be decrypted (nothing was sent to the host)`);
-    }
-    secrets.passphrase = passphrase;
-  }
-  const key = firstKey(parsed);
-  if (key instanceof Error) throw new TransportError('auth', `${file} is not a private key this tool can use: ${key.message}`);
-  if (!key.isPrivateKey()) throw new TransportError('auth', `${file} holds a public key; give the private key file (without .pub)`);
-  return key;
-}
-
-/** A default key (~/.ssh/id_*) if usable without asking; encrypted ones are skipped unless a passphrase string is known. */
-function loadDefaultKey(file: string, o: SshTransportOptions, secrets: Secrets, log: (line: string) => void): ParsedKey | undefined {
-  const { utils } = require('ssh2') as Ssh2;
-  let data: Buffer;
-  try {
-    data = readFileSync(file);
-  } catch (e) {
-    log(`ssh: skipping ${file}: ${(e as Error).message}`);
-    return undefined;
-  }
-  let parsed = utils.parseKey(data);
-  if (parsed instanceof Error && isEncryptedKeyError(parsed)) {
-    const passphrase = secrets.passphrase ?? (typeof o.passphrase === 'string' ? o.passphrase : undefined);
-    if (passphrase === undefined) {
-      log(`ssh: skipping ${file}: it is encrypted (load it into ssh-agent, or give it with --identity)`);
-      return undefined;
-    }
-    parsed = utils.parseKey(data, passphrase);
-  }
-  const key = firstKey(parsed);
-  if (key instanceof Error || !key.isPrivateKey()) {
-    log(`ssh: skipping ${file}: ${key instanceof Error ? key.message : 'not a private key'}`);
-    return undefined;
-  }
-  return key;
-}
-
-function firstKey(parsed: ParsedKey | ParsedKey[] | Error): ParsedKey | Error {
-  return Array.isArray(parsed) ? parsed[0] : parsed;
-}
-
-function isEncryptedKeyError(err: Error): boolean {
-  return /encrypted .*no passphrase given/i.test(err.message);
+  hostVerifier: ConnectConfig['hostVerifier'],
+  authHandler: ConnectConfig['authHandler'],
+  /** host key algorithms for the key types known_hosts records: asked for first */
+  preferred: ServerHostKeyAlgorithm[],
+): ConnectConfig {
+  const { user, host, port } = o.spec;
+  const config: ConnectConfig = {
+    host,
+    port,
+    username: user,
+    readyTimeout: 0, // our own timer, paused while the user is asked something
+    keepaliveInterval: o.keepaliveIntervalMs ?? 15_000,
+    keepaliveCountMax: 3,
+    hostVerifier,
+    authHandler,
+  };
+  // the known types first, ssh2's defaults after them
+  if (preferred.length > 0) config.algorithms = { serverHostKey: { remove: preferred, prepend: preferred, append: [] } };
+  return config;
 }
 
 function describeConnectError(err: Error & { level?: string; code?: string }, spec: HostSpec, tried: string[]): TransportError {

@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labDown, labUp } from '../lab/labHarness';
-import { ensureHarness, startCodeServer, workbenchUrl } from './harness';
+import { startCodeServer, workbenchUrl } from './codeServer';
+import { ensureHarness } from './harnessInstall';
 import { labSettings, ROOT, suiteEnv } from './labWorkspace';
 
 async function main(): Promise<void> {

@@ -14,7 +14,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lab, labDown, labUp } from '../lab/labHarness';
-import { ensureHarness, launchBrowser, openWorkbench, runExtensionTests, runFromPalette, startCodeServer } from './harness';
+import { launchBrowser, openWorkbench, runFromPalette } from './browser';
+import { startCodeServer } from './codeServer';
+import { runExtensionTests } from './extensionTests';
+import { ensureHarness } from './harnessInstall';
 import { labSettings, ROOT, SUITE, suiteEnv } from './labWorkspace';
 
 const env = { LAB_PREFIX: process.env.CIV6_TEST_LAB_PREFIX3 ?? 'cv6x' };

@@ -1,4 +1,5 @@
-// Release Address: from a bound address (or a container), asks, then takes the address back.
+// Release Address: from a bound address (or an address or container name given as an argument), asks, then takes
+// the address back.
 import * as vscode from 'vscode';
 import { release, ReleaseResult } from '../../host/operations';
 import { addressNodes } from '../tree/children';
@@ -17,7 +18,6 @@ export async function releaseAddress(svc: Services, arg: Arg): Promise<ReleaseRe
       const a = argsOf(arg);
       let target = a.address ?? a.container;
       if (isTreeNode(arg) && arg.kind === 'address') target = arg.address;
-      if (isTreeNode(arg) && arg.kind === 'container') target = arg.container.name;
       if (!target) {
         const bound = addressNodes(s).filter((n) => n.container);
         target = (await vscode.window.showQuickPick(bound.map((n) => ({ label: n.address, description: `→ ${n.container}` })), { title: `Release on ${s.name}` }))?.label;

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { formatHostSpec } from '../../core/hostSpec';
 import { specOf } from '../settings';
 import { addressNodes, hostChecks, unboundContainers } from './children';
+import { ContextValue } from './contextValues';
 import { NodeOf, TreeNode } from './nodes';
 
 const C = vscode.TreeItemCollapsibleState;
@@ -27,7 +28,7 @@ function hostItem({ session }: NodeOf<'host'>): vscode.TreeItem {
   item.description = `${where} · ${stateText}`;
   item.iconPath =
     session.state === 'connecting' ? icon('loading~spin') : session.state === 'error' ? icon('error', FAIL) : connected ? icon('vm-active', failed ? undefined : PASS) : icon('vm-outline');
-  item.contextValue = connected ? 'host.connected' : 'host.disconnected';
+  item.contextValue = (connected ? 'host.connected' : 'host.disconnected') satisfies ContextValue;
   // host text (hostname, versions, errors that quote the host) goes in as text: no links, images or icons from it
   item.tooltip = md([['**', e.name, '** '], ['', where]], session.snapshot ? [['', `${session.snapshot.hostname}, docker ${session.snapshot.docker.version || 'absent'}`]] : [], session.error ? [['$(error) ', session.error]] : []);
   return item;
@@ -59,7 +60,7 @@ function sectionItem(node: NodeOf<'section'>): vscode.TreeItem {
     item.id = `${session.name}:checks`;
     item.description = failed ? `${failed} of ${checks.length} fail: Prepare Host` : `${checks.length} checks pass`;
     item.iconPath = icon('checklist', failed ? FAIL : PASS);
-    item.contextValue = 'section.checks';
+    item.contextValue = 'section.checks' satisfies ContextValue;
     return item;
   }
   if (node.section === 'addresses') {
@@ -68,7 +69,7 @@ function sectionItem(node: NodeOf<'section'>): vscode.TreeItem {
     item.id = `${session.name}:addresses`;
     item.description = `${session.config?.prefix ?? `${nodes.length} addresses`} · ${nodes.filter((n) => n.container).length} bound`;
     item.iconPath = icon('globe');
-    item.contextValue = 'section.addresses';
+    item.contextValue = 'section.addresses' satisfies ContextValue;
     return item;
   }
   const n = unboundContainers(session).length;
@@ -76,7 +77,7 @@ function sectionItem(node: NodeOf<'section'>): vscode.TreeItem {
   item.id = `${session.name}:containers`;
   item.description = `${n}`;
   item.iconPath = icon('package');
-  item.contextValue = 'section.containers';
+  item.contextValue = 'section.containers' satisfies ContextValue;
   return item;
 }
 
@@ -85,7 +86,7 @@ function checkItem({ check }: NodeOf<'check'>): vscode.TreeItem {
   item.description = check.message;
   item.tooltip = check.message;
   item.iconPath = check.ok ? icon('pass', PASS) : icon('error', FAIL);
-  item.contextValue = check.ok ? 'check.ok' : 'check.fail';
+  item.contextValue = (check.ok ? 'check.ok' : 'check.fail') satisfies ContextValue;
   return item;
 }
 
@@ -95,7 +96,7 @@ function addressItem(n: NodeOf<'address'>): vscode.TreeItem {
   const missing = [!n.routed && 'no route', !n.proxied && 'no proxy entry'].filter(Boolean).join(', ');
   item.description = `${n.container ? `→ ${n.container}${n.recorded ? '' : ' (not recorded)'}` : 'free'}${missing ? ` · ${missing}` : ''}`;
   item.iconPath = n.problems.length || missing ? icon('warning', 'list.warningForeground') : n.container ? icon('link', PASS) : icon('circle-large-outline');
-  item.contextValue = n.container ? 'address.bound' : 'address.free';
+  item.contextValue = (n.container ? 'address.bound' : 'address.free') satisfies ContextValue;
   item.tooltip = md(
     [['**', n.address, '**']],
     n.container ? [['bound to container **', n.container, `**${n.recorded ? '' : ' (found in the container, not in /etc/conoha-ipv6/bindings)'}`]] : [['free: right-click → Assign IPv6 to Container']],
@@ -109,7 +110,7 @@ function containerItem({ container }: NodeOf<'container'>): vscode.TreeItem {
   const item = new vscode.TreeItem(container.name, C.None);
   item.description = container.bridgeOf ? `${container.bridgeInterface} on ${container.bridgeOf}` : `not on a bridge (${container.networks.join(', ') || 'no network'})`;
   item.iconPath = icon('package');
-  item.contextValue = 'container.free';
+  item.contextValue = 'container.free' satisfies ContextValue;
   item.tooltip = `${container.name} (${container.id.slice(0, 12)}), ${container.state}: right-click → Assign IPv6 to Container`;
   return item;
 }
@@ -118,7 +119,7 @@ function messageItem(n: NodeOf<'message'>): vscode.TreeItem {
   const item = new vscode.TreeItem(n.text, C.None);
   item.iconPath = n.error ? icon('error', FAIL) : icon('info');
   item.tooltip = n.text;
-  item.contextValue = 'message';
+  item.contextValue = 'message' satisfies ContextValue;
   return item;
 }
 

@@ -1,0 +1,131 @@
+// The keys an SSH connection offers, and reading a private key file: one readKey() for the identity file and for
+// the default keys (~/.ssh/id_*), with the passphrase handling of both. ssh2 is required lazily (see sshTransport.ts).
+import type { AnyAuthMethod, ParsedKey } from 'ssh2';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { TransportError } from './transport';
+
+export const DEFAULT_KEY_FILES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
+
+/** How readKey may get the passphrase of an encrypted key. */
+export interface KeyPassphrase {
+  /** known already: given as a string, or learned earlier on this transport */
+  known?: string;
+  /** asked (once) when the key turns out encrypted and none is known; without it an encrypted key is an error */
+  ask?: () => Promise<string>;
+}
+
+/** A private key read from a file; `passphrase` is the one that decrypted it (remember it), if it was encrypted. */
+export interface ReadKey {
+  key: ParsedKey;
+  passphrase?: string;
+}
+
+/**
+ * Reads and parses the private key in `file`, decrypting it when it is encrypted. Rejects with a TransportError that
+ * names the file and says what to do: unreadable or missing, encrypted without a passphrase, wrong passphrase
+ * ('passphrase', the only kind that says so), not a key, a public key.
+ */
+export async function readKey(file: string, passphrase: KeyPassphrase = {}): Promise<ReadKey> {
+  const { utils } = require('ssh2') as typeof import('ssh2');
+  let data: Buffer;
+  try {
+    data = readFileSync(file);
+  } catch (e) {
+    throw new TransportError('auth', `cannot read the identity file ${file}: ${(e as Error).message}`);
+  }
+  let parsed = utils.parseKey(data);
+  let used: string | undefined;
+  if (parsed instanceof Error && isEncryptedKeyError(parsed)) {
+    used = passphrase.known;
+    if (used === undefined) {
+      if (!passphrase.ask) {
+        throw new TransportError('auth', `the key ${file} is encrypted and no passphrase was given: load it into ssh-agent (ssh-add ${file}) or give its passphrase`);
+      }
+      try {
+        used = await passphrase.ask();
+      } catch (e) {
+        throw new TransportError('auth', `no passphrase for the encrypted key ${file} (${(e as Error).message})`);
+      }
+    }
+    parsed = utils.parseKey(data, used);
+    if (parsed instanceof Error) {
+      throw new TransportError('passphrase', `wrong passphrase for the key ${file}: it could not be decrypted (nothing was sent to the host)`);
+    }
+  }
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (key instanceof Error) throw new TransportError('auth', `${file} is not a private key this tool can use: ${key.message}`);
+  if (!key.isPrivateKey()) throw new TransportError('auth', `${file} holds a public key; give the private key file (without .pub)`);
+  return { key, passphrase: used };
+}
+
+function isEncryptedKeyError(err: Error): boolean {
+  return /encrypted .*no passphrase given/i.test(err.message);
+}
+
+export interface AuthPlanOptions {
+  username: string;
+  /** ssh-agent socket (or pageant / a Windows pipe); undefined: none */
+  agent?: string;
+  identityFile?: string;
+  /** for an encrypted identity file; a function is called only when the key turns out encrypted */
+  passphrase?: string | (() => Promise<string>);
+  /** a passphrase learned earlier on this transport (read and written: a reconnect does not ask again) */
+  secrets: { passphrase?: string };
+  /** a key file offered, for the error that names what the host refused */
+  tried: string[];
+  log: (line: string) => void;
+  /** waiting for the user (the passphrase question) does not count against the connect timeout */
+  pauseTimer: () => void;
+  armTimer: () => void;
+}
+
+/**
+ * Keys to offer, in order: ssh-agent, then the identity file if given, else the default key files. Default keys are
+ * only ever decrypted with a passphrase string: one that would need asking is skipped (so is one that fails to read).
+ */
+export async function* authPlan(o: AuthPlanOptions): AsyncGenerator<AnyAuthMethod, void, void> {
+  const { username, agent, log, secrets } = o;
+  if (agent && (agent === 'pageant' || agent.startsWith('\\\\.\\pipe\\') || existsSync(agent))) {
+    o.tried.push(`ssh-agent (${agent})`);
+    log(`ssh: trying the keys in ssh-agent ${agent}`);
+    yield { type: 'agent', username, agent };
+  }
+  const known = secrets.passphrase ?? (typeof o.passphrase === 'string' ? o.passphrase : undefined);
+  if (o.identityFile) {
+    const ask = o.passphrase;
+    const { key, passphrase } = await readKey(o.identityFile, {
+      known,
+      ask: typeof ask === 'function'
+        ? async () => {
+            o.pauseTimer();
+            try {
+              return await ask();
+            } finally {
+              o.armTimer();
+            }
+          }
+        : undefined,
+    });
+    if (passphrase !== undefined) secrets.passphrase = passphrase;
+    o.tried.push(o.identityFile);
+    log(`ssh: trying key ${o.identityFile} (${key.type})`);
+    yield { type: 'publickey', username, key };
+    return;
+  }
+  for (const name of DEFAULT_KEY_FILES) {
+    const file = join(homedir(), '.ssh', name);
+    if (!existsSync(file)) continue;
+    let key: ParsedKey;
+    try {
+      ({ key } = await readKey(file, { known }));
+    } catch (e) {
+      log(`ssh: skipping ${file}: ${(e as Error).message}`);
+      continue;
+    }
+    o.tried.push(file);
+    log(`ssh: trying key ${file} (${key.type})`);
+    yield { type: 'publickey', username, key };
+  }
+}

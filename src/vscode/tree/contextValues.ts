@@ -1,0 +1,18 @@
+// Every contextValue the tree gives its items (items.ts), in a module without vscode so a unit test can hold
+// package.json's view/item/context menus (`viewItem`) against it. A bound container is shown as its address
+// (address.bound, which offers Release); the containers section lists only containers without an address.
+export const CONTEXT_VALUES = [
+  'host.connected',
+  'host.disconnected',
+  'section.checks',
+  'section.addresses',
+  'section.containers',
+  'check.ok',
+  'check.fail',
+  'address.bound',
+  'address.free',
+  'container.free',
+  'message',
+] as const;
+
+export type ContextValue = (typeof CONTEXT_VALUES)[number];

@@ -1,0 +1,66 @@
+// package.json's context menus of the Hosts view against the contextValues the tree gives its items: every
+// viewItem pattern (and every alternative in it) matches something the tree produces, and the binding commands
+// are offered where a user looks for them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CONTEXT_VALUES } from '../../src/vscode/tree/contextValues';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+const itemMenus: Array<{ command: string; when: string; group?: string }> = pkg.contributes.menus['view/item/context'];
+
+/** the viewItem conditions of a when clause, as regexes (`viewItem == x` becomes /^x$/) */
+function viewItemPatterns(when: string): RegExp[] {
+  const found: RegExp[] = [];
+  for (const m of when.matchAll(/viewItem\s*=~\s*\/((?:\\.|[^/\\])*)\/([a-z]*)/g)) found.push(new RegExp(m[1], m[2]));
+  for (const m of when.matchAll(/viewItem\s*==\s*'?([\w.-]+)'?/g)) found.push(new RegExp(`^${m[1].replace(/\./g, '\\.')}$`));
+  return found;
+}
+
+/** ^(a|b|c)$ → ^a$, ^b$, ^c$ (so a dead alternative shows); other patterns stay whole */
+function alternatives(re: RegExp): RegExp[] {
+  const m = /^\^\(([^()]*)\)(\$?)$/.exec(re.source);
+  if (!m) return [re];
+  return m[1].split('|').map((alt) => new RegExp(`^${alt}${m[2]}`, re.flags));
+}
+
+const matching = (re: RegExp) => CONTEXT_VALUES.filter((v) => re.test(v));
+
+test('the contextValues list is exactly what items.ts assigns, each assignment checked against it by tsc', () => {
+  const items = readFileSync(join(ROOT, 'src/vscode/tree/items.ts'), 'utf8');
+  const assignments = [...items.matchAll(/\.contextValue\s*=\s*([^;]*);/g)].map((m) => m[1]);
+  assert.ok(assignments.length >= 6, `found ${assignments.length} contextValue assignments in items.ts`);
+  for (const a of assignments) assert.match(a, /satisfies ContextValue$/, `not checked against ContextValue: ${a}`);
+  const produced = new Set(assignments.flatMap((a) => [...a.matchAll(/'([^']+)'/g)].map((m) => m[1])));
+  assert.deepEqual([...produced].sort(), [...CONTEXT_VALUES].sort());
+});
+
+test('every item menu pattern, and every alternative in it, matches a contextValue the tree produces', () => {
+  assert.ok(itemMenus.length > 0);
+  const dead: string[] = [];
+  for (const menu of itemMenus) {
+    const patterns = viewItemPatterns(menu.when);
+    assert.ok(patterns.length > 0, `${menu.command}: no viewItem condition in "${menu.when}"`);
+    for (const re of patterns) {
+      for (const alt of alternatives(re)) if (matching(alt).length === 0) dead.push(`${menu.command}: ${alt} (in ${re})`);
+    }
+  }
+  assert.deepEqual(dead, []);
+});
+
+test('Release is offered on a bound address only, Assign on a free address and a container without one', () => {
+  const offeredOn = (command: string) => {
+    const menus = itemMenus.filter((m) => m.command === command);
+    assert.equal(menus.length, 1, `${command}: one item menu entry`);
+    return CONTEXT_VALUES.filter((v) => viewItemPatterns(menus[0].when).every((re) => re.test(v)));
+  };
+  assert.deepEqual(offeredOn('conohaIpv6.releaseAddress'), ['address.bound']);
+  assert.deepEqual(offeredOn('conohaIpv6.assignAddress'), ['address.free', 'container.free']);
+});
+
+test('every item menu command is a contributed command', () => {
+  const commands = new Set(pkg.contributes.commands.map((c: { command: string }) => c.command));
+  assert.deepEqual(itemMenus.map((m) => m.command).filter((c) => !commands.has(c)), []);
+});

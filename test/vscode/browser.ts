@@ -1,0 +1,73 @@
+// Driving the workbench UI: Debian's Chromium through playwright-core (required at run time from the harness cache,
+// the project does not depend on it), a page on a code-server's workbench, commands run from the palette.
+import { CodeServer, workbenchUrl } from './codeServer';
+import { ensureHarness } from './harnessInstall';
+
+/** The parts of playwright-core's Page that tests here use; the rest is there at run time too. */
+export interface Page {
+  goto(url: string, opts?: object): Promise<{ status(): number } | null>;
+  locator(selector: string, opts?: object): any;
+  keyboard: { press(key: string): Promise<void>; type(text: string): Promise<void> };
+  screenshot(opts?: { path?: string; fullPage?: boolean }): Promise<Buffer>;
+  exposeFunction(name: string, fn: (...args: any[]) => unknown): Promise<void>;
+  evaluate<R>(fn: string | ((arg: any) => R), arg?: unknown): Promise<R>;
+  waitForTimeout(ms: number): Promise<void>;
+  on(event: string, fn: (arg: any) => void): unknown;
+  close(): Promise<void>;
+  [more: string]: any;
+}
+
+/** playwright-core's Browser (typed by hand: the project does not depend on playwright-core) */
+export interface Browser {
+  newPage(opts?: { viewport?: { width: number; height: number }; [more: string]: unknown }): Promise<Page>;
+  close(): Promise<void>;
+  version(): string;
+  [more: string]: any;
+}
+
+/**
+ * Debian's Chromium, headless, offline-quiet. playwright gives every launch a new empty profile
+ * (--user-data-dir=<tmp>/playwright_chromiumdev_profile-*, removed by close()); it refuses one in args.
+ */
+export async function launchBrowser(): Promise<Browser> {
+  const h = ensureHarness();
+  const { chromium } = require(h.playwright);
+  return chromium.launch({
+    executablePath: h.chromium,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
+
+/** A page on the code-server's workbench (on cs.workspace), once the workbench's activity bar is there. */
+export async function openWorkbench(browser: Browser, cs: CodeServer, viewport = { width: 1280, height: 800 }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  const resp = await page.goto(workbenchUrl(cs.port, cs.workspace));
+  if (!resp || resp.status() >= 400) throw new Error(`the workbench answered HTTP ${resp?.status()} (log: ${cs.logFile})`);
+  await page.locator('.monaco-workbench .activitybar').waitFor({ timeout: 60_000 });
+  return page;
+}
+
+/**
+ * Runs a command by its title from the command palette (F1). The palette lists what is registered when it
+ * opens, and an extension's commands come a moment after the workbench, so it reopens until the title shows.
+ */
+export async function runFromPalette(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 10_000 });
+    await input.fill(`>${title}`);
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    try {
+      await row.waitFor({ timeout: 2_000 });
+      await row.click();
+      return;
+    } catch {
+      await page.keyboard.press('Escape');
+      if (Date.now() > deadline) throw new Error(`command palette: no "${title}" within ${timeoutMs} ms`);
+    }
+  }
+}
