@@ -190,6 +190,7 @@ const SETTING_HINT: Record<Extract<Action, { id: 'set-host-setting' }>['setting'
   gateway: '--gateway ADDR (the IPv6 router)',
   bridge: '--bridge NAME (the Docker bridge)',
   addresses: '--addresses PREFIX/124 or --addresses ADDR,ADDR,...',
+  identity: '--identity FILE (the private key)',
 };
 
 /** An action as the command line that carries it out. */

@@ -15,7 +15,7 @@ export type Action =
   /** connect again and trust a host key seen for the first time (after checking its fingerprint) */
   | { id: 'trust-host-key' }
   /** name a host setting the host could not tell us */
-  | { id: 'set-host-setting'; setting: 'interface' | 'gateway' | 'bridge' | 'addresses' }
+  | { id: 'set-host-setting'; setting: 'interface' | 'gateway' | 'bridge' | 'addresses' | 'identity' }
   /** on the host itself (docker start NAME): we do not start containers */
   | { id: 'start-container'; container: string }
   /** the same command again, later or after a fix the message names */

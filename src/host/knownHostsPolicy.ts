@@ -165,13 +165,13 @@ function unknownKeyRefusal(facts: HostKeyFacts, keyType: string, fingerprint: st
         `WARNING: ${name} is known with a different key type: ${knownKeys.map((k) => `${k.keyType} key ${k.fingerprint} in ${k.file} line ${k.line}`).join('; ')}.`,
         `It offered the ${keyType} key ${fingerprint} instead, though it was asked for ${[...new Set(knownKeys.map((k) => k.keyType))].join(', ')} first.`,
         'An impostor that lacks the known key would do the same; or that key was removed from the host.',
-        `This is not a first contact, so --accept-new does not record it. If ${fingerprint} is the host's ${keyType} fingerprint (${fingerprintThere}),`,
+        `This is not a first contact, so trusting new keys does not record it. If ${fingerprint} is the host's ${keyType} fingerprint (${fingerprintThere}),`,
         `${addYourself}`,
       ]
     : [
         `The authenticity of ${name} can't be established: no key for it in ${facts.sources.map((s) => s.file).join(', ')}.`,
         `It offered the ${keyType} key ${fingerprint}.`,
-        `If that is the host's fingerprint (${fingerprintThere}), run again with --accept-new to record it,`,
+        `If that is the host's fingerprint (${fingerprintThere}), trust it to record it,`,
         `or ${addYourself}`,
       ];
   if (why) lines.push(`(${why})`);

@@ -378,7 +378,7 @@ function describeConnectError(err: Error & { level?: string; code?: string }, sp
   }
   if (err.level === 'client-authentication') {
     const keys = tried.length > 0 ? tried.join(', ') : 'nothing (no ssh-agent, no ~/.ssh/id_ed25519, id_ecdsa or id_rsa)';
-    return new TransportError('auth', `${spec.user}@${where} refused every key: tried ${keys}; give the key with --identity FILE or load it into ssh-agent (ssh-add FILE), and check that its public key is in ~${spec.user}/.ssh/authorized_keys on the host`);
+    return new TransportError('auth', `${spec.user}@${where} refused every key: tried ${keys}; name the key file in the host's settings or load it into ssh-agent (ssh-add FILE), and check that its public key is in ~${spec.user}/.ssh/authorized_keys on the host`, [{ id: 'set-host-setting', setting: 'identity' }]);
   }
   return new TransportError('connect', `SSH connection to ${where} failed: ${err.message}`);
 }

@@ -14,6 +14,7 @@ const SETTING_LABEL: Record<Extract<Action, { id: 'set-host-setting' }>['setting
   gateway: 'the gateway',
   bridge: 'the bridge',
   addresses: 'the addresses',
+  identity: 'the key file',
 };
 
 /** The button for an action on host `host`; undefined for actions with nothing to run here. `retry` runs `again`. */

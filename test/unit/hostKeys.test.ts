@@ -101,7 +101,7 @@ test('verifyHostKey: an unknown key with accept-new is accepted and recorded; wi
   assert.equal(asked.refusal('the prompt was closed').message.split('\n').at(-2), '(the prompt was closed)');
 
   const r = refused(verifyHostKey(facts([]), ed1.blob), 'host-key-unknown');
-  assert.ok(r.message.includes(ed1.fingerprint) && r.message.includes('--accept-new') && r.message.includes('ssh-keyscan -t ed25519 -p 22 2001:db8::2'), r.message);
+  assert.ok(r.message.includes(ed1.fingerprint) && !r.message.includes('--accept-new') && r.actions.some((x) => x.id === 'trust-host-key') && r.message.includes('ssh-keyscan -t ed25519 -p 22 2001:db8::2'), r.message);
   assert.ok(r.message.includes(`${USER_FILE}, ${GLOBAL_FILE}`), r.message);
 });
 

@@ -278,7 +278,7 @@ test('ssh: unknown host key is refused, nothing written, nothing authenticated',
   const kh = join(caseDir(), 'sub', 'known_hosts');
   const err = await rejectsWith(connectSsh(options(server, kh)), 'host-key-unknown');
   assert.ok(err.message.includes(hostEd.fingerprint), err.message);
-  assert.ok(err.message.includes('--accept-new') && err.message.includes('ssh-keyscan'), err.message);
+  assert.ok(err.actions.some((x) => x.id === 'trust-host-key') && !err.message.includes('--accept') && err.message.includes('ssh-keyscan'), err.message);
   assert.ok(err.message.includes(`[127.0.0.1]:${server.port}`), err.message);
   assert.equal(existsSync(kh), false);
   assert.equal(server.authAttempts, 0);
@@ -542,7 +542,7 @@ test('ssh: a key the host does not accept: auth error naming what was tried', as
   const { server, kh } = await knownServer(t);
   const err = await rejectsWith(connectSsh(options(server, kh, { identityFile: userOther.file })), 'auth');
   assert.match(err.message, /refused/);
-  assert.ok(err.message.includes(userOther.file) && err.message.includes('--identity'), err.message);
+  assert.ok(err.message.includes(userOther.file) && err.actions.some((x) => x.id === 'set-host-setting' && x.setting === 'identity'), err.message);
   const missing = await rejectsWith(connectSsh(options(server, kh, { identityFile: join(dir, 'no-such-key') })), 'auth');
   assert.match(missing.message, /cannot read/);
 });
