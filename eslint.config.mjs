@@ -14,6 +14,8 @@ export default tseslint.config(
       // really for: "[object Object]" and "undefined" in a user's message) stay errors
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
       // node:test's test/describe/it return promises that the runner itself awaits
+      // `() => void x()` and `() => x()` callbacks whose value nobody reads are the common, clear shorthand
+      '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
       '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: nodeTest }] }],
     },
   },
