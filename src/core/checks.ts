@@ -22,6 +22,7 @@ export function judgeHost(s: HostSnapshot, c: HostConfig, art: Artifacts, o: Jud
   const br = c.bridge;
   const fix = 'run "conoha-ipv6 prepare"';
 
+  for (const e of s.stateErrors) check('recorded-state', false, '', e);
   if (s.files.rolledBack !== undefined) {
     check('rollback', false, '', `a prepare at ${s.files.rolledBack.trim()} was not confirmed over a new connection, so the host rolled its network settings back by itself: check that the host stays reachable, then ${fix}`);
   }

@@ -8,6 +8,7 @@ import { UnprepareOptions, planUnprepare } from '../core/unprepare';
 import { DEFAULT_ROLLBACK_SECONDS, confirmScript, rollbackNowScript, validRollbackSeconds } from '../core/rollback';
 import { HostSnapshot, SnapshotError, parseSnapshot } from '../core/snapshot';
 import { ProbeTarget } from '../core/probe';
+import { MARKERS } from '../core/hostContract';
 import { PingTargets, StepResult, applyScript, artifacts, parseStepResults, snapshotScript } from './scripts';
 import { tcpReach } from './reach';
 import { RunResult, Transport } from './transport';
@@ -40,7 +41,7 @@ async function apply(t: Transport, steps: Step[], ping: PingTargets, obs?: Obser
   const out = await runScript(t, applyScript(steps, ping), `apply ${steps.length} step(s)`, obs, timeoutMs);
   const results = parseStepResults(out);
   for (const r of results) obs?.log?.(`  step ${r.id}: ${r.rc === null ? 'not run' : `exit ${r.rc}`} (${r.ms} ms)${r.output.trim() ? ': ' + r.output.trim().replace(/\n/g, ' | ') : ''}`);
-  const after = parseSnapshot(out.slice(out.indexOf('CIV6-SNAPSHOT')));
+  const after = parseSnapshot(out.slice(out.indexOf(MARKERS.snapshot)));
   return { results, after, ok: results.length === steps.length && results.every((r) => r.rc === 0) };
 }
 
