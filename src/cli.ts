@@ -265,6 +265,7 @@ function printStatus(s: HostSnapshot, c: HostConfig | undefined, err: string | u
   out(`${s.hostname} (${s.osId || 'unknown OS'}, ${s.systemd ? 'systemd' : 'no systemd'}, ${s.uid === 0 ? 'root' : 'uid ' + s.uid}${s.sudoUser ? ' via sudo from ' + s.sudoUser : ''})`);
   out(`  docker: ${s.docker.ok ? s.docker.version : s.tools.docker ? 'not answering: ' + s.docker.error : 'not installed'}`);
   out(`  radvd: ${!s.tools.radvd ? 'not installed' : s.radvd.running ? 'running' : 'not running'}${s.radvd.interfaces.length ? '; /etc/radvd.conf advertises on ' + s.radvd.interfaces.filter((i) => i.advertises).map((i) => i.name).join(', ') : ''}`);
+  for (const e of s.stateErrors) out(`  recorded state: ${e}`);
   if (!c) {
     out(`  cannot work out the addresses: ${err}`);
     return;

@@ -11,7 +11,7 @@ export interface JudgeOptions {
 }
 
 /** Host-wide checks, per-address checks (scope.address) and per-binding checks (scope.address and .container). */
-export type HostCheckKind = 'rollback' | 'forwarding' | 'proxy-ndp' | 'accept-ra' | 'networkd' | 'default-route' | 'bridge' | 'radvd' | 'persistence' | 'firewall';
+export type HostCheckKind = 'recorded-state' | 'rollback' | 'forwarding' | 'proxy-ndp' | 'accept-ra' | 'networkd' | 'default-route' | 'bridge' | 'radvd' | 'persistence' | 'firewall';
 export type AddressCheckKind = 'route' | 'proxy';
 export type BindingCheckKind = 'container' | 'address' | 'default-route' | 'ping' | 'outbound' | 'inbound';
 
@@ -51,6 +51,7 @@ export function judgeHost(s: HostSnapshot, c: HostConfig, art: Artifacts, o: Jud
   const up = c.uplink;
   const br = c.bridge;
 
+  for (const e of s.stateErrors) check('recorded-state', false, '', e);
   if (s.files.rolledBack !== undefined) {
     check('rollback', false, '', `a prepare at ${s.files.rolledBack.trim()} was not confirmed over a new connection, so the host rolled its network settings back by itself: check that the host stays reachable`);
   }

@@ -9,11 +9,13 @@ import { HostSnapshot, Binding, ContainerView, defaultRoutes, findContainer, has
 import { FirewallPlan, planFirewall } from './firewallPlan';
 import { firewallFacts } from './firewall';
 import { NETWORK_STEPS, ROLLED_BACK, armScript } from './rollback';
+import { PATHS } from './hostContract';
+import { writeHostConf } from './hostState';
 
-export const AGENT_PATH = '/usr/local/sbin/conoha-ipv6-agent';
-export const UNIT_PATH = '/etc/systemd/system/conoha-ipv6.service';
-export const STATE_DIR = '/etc/conoha-ipv6';
-export const SYSCTL_PATH = '/etc/sysctl.d/60-conoha-ipv6.conf';
+export const AGENT_PATH = PATHS.agent;
+export const UNIT_PATH = PATHS.unit;
+export const STATE_DIR = PATHS.stateDir;
+export const SYSCTL_PATH = PATHS.sysctlConf;
 
 export interface Step {
   /** stable id, e.g. "forwarding", "routes" */
@@ -66,19 +68,18 @@ export interface HostSetup {
   forwardPolicy?: 'DROP' | 'ACCEPT';
 }
 
+/** host.conf, in the one format of hostState.ts (read by the agent's civ6_conf_load and by parseHostConf) */
 export function hostConfText(c: HostConfig, h: HostSetup): string {
-  return [
-    '# written by conoha-ipv6 prepare; read by conoha-ipv6-agent and by conoha-ipv6 itself',
-    `UPLINK=${c.uplink}`,
-    `BRIDGE=${c.bridge}`,
-    `GATEWAY=${c.gateway}`,
-    `ADDRESSES="${c.addresses.join(' ')}"`,
-    `ROUTE=${h.route}`,
-    `ALLOW="${h.firewall.allow.join(' ')}"`,
-    `FIREWALL="${h.firewall.mechanisms.join(' ')}"`,
-    `FORWARD_POLICY=${h.forwardPolicy ?? ''}`,
-    '',
-  ].join('\n');
+  return writeHostConf({
+    uplink: c.uplink,
+    bridge: c.bridge,
+    gateway: c.gateway,
+    addresses: c.addresses,
+    route: h.route,
+    allow: h.firewall.allow,
+    firewall: h.firewall.mechanisms,
+    forwardPolicy: h.forwardPolicy,
+  });
 }
 
 export function hostSetup(s: HostSnapshot, c: HostConfig): HostSetup {
@@ -125,10 +126,10 @@ export function networkdDropInText(c: HostConfig, acceptRa: boolean): string {
 const NETWORK_FILE = /^\/(etc|run|usr\/lib|lib|usr\/local\/lib)\/systemd\/network\/([A-Za-z0-9_.@-]{1,200}\.network)$/;
 export function networkdDropInPath(networkFile: string): string | undefined {
   const m = NETWORK_FILE.exec(networkFile);
-  return m ? `/etc/systemd/network/${m[2]}.d/60-conoha-ipv6.conf` : undefined;
+  return m ? `/etc/systemd/network/${m[2]}.d/${PATHS.networkdDropInName}` : undefined;
 }
 
-/** bash: write base64 content to a file atomically with a mode (civ6_write is defined in the apply preamble) */
+/** bash: write base64 content to a file atomically with a mode (civ6_write comes with the generated preamble) */
 function writeFile(path: string, content: string, mode: string): string {
   return `civ6_write ${shq(path)} ${mode} ${shq(Buffer.from(content).toString('base64'))}`;
 }
@@ -218,10 +219,10 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts, op
     };
     add(
       'record-previous',
-      `record the host's state before any change in ${STATE_DIR}/previous.json` + (s.radvd.conf !== undefined ? ' (and a copy of /etc/radvd.conf)' : ''),
+      `record the host's state before any change in ${PATHS.previousJson}` + (s.radvd.conf !== undefined ? ` (and a copy of ${PATHS.radvdConf})` : ''),
       [
-        s.radvd.conf !== undefined ? `mkdir -p ${STATE_DIR}/backup && cp -p /etc/radvd.conf ${STATE_DIR}/backup/radvd.conf` : ':',
-        writeFile(`${STATE_DIR}/previous.json`, JSON.stringify(previous, null, 2) + '\n', '0644'),
+        s.radvd.conf !== undefined ? `mkdir -p ${PATHS.backupDir} && cp -p ${PATHS.radvdConf} ${PATHS.radvdBackup}` : ':',
+        writeFile(PATHS.previousJson, JSON.stringify(previous, null, 2) + '\n', '0644'),
       ].join('\n'),
     );
   }
@@ -276,9 +277,9 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts, op
   if (radvdChanges) {
     // every change keeps the file it replaces (the five newest), besides the original kept by record-previous
     const keep = s.radvd.conf !== undefined
-      ? `mkdir -p ${STATE_DIR}/backup && cp -p /etc/radvd.conf "${STATE_DIR}/backup/radvd.conf.$(date -u +%Y%m%dT%H%M%S%N)" && ls -1t ${STATE_DIR}/backup/radvd.conf.2* | tail -n +6 | xargs -r rm -f\n`
+      ? `mkdir -p ${PATHS.backupDir} && cp -p ${PATHS.radvdConf} "${PATHS.radvdBackup}.$(date -u +%Y%m%dT%H%M%S%N)" && ls -1t ${PATHS.radvdBackup}.2* | tail -n +6 | xargs -r rm -f\n`
       : '';
-    add('radvd-conf', `advertise a default route to containers: add "interface ${br} { AdvSendAdvert on; };" to /etc/radvd.conf` + (s.radvd.conf ? ' (other stanzas kept)' : ''), keep + writeFile('/etc/radvd.conf', radvd.text, '0644'));
+    add('radvd-conf', `advertise a default route to containers: add "interface ${br} { AdvSendAdvert on; };" to /etc/radvd.conf` + (s.radvd.conf ? ' (other stanzas kept)' : ''), keep + writeFile(PATHS.radvdConf, radvd.text, '0644'));
   }
   if (s.systemd && s.tools.radvd && s.radvd.running && !radvdChanges && s.radvd.enabled !== 'enabled') {
     add('radvd-enable', `start radvd at boot: systemctl enable radvd (now ${s.radvd.enabled || 'unknown'})`, 'systemctl enable radvd');
@@ -316,20 +317,20 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts, op
   const agentChanges = s.agent.sha256 !== art.agentSha256;
   if (agentChanges) add('agent', `${s.agent.sha256 ? 'update' : 'install'} ${AGENT_PATH} (re-applies bindings on container start and at boot)`, writeFile(AGENT_PATH, art.agent, '0755'));
   const confChanges = s.files.hostConf !== hostConfText(c, setup);
-  if (confChanges) add('host-conf', `record uplink ${up}, bridge ${br}, gateway ${c.gateway} and the ${c.addresses.length} addresses in ${STATE_DIR}/host.conf`, writeFile(`${STATE_DIR}/host.conf`, hostConfText(c, setup), '0644'));
+  if (confChanges) add('host-conf', `record uplink ${up}, bridge ${br}, gateway ${c.gateway} and the ${c.addresses.length} addresses in ${PATHS.hostConf}`, writeFile(PATHS.hostConf, hostConfText(c, setup), '0644'));
   if (firewall.needed) add('firewall', firewall.title, `${AGENT_PATH} firewall`);
   notes.push(...firewall.notes);
   const unitChanges = s.agent.unit !== unitText();
-  const wants = '/etc/systemd/system/multi-user.target.wants/conoha-ipv6.service';
+  const wants = PATHS.unitWants;
   if (unitChanges || !s.agent.unitWanted) {
     // enabling is a symlink in multi-user.target.wants (what systemctl enable writes); with systemd
     // running, systemctl does it and reloads; without (a container, a chroot), the link is made directly
-    const enable = s.systemd ? 'systemctl daemon-reload\nsystemctl enable conoha-ipv6.service' : `mkdir -p ${shq(wants.replace(/\/[^/]*$/, ''))}\nln -sfn ../conoha-ipv6.service ${shq(wants)}`;
+    const enable = s.systemd ? `systemctl daemon-reload\nsystemctl enable ${PATHS.unitName}` : `mkdir -p ${shq(wants.replace(/\/[^/]*$/, ''))}\nln -sfn ../${PATHS.unitName} ${shq(wants)}`;
     add('unit', `install and enable the systemd unit ${UNIT_PATH} (starts after docker, at every boot)`, (unitChanges ? writeFile(UNIT_PATH, unitText(), '0644') + '\n' : '') + enable);
   }
   if (s.systemd) {
     if (agentChanges || confChanges || unitChanges || s.agent.unitActive !== 'active') {
-      add('watcher', 'start the conoha-ipv6 service (watches container starts)', 'systemctl restart conoha-ipv6.service\nsystemctl is-active conoha-ipv6.service');
+      add('watcher', 'start the conoha-ipv6 service (watches container starts)', `systemctl restart ${PATHS.unitName}\nsystemctl is-active ${PATHS.unitName}`);
     }
   } else {
     notes.push(`${s.hostname} is not running systemd now: the watcher is started directly; the unit is enabled, so systemd starts it at boot.`);
@@ -363,6 +364,7 @@ export interface AssignPlan {
 
 /** Refuses (RefusedError) unless the host was prepared with this config and is ready for bindings. */
 export function requirePrepared(s: HostSnapshot, c: HostConfig, art: Artifacts): void {
+  if (s.stateErrors.length) throw new RefusedError(s.stateErrors.join('; '), [{ id: 'prepare' }]);
   if (!s.recorded || !s.agent.sha256) {
     throw new RefusedError(`${s.hostname} is not prepared for container addresses yet: prepare it first`, [{ id: 'prepare' }]);
   }
@@ -410,7 +412,7 @@ export function planAssign(s: HostSnapshot, c: HostConfig, art: Artifacts, conta
     changes: true,
     step: {
       id: 'bind',
-      title: `bind ${chosen} to container ${k.name}: enable IPv6 in it, add ${chosen}/128 on ${k.bridgeInterface}, record it in ${STATE_DIR}/bindings`,
+      title: `bind ${chosen} to container ${k.name}: enable IPv6 in it, add ${chosen}/128 on ${k.bridgeInterface}, record it in ${PATHS.bindings}`,
       script: `${AGENT_PATH} bind ${shq(k.name)} ${shq(chosen)}`,
     },
   };

@@ -6,11 +6,12 @@
 import { HostConfig } from './config';
 import { shq } from './shell';
 import { HostSnapshot, defaultRoutes, sysctl } from './snapshot';
+import { PATHS } from './hostContract';
 
-export const ROLLBACK_DIR = '/run/conoha-ipv6';
-export const ROLLBACK_SCRIPT = `${ROLLBACK_DIR}/rollback.sh`;
-export const ROLLBACK_ARMED = `${ROLLBACK_DIR}/rollback.armed`;
-export const ROLLED_BACK = '/etc/conoha-ipv6/rolled-back';
+export const ROLLBACK_DIR = PATHS.runDir;
+export const ROLLBACK_SCRIPT = PATHS.rollbackScript;
+export const ROLLBACK_ARMED = PATHS.rollbackArmed;
+export const ROLLED_BACK = PATHS.rolledBack;
 export const DEFAULT_ROLLBACK_SECONDS = 60;
 
 /** The steps whose effect can cut the host off: a rollback is armed before the first of them. */
@@ -36,9 +37,9 @@ export function rollbackScript(s: HostSnapshot, c: HostConfig): string {
     // the routes it had: an RA route comes back by itself with the old sysctls; a static one is put back
     ...routes.filter((r) => r.protocol !== 'ra').map((r) => `ip -6 route replace default via ${shq(r.gateway!)} dev ${shq(r.dev!)}${r.metric ? ` metric ${r.metric}` : ''}`),
     // nothing re-applies the change: the persisted sysctls and the agent go
-    'rm -f /etc/sysctl.d/60-conoha-ipv6.conf',
-    'if [ -d /run/systemd/system ]; then systemctl disable --now conoha-ipv6.service >/dev/null 2>&1; else /usr/local/sbin/conoha-ipv6-agent stop-watch 2>/dev/null; fi',
-    `mkdir -p /etc/conoha-ipv6 && date -u +%FT%TZ > ${ROLLED_BACK}`,
+    `rm -f ${PATHS.sysctlConf}`,
+    `if [ -d /run/systemd/system ]; then systemctl disable --now ${PATHS.unitName} >/dev/null 2>&1; else ${PATHS.agent} stop-watch 2>/dev/null; fi`,
+    `mkdir -p ${PATHS.stateDir} && date -u +%FT%TZ > ${ROLLED_BACK}`,
     `rm -f ${ROLLBACK_ARMED}`,
     '',
   ].join('\n');

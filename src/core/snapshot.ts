@@ -3,6 +3,8 @@
 import { Address6 } from 'ip-address';
 import { parseRadvdConf, RadvdInterface } from './radvdConf';
 import { SnapshotError } from './errors';
+import { Binding, RecordedConfig, StateError, parseBindings as parseBindingsFile, parseHostConf as parseHostConfFile } from './hostState';
+import { PATTERNS, SNAPSHOT_VERSION, matches } from './hostContract';
 
 export interface Route {
   dst: string; // "default" or "addr/len" (as ip -j prints it; /128 routes print without length)
@@ -32,28 +34,7 @@ export interface ContainerView {
   defaultRoutes: Route[];
 }
 
-export interface Binding {
-  address: string;
-  /** the container's name when it was bound */
-  container: string;
-  /** the container's id when it was bound (bindings written by older agents have none) */
-  id?: string;
-}
-
-export interface RecordedConfig {
-  uplink?: string;
-  bridge?: string;
-  gateway?: string;
-  addresses: string[];
-  /** where the default route comes from: 'ra' (router advertisements) or 'static' (the host's network manager) */
-  route?: string;
-  /** the networks the firewall rules admit (the /124, or one /128 per address) */
-  allow: string[];
-  /** where prepare put allow rules: docker-user, forward, ufw */
-  firewall: string[];
-  /** the ip6tables FORWARD policy before the first prepare, kept by the agent */
-  forwardPolicy?: string;
-}
+export type { Binding, RecordedConfig } from './hostState';
 
 export interface PingResult {
   address: string;
@@ -83,6 +64,8 @@ export interface HostSnapshot {
   files: { hostConf?: string; bindings?: string; previous: boolean; sysctlConf?: string; /** our drop-in for the uplink's .network file */ networkdDropIn?: string; /** when an unconfirmed prepare was rolled back */ rolledBack?: string; rollbackArmed: boolean; /** previous.json: the host before the first prepare */ previousJson?: string; /** backup/radvd.conf exists */ radvdBackup: boolean };
   recorded?: RecordedConfig;
   bindings: Binding[];
+  /** host.conf or the bindings file is not in the format conoha-ipv6 writes (each: which file, what to do) */
+  stateErrors: string[];
   pings: PingResult[];
   /** outbound probes from bound containers' namespaces (verify with a probe target) */
   probes: PingResult[];
@@ -91,12 +74,12 @@ export interface HostSnapshot {
   networkd: { dev: string; networkFile: string }[];
 }
 
-const b64 = (v: unknown): string => (typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : '');
-const b64opt = (v: unknown): string | undefined => (typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : undefined);
-const arr = (v: unknown): any[] => (Array.isArray(v) ? v : []);
-// the snapshot comes from an untrusted host: every field is checked for its type, never assumed
-const obj = (v: unknown): Record<string, any> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, any>) : {});
-const objs = (v: unknown): Record<string, any>[] => arr(v).filter((x) => x !== null && typeof x === 'object' && !Array.isArray(x));
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+// lenient readers for what other tools print (ip -j, docker inspect): items without the fields we need are skipped
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const obj = (v: unknown): Obj => (isObj(v) ? v : {});
+const objs = (v: unknown): Obj[] => arr(v).filter(isObj);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 /** host text quoted into a message: control characters (terminal escapes) shown as \xNN */
@@ -109,15 +92,17 @@ export function canon(address: string): string {
 }
 
 export function parseRoutes(json: unknown): Route[] {
-  return objs(json)
-    .filter((r) => typeof r.dst === 'string')
-    .map((r) => ({
-      dst: r.dst === 'default' ? 'default' : canonDst(r.dst),
+  return objs(json).flatMap((r) => {
+    const dst = str(r.dst);
+    if (dst === undefined) return [];
+    return [{
+      dst: dst === 'default' ? 'default' : canonDst(dst),
       dev: str(r.dev),
       gateway: typeof r.gateway === 'string' && r.gateway ? canon(r.gateway) : undefined,
       protocol: str(r.protocol),
       metric: num(r.metric),
-    }));
+    }];
+  });
 }
 
 function canonDst(dst: string): string {
@@ -130,48 +115,38 @@ function canonDst(dst: string): string {
 export function parseAddrs(json: unknown): HostSnapshot['addresses'] {
   const out: HostSnapshot['addresses'] = [];
   for (const link of objs(json)) {
-    if (typeof link.ifname !== 'string') continue;
+    const dev = str(link.ifname);
+    if (dev === undefined) continue;
     for (const a of objs(link.addr_info)) {
-      if (a.family !== 'inet6' || typeof a.local !== 'string' || num(a.prefixlen) === undefined) continue;
-      out.push({ dev: link.ifname, address: canon(a.local), prefixLength: a.prefixlen, scope: str(a.scope) ?? '', tentative: a.tentative === true });
+      const local = str(a.local);
+      const prefixLength = num(a.prefixlen);
+      if (a.family !== 'inet6' || local === undefined || prefixLength === undefined) continue;
+      out.push({ dev, address: canon(local), prefixLength, scope: str(a.scope) ?? '', tentative: a.tentative === true });
     }
   }
   return out;
 }
 
+/** the bindings file (hostState.ts's format), addresses in canonical form; throws StateError on a bad file */
 export function parseBindings(text: string | undefined): Binding[] {
-  if (!text) return [];
-  return text
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/))
-    .filter((f) => (f.length === 2 || f.length === 3) && f[0] !== '')
-    .map(([address, container, id]) => ({ address: canon(address), container, ...(id && /^[0-9a-f]{12,64}$/.test(id) ? { id } : {}) }));
+  if (text === undefined) return [];
+  return parseBindingsFile(text).map((b) => ({ ...b, address: canon(b.address) }));
 }
 
-/** host.conf is written by prepare as shell assignments of validated values. */
+/** host.conf (hostState.ts's format), addresses in canonical form; throws StateError on a bad file */
 export function parseHostConf(text: string | undefined): RecordedConfig | undefined {
-  if (!text) return undefined;
-  const get = (k: string) => {
-    const m = new RegExp(`^${k}=['"]?([^'"\\n]*)['"]?$`, 'm').exec(text);
-    return m ? m[1] : undefined;
-  };
-  return {
-    uplink: get('UPLINK') || undefined,
-    bridge: get('BRIDGE') || undefined,
-    gateway: get('GATEWAY') || undefined,
-    addresses: (get('ADDRESSES') ?? '').split(/\s+/).filter(Boolean).map(canon),
-    route: get('ROUTE') || undefined,
-    allow: (get('ALLOW') ?? '').split(/\s+/).filter(Boolean),
-    firewall: (get('FIREWALL') ?? '').split(/\s+/).filter(Boolean),
-    forwardPolicy: get('FORWARD_POLICY') || undefined,
-  };
+  if (text === undefined) return undefined;
+  const r = parseHostConfFile(text);
+  return { ...r, addresses: r.addresses.map(canon) };
 }
 
-function parseContainer(c: Record<string, any>, bridgeIndexes: Map<number, string>): ContainerView {
+function parseContainer(c: Obj, bridgeIndexes: Map<number, string>): ContainerView {
   const ns = obj(c.ns);
   const links = objs(ns.links);
   // the container interface whose peer (link_index in the host namespace) is enslaved to a bridge
-  const onBridge = links.find((l) => typeof l.ifname === 'string' && typeof l.link_index === 'number' && bridgeIndexes.has(l.link_index));
+  const onBridge = links
+    .map((l) => ({ ifname: str(l.ifname), linkIndex: num(l.link_index) }))
+    .find((l): l is { ifname: string; linkIndex: number } => l.ifname !== undefined && l.linkIndex !== undefined && bridgeIndexes.has(l.linkIndex));
   return {
     id: str(c.id) ?? '',
     name: (str(c.name) ?? '').replace(/^\//, ''),
@@ -181,7 +156,7 @@ function parseContainer(c: Record<string, any>, bridgeIndexes: Map<number, strin
     restartPolicy: str(c.restartPolicy) ?? '',
     networks: Object.keys(obj(c.networks)),
     bridgeInterface: onBridge?.ifname,
-    bridgeOf: onBridge ? bridgeIndexes.get(onBridge.link_index) : undefined,
+    bridgeOf: onBridge ? bridgeIndexes.get(onBridge.linkIndex) : undefined,
     ipv6Disabled: ns.disable_ipv6 === null || ns.disable_ipv6 === undefined ? undefined : ns.disable_ipv6 === 1,
     globalAddresses: parseAddrs(ns.addrs)
       .filter((a) => a.scope === 'global')
@@ -191,105 +166,184 @@ function parseContainer(c: Record<string, any>, bridgeIndexes: Map<number, strin
 }
 
 export { SnapshotError };
+/** The host answered in another snapshot format version than this client reads: prepare updates the agent. */
+export class SnapshotVersionError extends SnapshotError {}
 
-/** Parses snapshot.sh's output (the first line that starts with '{'). */
+// ---- the snapshot's schema: what snapshot.sh prints, every field typed. A missing field or a wrong type is a
+// SnapshotError naming the field; the JSON that other tools print (ip -j, docker inspect) is checked for its
+// container type here and read item by item below, skipping items without what we need.
+
+type Schema<T> = (v: unknown, at: string) => T;
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'missing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v} ${shown(JSON.stringify(v).slice(0, 40))}`;
+}
+function bad(at: string, want: string, v: unknown): never {
+  throw new SnapshotError(`the host's snapshot does not have the form this conoha-ipv6 reads: ${at} is ${describe(v)}, not ${want}`);
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const S = {
+  bool: ((v, at) => (typeof v === 'boolean' ? v : bad(at, 'true or false', v))) as Schema<boolean>,
+  num: ((v, at) => (typeof v === 'number' && Number.isFinite(v) ? v : bad(at, 'a number', v))) as Schema<number>,
+  int: ((v, at) => (Number.isSafeInteger(v) ? (v as number) : bad(at, 'an integer', v))) as Schema<number>,
+  str: ((v, at) => (typeof v === 'string' ? v : bad(at, 'a string', v))) as Schema<string>,
+  /** text the script base64-encoded */
+  b64: ((v, at) => (typeof v === 'string' && v.length % 4 === 0 && BASE64.test(v) ? Buffer.from(v, 'base64').toString('utf8') : bad(at, 'base64 text', v))) as Schema<string>,
+  orNull<T>(inner: Schema<T>): Schema<T | undefined> {
+    return (v, at) => (v === null ? undefined : inner(v, at));
+  },
+  arrayOf<T>(item: Schema<T>): Schema<T[]> {
+    return (v, at) => (Array.isArray(v) ? v.map((x, i) => item(x, `${at}[${i}]`)) : bad(at, 'an array', v));
+  },
+  /** an object with exactly these fields checked (others are ignored) */
+  object<T extends object>(fields: { [K in keyof T]: Schema<T[K]> }): Schema<T> {
+    return (v, at) => {
+      if (!isObj(v)) return bad(at, 'an object', v);
+      const out = {} as T;
+      for (const k of Object.keys(fields) as (keyof T & string)[]) out[k] = fields[k](Object.prototype.hasOwnProperty.call(v, k) ? v[k] : undefined, `${at}.${k}`);
+      return out;
+    };
+  },
+  /** an object used as a map: keys matching `key`, values of one type (a plain object without a prototype chain) */
+  record<T>(key: RegExp, value: Schema<T>): Schema<Record<string, T>> {
+    return (v, at) => {
+      if (!isObj(v)) return bad(at, 'an object', v);
+      const out: Record<string, T> = Object.create(null);
+      for (const [k, x] of Object.entries(v)) {
+        if (!key.test(k)) bad(`${at} key`, `a name like ${key.source}`, k);
+        out[k] = value(x, `${at}.${k}`);
+      }
+      return { ...out };
+    };
+  },
+  /** JSON another tool printed: an array, or null when the tool failed or printed nothing */
+  toolArray: ((v, at) => (v === null ? [] : Array.isArray(v) ? v : bad(at, 'an array or null', v))) as Schema<unknown[]>,
+};
+
+const result = S.object({ address: S.str, rc: S.orNull(S.int), out: S.b64 });
+/** snapshot.sh's JSON, version SNAPSHOT_VERSION */
+const RAW = S.object({
+  time: S.num,
+  hostname: S.b64,
+  uid: S.int,
+  sudoUser: S.b64,
+  osRelease: S.orNull(S.b64),
+  kernel: S.b64,
+  systemd: S.bool,
+  tools: S.object({ ip: S.bool, nsenter: S.bool, docker: S.bool, radvd: S.bool, apt: S.bool, ping: S.bool, systemctl: S.bool }),
+  links: S.toolArray,
+  addrs: S.toolArray,
+  routes: S.toolArray,
+  proxies: S.toolArray,
+  neighbours: S.toolArray,
+  sysctl: S.record(new RegExp(`^${PATTERNS.sysctlDev.slice(1, -1)}\\.(forwarding|proxy_ndp|accept_ra|disable_ipv6)$`), S.int),
+  radvd: S.object({ pids: S.arrayOf(S.int), conf: S.orNull(S.b64), enabled: S.b64 }),
+  docker: S.object({ ok: S.bool, version: S.b64, error: S.b64, containers: S.toolArray }),
+  agent: S.object({ sha256: S.orNull(S.str), unit: S.orNull(S.b64), unitWanted: S.bool, unitActive: S.b64, watchPid: S.orNull(S.int) }),
+  files: S.object({
+    rolledBack: S.orNull(S.b64),
+    rollbackArmed: S.bool,
+    previousJson: S.orNull(S.b64),
+    radvdBackup: S.bool,
+    hostConf: S.orNull(S.b64),
+    bindings: S.orNull(S.b64),
+    previous: S.bool,
+    sysctlConf: S.orNull(S.b64),
+    networkdDropIn: S.orNull(S.b64),
+  }),
+  netfilter: S.object({ ip6tablesSave: S.orNull(S.b64), nftJson: S.orNull(S.b64), ufwEnabled: S.bool }),
+  networkd: S.record(/^[0-9]{1,10}$/, S.b64),
+  probes: S.arrayOf(result),
+  pings: S.arrayOf(result),
+});
+
+/** Parses snapshot.sh's output (the first line that starts with '{"v":'). */
 export function parseSnapshot(stdout: string): HostSnapshot {
   const line = stdout.split('\n').find((l) => l.startsWith('{"v":'));
   if (!line) throw new SnapshotError(`the host did not return a snapshot; it printed: ${shown(stdout.slice(0, 400)) || '(nothing)'}`);
-  let j: Record<string, any>;
+  let j: unknown;
   try {
     j = JSON.parse(line);
   } catch (e) {
     throw new SnapshotError(`the host's snapshot is not valid JSON (${shown((e as Error).message.slice(0, 400))})`);
   }
-  if (j.v !== 1) {
+  if (!isObj(j)) bad('the snapshot', 'an object', j);
+  if (j.v !== SNAPSHOT_VERSION) {
     // never stringify the host's value whole: it may be nested deeper than the stack
-    const v = j.v !== null && typeof j.v === 'object' ? (Array.isArray(j.v) ? 'an array' : 'an object') : JSON.stringify(j.v).slice(0, 40);
-    throw new SnapshotError(`the host's snapshot has format version ${shown(v)}; this conoha-ipv6 reads version 1`);
+    const v = isObj(j.v) ? 'an object' : Array.isArray(j.v) ? 'an array' : shown(JSON.stringify(j.v).slice(0, 40));
+    throw new SnapshotVersionError(
+      `the host's snapshot has format version ${v}; this conoha-ipv6 reads version ${SNAPSHOT_VERSION}: the host answered with the scripts of another conoha-ipv6 version; prepare the host with this version to update its agent`,
+      [{ id: 'prepare' }],
+    );
   }
-  const links = objs(j.links)
-    .filter((l) => typeof l.ifname === 'string' && num(l.ifindex) !== undefined)
-    .map((l) => ({
-      name: l.ifname as string,
-      index: l.ifindex as number,
-      master: str(l.master),
-      up: arr(l.flags).includes('UP'),
-      linkIndex: num(l.link_index),
-    }));
+  const r = RAW(j, 'snapshot');
+  const links = objs(r.links)
+    .map((l) => ({ name: str(l.ifname), index: num(l.ifindex), master: str(l.master), up: arr(l.flags).includes('UP'), linkIndex: num(l.link_index) }))
+    .filter((l): l is typeof l & { name: string; index: number } => l.name !== undefined && l.index !== undefined);
   // veths enslaved to some bridge: host ifindex -> bridge name
   const bridgeIndexes = new Map<number, string>();
   for (const l of links) if (l.master) bridgeIndexes.set(l.index, l.master);
-  const os = b64(j.osRelease);
-  const radvd = obj(j.radvd);
-  const docker = obj(j.docker);
-  const agent = obj(j.agent);
-  const files = obj(j.files);
-  const netfilter = obj(j.netfilter);
-  const tools = obj(j.tools);
-  const radvdConf = b64opt(radvd.conf);
-  const hostConf = b64opt(files.hostConf);
-  const bindingsText = b64opt(files.bindings);
-  const pids = arr(radvd.pids).filter((p) => num(p) !== undefined);
-  const sysctls: Record<string, number> = {};
-  for (const [k, v] of Object.entries(obj(j.sysctl))) if (k !== '__proto__' && num(v) !== undefined) sysctls[k] = v;
-  const results = (v: unknown): PingResult[] =>
-    objs(v)
-      .filter((p) => typeof p.address === 'string')
-      .map((p) => ({ address: canon(p.address), ok: p.rc === 0, output: b64(p.out) }));
+  const stateErrors: string[] = [];
+  const state = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (e) {
+      if (!(e instanceof StateError)) throw e;
+      stateErrors.push(`${shown(e.message)}`);
+      return undefined;
+    }
+  };
+  const results = (v: { address: string; rc: number | undefined; out: string }[]): PingResult[] => v.map((p) => ({ address: canon(p.address), ok: p.rc === 0, output: p.out }));
+  const pids = r.radvd.pids;
+  const pair = (p: Obj) => ({ address: str(p.dst), dev: str(p.dev) });
   return {
-    hostname: b64(j.hostname),
-    uid: num(j.uid) ?? -1,
-    sudoUser: b64(j.sudoUser),
-    osId: (/^ID=["']?([^"'\n]*)/m.exec(os)?.[1] ?? '').toLowerCase(),
-    systemd: j.systemd === true,
-    tools: {
-      ip: tools.ip === true,
-      nsenter: tools.nsenter === true,
-      docker: tools.docker === true,
-      radvd: tools.radvd === true,
-      apt: tools.apt === true,
-      ping: tools.ping === true,
-      systemctl: tools.systemctl === true,
-    },
+    hostname: r.hostname,
+    uid: r.uid,
+    sudoUser: r.sudoUser,
+    osId: (/^ID=["']?([^"'\n]*)/m.exec(r.osRelease ?? '')?.[1] ?? '').toLowerCase(),
+    systemd: r.systemd,
+    tools: r.tools,
     links,
-    addresses: parseAddrs(j.addrs),
-    routes: parseRoutes(j.routes),
-    proxies: objs(j.proxies)
-      .filter((p) => typeof p.dst === 'string' && typeof p.dev === 'string')
-      .map((p) => ({ address: canon(p.dst), dev: p.dev })),
-    neighbours: objs(j.neighbours)
-      .filter((p) => typeof p.dst === 'string' && typeof p.dev === 'string')
-      .map((p) => ({ address: canon(p.dst), dev: p.dev, lladdr: str(p.lladdr) })),
-    sysctl: sysctls,
+    addresses: parseAddrs(r.addrs),
+    routes: parseRoutes(r.routes),
+    proxies: objs(r.proxies)
+      .map(pair)
+      .filter((p): p is { address: string; dev: string } => p.address !== undefined && p.dev !== undefined)
+      .map((p) => ({ address: canon(p.address), dev: p.dev })),
+    neighbours: objs(r.neighbours)
+      .map((p) => ({ ...pair(p), lladdr: str(p.lladdr) }))
+      .filter((p): p is { address: string; dev: string; lladdr: string | undefined } => p.address !== undefined && p.dev !== undefined)
+      .map((p) => ({ address: canon(p.address), dev: p.dev, lladdr: p.lladdr })),
+    sysctl: r.sysctl,
     radvd: {
       running: pids.length > 0,
       pids,
-      conf: radvdConf,
-      interfaces: radvdConf ? parseRadvdConf(radvdConf) : [],
-      enabled: b64(radvd.enabled).trim(),
+      conf: r.radvd.conf,
+      interfaces: r.radvd.conf ? parseRadvdConf(r.radvd.conf) : [],
+      enabled: r.radvd.enabled.trim(),
     },
     docker: {
-      ok: docker.ok === true,
-      version: b64(docker.version).trim(),
-      error: b64(docker.error).trim(),
-      containers: objs(docker.containers).map((c) => parseContainer(c, bridgeIndexes)),
+      ok: r.docker.ok,
+      version: r.docker.version.trim(),
+      error: r.docker.error.trim(),
+      containers: objs(r.docker.containers).map((c) => parseContainer(c, bridgeIndexes)),
     },
-    agent: {
-      sha256: str(agent.sha256),
-      unit: b64opt(agent.unit),
-      unitWanted: agent.unitWanted === true,
-      unitActive: b64(agent.unitActive).trim(),
-      watchPid: num(agent.watchPid),
-    },
-    files: { hostConf, bindings: bindingsText, previous: files.previous === true, sysctlConf: b64opt(files.sysctlConf), networkdDropIn: b64opt(files.networkdDropIn), rolledBack: b64opt(files.rolledBack), rollbackArmed: files.rollbackArmed === true, previousJson: b64opt(files.previousJson), radvdBackup: files.radvdBackup === true },
-    recorded: parseHostConf(hostConf),
-    bindings: parseBindings(bindingsText),
-    pings: results(j.pings),
-    probes: results(j.probes),
-    netfilter: { ip6tablesSave: b64opt(netfilter.ip6tablesSave), nftJson: b64opt(netfilter.nftJson), ufwEnabled: netfilter.ufwEnabled === true },
-    networkd: Object.entries(obj(j.networkd)).flatMap(([index, file]) => {
+    agent: { ...r.agent, unitActive: r.agent.unitActive.trim() },
+    files: r.files,
+    recorded: state(() => parseHostConf(r.files.hostConf)),
+    bindings: state(() => parseBindings(r.files.bindings)) ?? [],
+    stateErrors,
+    pings: results(r.pings),
+    probes: results(r.probes),
+    netfilter: r.netfilter,
+    networkd: Object.entries(r.networkd).flatMap(([index, file]) => {
       const dev = links.find((l) => l.index === Number(index))?.name;
-      return dev ? [{ dev, networkFile: b64(file) }] : [];
+      return dev ? [{ dev, networkFile: file }] : [];
     }),
   };
 }
@@ -335,7 +389,7 @@ export function findContainer(s: HostSnapshot, nameOrId: string): ContainerView 
   const n = nameOrId.replace(/^\//, '');
   return (
     s.docker.containers.find((c) => c.name === n) ??
-    (/^[0-9a-f]{12,64}$/.test(n) ? s.docker.containers.find((c) => c.id.startsWith(n)) : undefined)
+    (matches('containerId', n) ? s.docker.containers.find((c) => c.id.startsWith(n)) : undefined)
   );
 }
 

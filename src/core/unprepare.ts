@@ -7,6 +7,9 @@ import { AGENT_PATH, Artifacts, Plan, STATE_DIR, SYSCTL_PATH, Step, UNIT_PATH, n
 import { firewallFacts } from './firewall';
 import { shq } from './shell';
 import { HostSnapshot, defaultRoutes, hasProxy, hasRoute, networkdFileOf } from './snapshot';
+import { MARKERS, PATHS, PATTERNS } from './hostContract';
+
+const SYSCTL_KEY = new RegExp(`^${PATTERNS.sysctlDev.slice(1, -1)}\\.(forwarding|proxy_ndp|accept_ra|disable_ipv6)$`);
 
 /** what record-previous wrote (older versions wrote fewer fields) */
 export interface Previous {
@@ -34,7 +37,7 @@ export function parsePrevious(text: string | undefined): Previous | undefined {
   const sys: Record<string, number | undefined> = {};
   if (o.sysctl && typeof o.sysctl === 'object') {
     for (const [k, v] of Object.entries(o.sysctl as Record<string, unknown>)) {
-      if (/^[A-Za-z0-9_.@-]{1,15}\.(forwarding|proxy_ndp|accept_ra|disable_ipv6)$/.test(k) && Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 2) sys[k] = v as number;
+      if (SYSCTL_KEY.test(k) && Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 2) sys[k] = v as number;
     }
   }
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
@@ -70,20 +73,20 @@ export function planUnprepare(s: HostSnapshot, c: HostConfig, art: Artifacts, o:
   const agent = !!s.agent.sha256;
 
   for (const b of s.bindings) add('unbind', `release ${b.address} from ${b.container}`, `${AGENT_PATH} unbind ${shq(b.address)}`);
-  if (agent && s.recorded && (s.recorded.firewall.length || /--comment conoha-ipv6/.test(s.netfilter.ip6tablesSave ?? ''))) {
+  if (agent && s.recorded && (s.recorded.firewall.length || (s.netfilter.ip6tablesSave ?? '').includes(`--comment ${MARKERS.ruleComment}`))) {
     add('firewall', `take out the firewall rules prepare added (${s.recorded.firewall.join(', ') || 'ip6tables'})`, `${AGENT_PATH} unfirewall`);
   }
   const policyNow = firewallFacts({ ip6tablesSave: s.netfilter.ip6tablesSave }).forwardPolicy;
   if (prev?.ip6ForwardPolicy && policyNow && policyNow !== prev.ip6ForwardPolicy) {
     add('forward-policy', `set the ip6tables FORWARD policy back to ${prev.ip6ForwardPolicy} (now ${policyNow})`, `ip6tables -w 10 -P FORWARD ${prev.ip6ForwardPolicy}`);
   }
-  const wants = '/etc/systemd/system/multi-user.target.wants/conoha-ipv6.service';
+  const wants = PATHS.unitWants;
   if (s.agent.unit !== undefined || s.agent.unitWanted || s.agent.watchPid !== undefined) {
     add(
       'unit',
       `stop and remove the conoha-ipv6 service (${UNIT_PATH})`,
       [
-        s.systemd ? 'systemctl disable --now conoha-ipv6.service >/dev/null 2>&1 || true' : `if [ -x ${AGENT_PATH} ]; then ${AGENT_PATH} stop-watch; fi`,
+        s.systemd ? `systemctl disable --now ${PATHS.unitName} >/dev/null 2>&1 || true` : `if [ -x ${AGENT_PATH} ]; then ${AGENT_PATH} stop-watch; fi`,
         `rm -f ${shq(wants)} ${UNIT_PATH}`,
         s.systemd ? 'systemctl daemon-reload' : ':',
       ].join('\n'),
@@ -105,7 +108,7 @@ export function planUnprepare(s: HostSnapshot, c: HostConfig, art: Artifacts, o:
 
   // radvd: the file as it was, byte for byte, and the daemon as it was
   if (prev) {
-    const restore = s.files.radvdBackup ? `cp -p ${STATE_DIR}/backup/radvd.conf /etc/radvd.conf` : prev.radvdConfExisted ? ':' : 'rm -f /etc/radvd.conf';
+    const restore = s.files.radvdBackup ? `cp -p ${PATHS.radvdBackup} ${PATHS.radvdConf}` : prev.radvdConfExisted ? ':' : `rm -f ${PATHS.radvdConf}`;
     const daemon = prev.radvdRunning
       ? s.systemd ? 'systemctl restart radvd' : 'if [ -x /etc/init.d/radvd ]; then /etc/init.d/radvd restart; else service radvd restart; fi'
       : s.systemd ? 'systemctl stop radvd' : 'if [ -x /etc/init.d/radvd ]; then /etc/init.d/radvd stop; fi';

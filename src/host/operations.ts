@@ -3,6 +3,7 @@
 // core, and applies (when anything changes) in one more round trip that also returns a fresh snapshot.
 import { Check, bindingCheck, checksOfAddress, judgeHost } from '../core/checks';
 import { HostConfig, Overrides, resolveHostConfig } from '../core/config';
+import { EXIT as HOST_EXIT } from '../core/hostContract';
 import { Action, Civ6Error, InputError, RefusedError, RolledBackError, SnapshotError, StepFailedError } from '../core/errors';
 export { RolledBackError } from '../core/errors';
 import { Plan, Step, planAssign, planHostSetup, planRelease } from '../core/plan';
@@ -10,6 +11,7 @@ import { UnprepareOptions, planUnprepare } from '../core/unprepare';
 import { DEFAULT_ROLLBACK_SECONDS, confirmScript, rollbackNowScript, validRollbackSeconds } from '../core/rollback';
 import { HostSnapshot, parseSnapshot } from '../core/snapshot';
 import { ProbeTarget } from '../core/probe';
+import { MARKERS } from '../core/hostContract';
 import { PingTargets, StepResult, applyScript, artifacts, parseStepResults, snapshotScript } from './scripts';
 import { tcpReach } from './reach';
 import { RunResult, Transport } from './transport';
@@ -42,23 +44,25 @@ async function apply(t: Transport, steps: Step[], ping: PingTargets, obs?: Obser
   const out = await runScript(t, applyScript(steps, ping), `apply ${steps.length} step(s)`, obs, timeoutMs);
   const results = parseStepResults(out);
   for (const r of results) obs?.log?.(`  step ${r.id}: ${r.rc === null ? 'not run' : `exit ${r.rc}`} (${r.ms} ms)${r.output.trim() ? ': ' + r.output.trim().replace(/\n/g, ' | ') : ''}`);
-  const after = parseSnapshot(out.slice(out.indexOf('CIV6-SNAPSHOT')));
+  const after = parseSnapshot(out.slice(out.indexOf(MARKERS.snapshot)));
   return { results, after, ok: results.length === steps.length && results.every((r) => r.rc === 0) };
 }
 
-/** The agent's exit code for "refused before changing anything" (a binding taken meanwhile, a damaged host.conf). */
-export const AGENT_REFUSED = 2;
+/** The agent's exit codes for "refused before changing anything": a binding taken meanwhile, a damaged host.conf,
+ * a container gone, stopped or off the bridge, or another change holding the host's lock. */
+const AGENT_REFUSALS: readonly number[] = [HOST_EXIT.refused, HOST_EXIT.noContainer, HOST_EXIT.notRunning, HOST_EXIT.noInterface, HOST_EXIT.busy];
 
 /**
  * A failed apply as the error every caller shows: which step failed, which stayed applied (exit 1). A first step
- * run by the agent that refused (exit AGENT_REFUSED) changed nothing: that is a refusal (exit 2), as if we had
+ * run by the agent that refused (AGENT_REFUSALS) changed nothing: that is a refusal (exit 2), as if we had
  * refused it ourselves; another client got there first.
  */
 export function stepFailure(operation: string, steps: Step[], o: ApplyOutcome, actions?: Action[], agentSteps = false): Civ6Error | undefined {
   if (o.ok) return undefined;
   const bad = o.results.find((r) => r.rc !== 0 && r.rc !== null);
-  if (agentSteps && bad?.rc === AGENT_REFUSED && o.results.every((r) => r === bad || r.rc !== 0)) {
-    return new RefusedError(bad.output.trim().replace(/^conoha-ipv6-agent: /gm, '') || `${operation} was refused on the host`, actions ?? []);
+  if (agentSteps && bad?.rc != null && AGENT_REFUSALS.includes(bad.rc) && o.results.every((r) => r === bad || r.rc !== 0)) {
+    const busy = bad.rc === HOST_EXIT.busy;
+    return new RefusedError(bad.output.trim().replace(/^conoha-ipv6-agent: /gm, '') || `${operation} was refused on the host`, actions ?? (busy ? [{ id: 'retry' }] : []));
   }
   const title = (id: string) => steps.find((x) => x.id === id)?.title ?? id;
   // a step the script never reached (the connection or the script broke) is reported as the failed one

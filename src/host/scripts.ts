@@ -6,10 +6,20 @@ import snapshotLib from './scripts/snapshot.sh';
 import { Artifacts, Step } from '../core/plan';
 import { shq } from '../core/shell';
 import { ProbeTarget } from '../core/probe';
+import { MARKERS, matches } from '../core/hostContract';
+import { shellPreamble } from '../core/hostPreamble';
 
+/** The agent as installed on the host: self-contained, its shebang, then the generated preamble, then its body. */
+export function agentText(): string {
+  const nl = agentScript.indexOf('\n');
+  if (!agentScript.startsWith('#!')) throw new Error('agent.sh must start with its #! line');
+  return agentScript.slice(0, nl + 1) + shellPreamble() + agentScript.slice(nl + 1);
+}
+
+const agent = agentText();
 export const artifacts: Artifacts = {
-  agent: agentScript,
-  agentSha256: createHash('sha256').update(agentScript).digest('hex'),
+  agent,
+  agentSha256: createHash('sha256').update(agent).digest('hex'),
 };
 
 /** What the snapshot pings from the host: some (validated) addresses, or every address the host has recorded as bound. */
@@ -31,7 +41,7 @@ function whole(body: string): string {
 }
 
 export function snapshotScript(ping: PingTargets = [], probe?: ProbeTarget): string {
-  return whole(`${pingLine(ping)}\n${probeLine(probe)}\n${snapshotLib}\nciv6_snapshot`);
+  return whole(`${shellPreamble()}${pingLine(ping)}\n${probeLine(probe)}\n${snapshotLib}\nciv6_snapshot`);
 }
 
 /** the steps, then a fresh snapshot, all in one script */
@@ -39,12 +49,14 @@ export function applyScript(steps: Step[], ping: PingTargets = []): string {
   const body = steps
     .map((s, i) => {
       const eof = `CIV6_BODY_${i}_END`;
-      if (!/^[a-z0-9:.-]+$/.test(s.id)) throw new Error(`bad step id ${s.id}`);
+      if (!matches('stepId', s.id)) throw new Error(`bad step id ${s.id}`);
       if (s.script.split('\n').includes(eof)) throw new Error(`step ${s.id} contains its own delimiter`);
       return `civ6_step ${s.id} <<'${eof}'\n${s.script}\n${eof}`;
     })
     .join('\n');
-  return whole(`${pingLine(ping)}\n${probeLine()}\n${snapshotLib}\n${applyLib}\n${body}\necho CIV6-SNAPSHOT\nciv6_snapshot`);
+  // the preamble gives the steps what they may use (civ6_write, civ6_radvd_pids, the CIV6_* paths); the libraries
+  // after it are the runner's and the snapshot's own
+  return whole(`${shellPreamble()}${pingLine(ping)}\n${probeLine()}\n${snapshotLib}\n${applyLib}\n${body}\necho ${MARKERS.snapshot}\nciv6_snapshot`);
 }
 
 export interface StepResult {
@@ -58,9 +70,9 @@ export interface StepResult {
 export function parseStepResults(stdout: string): StepResult[] {
   return stdout
     .split('\n')
-    .filter((l) => l.startsWith('CIV6-STEP '))
+    .filter((l) => l.startsWith(`${MARKERS.step} `))
     .map((l) => {
-      const j = JSON.parse(l.slice('CIV6-STEP '.length));
+      const j = JSON.parse(l.slice(MARKERS.step.length + 1));
       return { id: j.id, rc: j.rc, ms: j.ms, output: Buffer.from(j.out, 'base64').toString('utf8') };
     });
 }

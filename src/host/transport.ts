@@ -1,6 +1,7 @@
 // One interface for running the project's shell scripts on a host: over SSH (ssh2) or on this machine.
 // A script is sent on standard input to `bash -s` running as root: directly when the login user is root,
 // otherwise through `sudo -n` (never an interactive password prompt). Each run() is one round trip.
+import { EXIT } from '../core/hostContract';
 
 export interface RunResult {
   stdout: string;
@@ -66,21 +67,21 @@ export function tooMuchOutput(stream: 'stdout' | 'stderr', sender: string, then:
 }
 
 /**
- * The command a transport executes; the script itself arrives on stdin. Exit 97 and 98 are ours:
- * no sudo on a host where we are not root, and sudo that wants a password.
+ * The command a transport executes; the script itself arrives on stdin. Two exit codes are ours (EXIT in
+ * core/hostContract.ts): no sudo on a host where we are not root, and sudo that wants a password.
  */
 export const LAUNCHER =
   'if [ "$(id -u)" -eq 0 ]; then exec bash -s; ' +
-  'elif ! command -v sudo >/dev/null 2>&1; then echo "conoha-ipv6: not root and no sudo" >&2; exit 97; ' +
-  'elif ! sudo -n true 2>/dev/null; then echo "conoha-ipv6: sudo -n refused (a password is required)" >&2; exit 98; ' +
+  `elif ! command -v sudo >/dev/null 2>&1; then echo "conoha-ipv6: not root and no sudo" >&2; exit ${EXIT.noSudo}; ` +
+  `elif ! sudo -n true 2>/dev/null; then echo "conoha-ipv6: sudo -n refused (a password is required)" >&2; exit ${EXIT.sudoPassword}; ` +
   'else exec sudo -n bash -s; fi';
 
 /** Turns the launcher's own exit codes into TransportErrors with a message that says what to do. */
 export function checkLauncher(result: RunResult, who: string): RunResult {
-  if (result.code === 97) {
+  if (result.code === EXIT.noSudo) {
     throw new TransportError('no-sudo', `${who} is not root and sudo is not installed: log in as root, or install sudo and allow this user to run commands without a password.`);
   }
-  if (result.code === 98) {
+  if (result.code === EXIT.sudoPassword) {
     throw new TransportError('sudo-password', `sudo on ${who} asks for a password: allow this user passwordless sudo (e.g. a line "USER ALL=(ALL) NOPASSWD:ALL" in /etc/sudoers.d/conoha-ipv6), or log in as root.`);
   }
   return result;

@@ -269,7 +269,8 @@ describe('engine on the lab (CLI over SSH, sudo user, uplink ens3)', () => {
   });
 
   it('host text never reaches the terminal as control characters, and an odd interface name does not break the snapshot', () => {
-    // the host's own files are host text too: a binding whose container name carries escape sequences
+    // the host's own files are host text too: a binding whose container name carries escape sequences makes the
+    // bindings file one that conoha-ipv6 did not write: it is refused as a whole, and the line shown escaped
     const bindings = vps('cat', '/etc/conoha-ipv6/bindings').stdout;
     assert.equal(vps('sh', '-c', `printf '${addr[9]} evil\\033[2J\\033]0;pwned\\007\\n' >> /etc/conoha-ipv6/bindings`).status, 0);
     assert.equal(vps('ip', 'link', 'add', 'x"y', 'type', 'veth', 'peer', 'name', 'x"z').status, 0);
@@ -277,7 +278,10 @@ describe('engine on the lab (CLI over SSH, sudo user, uplink ens3)', () => {
       const r = run('status');
       assert.equal(r.code, 0, r.stderr);
       assert.doesNotMatch(r.stdout + r.stderr, /[\x00-\x08\x0b-\x1f\x7f]/, 'no raw control character');
-      assert.match(r.stdout, /evil\\x1b\[2J\\x1b\]0;pwned\\x07/);
+      assert.match(r.stdout, /recorded state: \/etc\/conoha-ipv6\/bindings line \d+ \(".* evil\\u001b\[2J\\u001b\]0;pwned\\u0007"\) is not in the format conoha-ipv6 writes/);
+      const v = run('verify');
+      assert.equal(v.code, 1);
+      assert.match(v.stdout + v.stderr, /bindings line \d+ .* is not in the format conoha-ipv6 writes: correct or remove that line by hand/);
       const j = run('status', '--json');
       assert.equal(j.code, 0, j.stderr);
       assert.ok(JSON.parse(j.stdout).snapshot.links.some((l: { name: string }) => l.name === 'x"y'));

@@ -3,52 +3,39 @@
 # and run by the conoha-ipv6 systemd unit. It keeps what the kernel forgets: after a reboot it re-applies
 # the host's IPv6 setup, and whenever Docker starts a container (docker restart, a dockerd restart, boot)
 # it re-attaches the addresses recorded for that container. The host is the source of truth:
-#   /etc/conoha-ipv6/host.conf   UPLINK, BRIDGE, GATEWAY, ADDRESSES, ALLOW, FIREWALL (written by prepare)
-#   /etc/conoha-ipv6/bindings    one "ADDRESS CONTAINER-NAME [CONTAINER-ID]" per line (written by assign/release
-#                                via this script)
+#   $CIV6_HOST_CONF  UPLINK, BRIDGE, GATEWAY, ADDRESSES, ROUTE, ALLOW, FIREWALL, FORWARD_POLICY (written by prepare)
+#   $CIV6_BINDINGS   one "ADDRESS CONTAINER-NAME [CONTAINER-ID]" per line (written by assign/release via this
+#                    script); both in the format of src/core/hostState.ts
 # Nothing read from Docker or from inside a container reaches a shell as code: names, ids, interface names
 # and MAC addresses are validated like the client validates what it sends, and passed as arguments.
 # Usage: conoha-ipv6-agent boot | watch | start-watch | stop-watch | bind NAME ADDR | unbind ADDR | attach NAME
+# The installed file starts with the generated host contract (src/core/hostPreamble.ts): the CIV6_* paths and exit
+# codes, the civ6_valid_* checks and the readers of host.conf and the bindings file (civ6_conf_load,
+# civ6_bindings_read), which check every value and never source the file.
 set -u
-CIV6_DIR=/etc/conoha-ipv6
-CIV6_CONF=$CIV6_DIR/host.conf
-CIV6_BINDINGS=$CIV6_DIR/bindings
-CIV6_RUN=/run/conoha-ipv6
-CIV6_PIDFILE=$CIV6_RUN/watch.pid
-CIV6_SELF=/usr/local/sbin/conoha-ipv6-agent
 
 log() { printf 'conoha-ipv6-agent: %s\n' "$*" >&2; }
 die() { log "$1"; exit "${2:-1}"; }
-valid_name() { [[ $1 =~ ^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$ ]]; }
-valid_ifname() { [[ $1 =~ ^[A-Za-z0-9_.-]{1,15}$ ]]; }
-valid_addr() { [[ $1 =~ ^[0-9a-f:]{2,39}$ ]]; }
-valid_net() { [[ $1 =~ ^[0-9a-f:]{2,39}/[0-9]{1,3}$ ]]; }
-valid_id() { [[ $1 =~ ^[0-9a-f]{12,64}$ ]]; }
-valid_mac() { [[ $1 =~ ^[0-9a-f]{2}(:[0-9a-f]{2}){5}$ ]]; }
 ip6t() { ip6tables -w 10 "$@"; }
 
 # One lock per host around every change (bind, unbind, setup, re-attach): a second client waits, then says who holds it.
-CIV6_LOCK=$CIV6_RUN/lock
 with_lock() {
-  mkdir -p "$CIV6_RUN"
+  mkdir -p "$CIV6_RUN_DIR"
   exec 8>>"$CIV6_LOCK"
   if ! flock -w "${CIV6_LOCK_WAIT:-30}" 8; then
-    die "another conoha-ipv6 change is running on this host (lock $CIV6_LOCK held by: $(cat "$CIV6_LOCK.who" 2>/dev/null || echo unknown)); try again" 75
+    die "another conoha-ipv6 change is running on this host (lock $CIV6_LOCK held by: $(cat "$CIV6_LOCK.who" 2>/dev/null || echo unknown)); try again" "$CIV6_EXIT_BUSY"
   fi
   printf 'pid %s (%s) since %s\n' "$$" "$1" "$(date -u +%FT%TZ)" > "$CIV6_LOCK.who"
 }
 
+# UPLINK BRIDGE GATEWAY ADDRESSES ROUTE ALLOW FIREWALL FORWARD_POLICY from host.conf, each value checked
 load_conf() {
-  [ -r "$CIV6_CONF" ] || die "$CIV6_CONF is missing: run 'conoha-ipv6 prepare' for this host first" 2
-  UPLINK='' BRIDGE='' GATEWAY='' ADDRESSES='' ALLOW='' FIREWALL='' ROUTE='' FORWARD_POLICY=''
-  # shellcheck disable=SC1090
-  . "$CIV6_CONF"
-  valid_ifname "$UPLINK" && valid_ifname "$BRIDGE" && valid_addr "$GATEWAY" || die "$CIV6_CONF is damaged: run 'conoha-ipv6 prepare' again" 2
-  local a; for a in $ADDRESSES; do valid_addr "$a" || die "$CIV6_CONF lists a bad address '$a'" 2; done
-  for a in $ALLOW; do valid_net "$a" || die "$CIV6_CONF lists a bad network '$a'" 2; done
-  for a in $FIREWALL; do [[ $a =~ ^(docker-user|forward|ufw)$ ]] || die "$CIV6_CONF names an unknown firewall '$a'" 2; done
-  [[ $FORWARD_POLICY =~ ^(DROP|ACCEPT|)$ ]] || die "$CIV6_CONF names an unknown FORWARD policy '$FORWARD_POLICY'" 2
+  [ -r "$CIV6_HOST_CONF" ] || die "$CIV6_HOST_CONF is missing: prepare this host first" "$CIV6_EXIT_REFUSED"
+  civ6_conf_load "$CIV6_HOST_CONF" || die "$CIV6_HOST_CONF is damaged: prepare the host again" "$CIV6_EXIT_REFUSED"
 }
+
+# the bindings, checked line by line (nothing, and a message, when the file is damaged)
+bindings() { civ6_bindings_read "$CIV6_BINDINGS" || log "$CIV6_BINDINGS is damaged: correct or remove the bad line"; }
 
 # Firewall: the narrowest rules that let traffic to and from the addresses through the bridge (ALLOW is the
 # /124, or one /128 per address). DOCKER-USER whenever Docker manages ip6tables (Docker turns the FORWARD policy
@@ -58,7 +45,7 @@ load_conf() {
 fw_rules() { # fw_rules CHAIN: the rule specs, one per line
   local n
   for n in $ALLOW; do
-    printf '%s\n' "$1 -o $BRIDGE -d $n -m comment --comment conoha-ipv6 -j ACCEPT" "$1 -i $BRIDGE -s $n -m comment --comment conoha-ipv6 -j ACCEPT"
+    printf '%s\n' "$1 -o $BRIDGE -d $n -m comment --comment $CIV6_MARK_RULE_COMMENT -j ACCEPT" "$1 -i $BRIDGE -s $n -m comment --comment $CIV6_MARK_RULE_COMMENT -j ACCEPT"
   done
 }
 ensure_firewall() {
@@ -128,7 +115,7 @@ container_if() {
   while read -r line; do
     [[ $line =~ ^[0-9]+:\ ([^@:]+)@if([0-9]+):.*link/ether\ ([0-9a-f:]{17}) ]] || continue
     name=${BASH_REMATCH[1]} peer=${BASH_REMATCH[2]} mac=${BASH_REMATCH[3]}
-    valid_ifname "$name" && valid_mac "$mac" || { log "pid $pid: ignoring an interface with a bad name or MAC"; continue; }
+    civ6_valid_ifname "$name" && civ6_valid_mac "$mac" || { log "pid $pid: ignoring an interface with a bad name or MAC"; continue; }
     if ip -o link show master "$BRIDGE" 2>/dev/null | grep -q "^$peer: "; then printf '%s %s\n' "$name" "$mac"; return 0; fi
   done < <(nsenter -t "$pid" -n ip -o link show 2>/dev/null)
   return 1
@@ -141,17 +128,17 @@ container_if() {
 # briefly for the container to learn its default route from radvd.
 attach() {
   local name=$1 addr=$2 state pid ifn mac i
-  state=$(docker inspect -f '{{.State.Running}} {{.State.Pid}}' "$name" 2>/dev/null) || { log "container $name does not exist"; return 3; }
+  state=$(docker inspect -f '{{.State.Running}} {{.State.Pid}}' "$name" 2>/dev/null) || { log "container $name does not exist"; return "$CIV6_EXIT_NO_CONTAINER"; }
   pid=${state#* }
-  [ "${state%% *}" = true ] && [[ $pid =~ ^[1-9][0-9]*$ ]] || { log "container $name is not running"; return 4; }
-  read -r ifn mac < <(container_if "$pid") && [ -n "$ifn" ] || { log "container $name has no interface on bridge $BRIDGE"; return 5; }
+  [ "${state%% *}" = true ] && civ6_valid_pid "$pid" || { log "container $name is not running"; return "$CIV6_EXIT_NOT_RUNNING"; }
+  read -r ifn mac < <(container_if "$pid") && [ -n "$ifn" ] || { log "container $name has no interface on bridge $BRIDGE"; return "$CIV6_EXIT_NO_INTERFACE"; }
   # where IPv6 is still off, skip duplicate address detection for the link-local it is about to get (a MAC-derived
   # address on a bridge Docker owns): the container then asks radvd for its default route a second sooner
   nsenter -t "$pid" -n sh -c 'c=/proc/sys/net/ipv6/conf; if [ "$(cat "$c/$1/disable_ipv6")" = 1 ]; then echo 0 > "$c/$1/accept_dad"; fi
-    echo 0 > "$c/all/disable_ipv6" && echo 0 > "$c/$1/disable_ipv6"' civ6 "$ifn" || return 6
-  nsenter -t "$pid" -n ip -6 addr replace "$addr/128" dev "$ifn" nodad || return 6
-  ip -6 route replace "$addr/128" dev "$BRIDGE" || return 6
-  ip -6 neigh replace proxy "$addr" dev "$UPLINK" || return 6
+    echo 0 > "$c/all/disable_ipv6" && echo 0 > "$c/$1/disable_ipv6"' civ6 "$ifn" || return "$CIV6_EXIT_ATTACH_FAILED"
+  nsenter -t "$pid" -n ip -6 addr replace "$addr/128" dev "$ifn" nodad || return "$CIV6_EXIT_ATTACH_FAILED"
+  ip -6 route replace "$addr/128" dev "$BRIDGE" || return "$CIV6_EXIT_ATTACH_FAILED"
+  ip -6 neigh replace proxy "$addr" dev "$UPLINK" || return "$CIV6_EXIT_ATTACH_FAILED"
   ip -6 neigh replace "$addr" lladdr "$mac" dev "$BRIDGE" nud stale || log "could not set the neighbour entry of $addr to $mac"
   for i in $(seq "${CIV6_WAIT_RA:-50}"); do
     nsenter -t "$pid" -n ip -6 route show default | grep -q 'proto ra' && break
@@ -160,32 +147,28 @@ attach() {
   log "attached $addr to $name ($ifn $mac in pid $pid)"
 }
 
-bound_to() { [ -r "$CIV6_BINDINGS" ] && awk -v a="$1" '$1 == a { print $2; exit }' "$CIV6_BINDINGS"; }
+bound_to() { bindings | awk -v a="$1" '$1 == a { print $2; exit }'; }
 
 # Re-attach every address recorded for one container (given by id): by its recorded id, else by its name
 # (a renamed container keeps its address; verify tells the user the record names it by its old name).
 attach_container() {
   local ref=$1 info id name a n i
-  valid_id "$ref" || return 0
+  civ6_valid_container_id "$ref" || return 0
   info=$(docker inspect -f '{{.Id}} {{.Name}}' "$ref" 2>/dev/null) || return 0
   id=${info%% *} name=${info#* }; name=${name#/}
-  valid_id "$id" && valid_name "$name" || return 0
-  [ -r "$CIV6_BINDINGS" ] || return 0
+  civ6_valid_container_id "$id" && civ6_valid_container_name "$name" || return 0
   while read -r a n i; do
-    valid_addr "$a" || continue
     if [ "$i" = "$id" ] || { [ "$n" = "$name" ] && [ -z "$i" ]; }; then attach "$id" "$a"; fi
-  done < "$CIV6_BINDINGS"
+  done < <(bindings)
   return 0
 }
 
 attach_all() {
   local a n i ref
-  [ -r "$CIV6_BINDINGS" ] || return 0
   while read -r a n i; do
-    valid_addr "$a" && valid_name "$n" || continue
-    ref=$n; valid_id "${i:-}" && ref=$i
+    ref=$n; [ -n "${i:-}" ] && ref=$i
     [ "$(docker inspect -f '{{.State.Running}}' "$ref" 2>/dev/null)" = true ] && attach "$ref" "$a"
-  done < "$CIV6_BINDINGS"
+  done < <(bindings)
   return 0
 }
 
@@ -212,11 +195,11 @@ monitor_net() {
 # chains and may recreate the bridge; with live-restore the containers keep running), setup_host and
 # attach_all first, with --since covering the gap so that no event is missed.
 watch() {
-  local since kind id cid events_pid monitor_pid fifo=$CIV6_RUN/events.fifo
-  mkdir -p "$CIV6_RUN"
-  echo $$ > "$CIV6_PIDFILE"
+  local since kind id cid events_pid monitor_pid fifo=$CIV6_RUN_DIR/events.fifo
+  mkdir -p "$CIV6_RUN_DIR"
+  echo $$ > "$CIV6_WATCH_PID"
   events_pid='' monitor_pid=''
-  trap 'rm -f "$CIV6_PIDFILE" "$fifo"; [ -n "$events_pid" ] && kill "$events_pid" 2>/dev/null; [ -n "$monitor_pid" ] && pkill -P "$monitor_pid" 2>/dev/null; [ -n "$monitor_pid" ] && kill "$monitor_pid" 2>/dev/null; exit 0' TERM INT
+  trap 'rm -f "$CIV6_WATCH_PID" "$fifo"; [ -n "$events_pid" ] && kill "$events_pid" 2>/dev/null; [ -n "$monitor_pid" ] && pkill -P "$monitor_pid" 2>/dev/null; [ -n "$monitor_pid" ] && kill "$monitor_pid" 2>/dev/null; exit 0' TERM INT
   monitor_net & monitor_pid=$!
   while :; do
     until docker_ready; do sleep 1; done
@@ -230,7 +213,7 @@ watch() {
     events_pid=$!
     while read -r kind id cid; do
       if [ "$kind" = network ]; then id=$cid; fi
-      valid_id "$id" && locked event attach_container "$id"
+      civ6_valid_container_id "$id" && locked event attach_container "$id"
     done < "$fifo"
     wait "$events_pid" 2>/dev/null; events_pid=''
     log "lost docker events (dockerd stopped?); reconnecting"
@@ -242,9 +225,9 @@ watch() {
 # stale pidfile's pid may belong to another process by now)
 watching() {
   local pid cmd
-  pid=$(cat "$CIV6_PIDFILE" 2>/dev/null) && [[ $pid =~ ^[1-9][0-9]*$ ]] || return 1
+  pid=$(cat "$CIV6_WATCH_PID" 2>/dev/null) && civ6_valid_pid "$pid" || return 1
   cmd=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) || return 1
-  [[ $cmd == *"$CIV6_SELF watch"* ]]
+  [[ $cmd == *"$CIV6_AGENT watch"* ]]
 }
 
 case "${1:-}" in
@@ -254,39 +237,40 @@ case "${1:-}" in
   start-watch) # hosts without systemd: run the watcher detached (it will not come back after a reboot)
     load_conf
     if watching; then exit 0; fi
-    mkdir -p "$CIV6_RUN"
-    setsid "$CIV6_SELF" watch </dev/null >>"$CIV6_RUN/watch.log" 2>&1 &
+    mkdir -p "$CIV6_RUN_DIR"
+    setsid "$CIV6_AGENT" watch </dev/null >>"$CIV6_RUN_DIR/watch.log" 2>&1 &
     for _ in $(seq 50); do watching && exit 0; sleep 0.1; done
-    die "the watcher did not start; see $CIV6_RUN/watch.log" ;;
+    die "the watcher did not start; see $CIV6_RUN_DIR/watch.log" ;;
   stop-watch)
-    if watching; then kill "$(cat "$CIV6_PIDFILE")"; else rm -f "$CIV6_PIDFILE"; fi ;;
+    if watching; then kill "$(cat "$CIV6_WATCH_PID")"; else rm -f "$CIV6_WATCH_PID"; fi ;;
   bind) # bind NAME ADDR: record the binding (with the container's id), then attach
     load_conf
     name=${2:-} addr=${3:-}
-    valid_name "$name" && valid_addr "$addr" || die "usage: bind CONTAINER-NAME ADDRESS" 2
-    in_set "$addr" || die "$addr is not one of this host's addresses" 2
+    civ6_valid_container_name "$name" && civ6_valid_address "$addr" || die "usage: bind CONTAINER-NAME ADDRESS" "$CIV6_EXIT_REFUSED"
+    in_set "$addr" || die "$addr is not one of this host's addresses" "$CIV6_EXIT_REFUSED"
     with_lock "bind $addr"
+    civ6_bindings_read "$CIV6_BINDINGS" >/dev/null || die "$CIV6_BINDINGS is damaged: correct or remove the bad line, then assign again" "$CIV6_EXIT_REFUSED"
     other=$(bound_to "$addr")
-    [ -z "$other" ] || [ "$other" = "$name" ] || die "$addr is already bound to $other" 2
-    id=$(docker inspect -f '{{.Id}}' "$name" 2>/dev/null) && valid_id "$id" || die "container $name does not exist" 3
+    [ -z "$other" ] || [ "$other" = "$name" ] || die "$addr is already bound to $other" "$CIV6_EXIT_REFUSED"
+    id=$(docker inspect -f '{{.Id}}' "$name" 2>/dev/null) && civ6_valid_container_id "$id" || die "container $name does not exist" "$CIV6_EXIT_NO_CONTAINER"
     attach "$id" "$addr" || exit $?
     if [ -z "$other" ]; then
-      mkdir -p "$CIV6_DIR"; printf '%s %s %s\n' "$addr" "$name" "$id" >> "$CIV6_BINDINGS"
+      mkdir -p "$CIV6_STATE_DIR"; printf '%s %s %s\n' "$addr" "$name" "$id" >> "$CIV6_BINDINGS"
     fi
     ensure_firewall ;;
   unbind) # unbind ADDR: forget the binding and take the address off the container if it runs
     load_conf
     addr=${2:-}
-    valid_addr "$addr" || die "usage: unbind ADDRESS" 2
+    civ6_valid_address "$addr" || die "usage: unbind ADDRESS" "$CIV6_EXIT_REFUSED"
     with_lock "unbind $addr"
+    civ6_bindings_read "$CIV6_BINDINGS" >/dev/null || die "$CIV6_BINDINGS is damaged: correct or remove the bad line, then release again" "$CIV6_EXIT_REFUSED"
     name=$(bound_to "$addr")
-    [ -n "$name" ] || die "$addr is not bound" 2
-    valid_name "$name" || die "$CIV6_BINDINGS is damaged at $addr" 2
-    tmp=$(mktemp "$CIV6_DIR/.bindings.XXXXXX")
+    [ -n "$name" ] || die "$addr is not bound" "$CIV6_EXIT_REFUSED"
+    tmp=$(mktemp "$CIV6_STATE_DIR/.bindings.XXXXXX")
     awk -v a="$addr" '$1 != a' "$CIV6_BINDINGS" > "$tmp" && chmod 0644 "$tmp" && mv "$tmp" "$CIV6_BINDINGS"
     state=$(docker inspect -f '{{.State.Running}} {{.State.Pid}}' "$name" 2>/dev/null) || state=''
     pid=${state#* }
-    if [ "${state%% *}" = true ] && [[ $pid =~ ^[1-9][0-9]*$ ]]; then
+    if [ "${state%% *}" = true ] && civ6_valid_pid "$pid"; then
       read -r ifn _ < <(container_if "$pid") && nsenter -t "$pid" -n ip -6 addr del "$addr/128" dev "$ifn" 2>/dev/null
     fi
     ip -6 neigh del "$addr" dev "$BRIDGE" 2>/dev/null
@@ -297,15 +281,15 @@ case "${1:-}" in
     for m in $FIREWALL; do
       [ "$m" = ufw ] || continue
       for n in $ALLOW; do
-        ufw route allow in on "$UPLINK" out on "$BRIDGE" to "$n" comment conoha-ipv6 || die "ufw route allow to $n failed"
-        ufw route allow in on "$BRIDGE" out on "$UPLINK" from "$n" comment conoha-ipv6 || die "ufw route allow from $n failed"
+        ufw route allow in on "$UPLINK" out on "$BRIDGE" to "$n" comment "$CIV6_MARK_RULE_COMMENT" || die "ufw route allow to $n failed"
+        ufw route allow in on "$BRIDGE" out on "$UPLINK" from "$n" comment "$CIV6_MARK_RULE_COMMENT" || die "ufw route allow from $n failed"
       done
     done ;;
   unfirewall) # take out every allow rule prepare put in (ours carry the comment conoha-ipv6; ufw's by their spec)
     load_conf; with_lock unfirewall
     if command -v ip6tables >/dev/null 2>&1; then
       for chain in DOCKER-USER FORWARD; do
-        ip6t -S "$chain" 2>/dev/null | grep -- '--comment conoha-ipv6' | sed 's/^-A /-D /' | while read -r spec; do
+        ip6t -S "$chain" 2>/dev/null | grep -- "--comment $CIV6_MARK_RULE_COMMENT" | sed 's/^-A /-D /' | while read -r spec; do
           # shellcheck disable=SC2086
           ip6t $spec || log "ip6tables $spec failed"
         done
@@ -314,10 +298,10 @@ case "${1:-}" in
     for m in $FIREWALL; do
       [ "$m" = ufw ] || continue
       for n in $ALLOW; do
-        ufw route delete allow in on "$UPLINK" out on "$BRIDGE" to "$n" comment conoha-ipv6 >/dev/null || log "ufw route delete (to $n) failed"
-        ufw route delete allow in on "$BRIDGE" out on "$UPLINK" from "$n" comment conoha-ipv6 >/dev/null || log "ufw route delete (from $n) failed"
+        ufw route delete allow in on "$UPLINK" out on "$BRIDGE" to "$n" comment "$CIV6_MARK_RULE_COMMENT" >/dev/null || log "ufw route delete (to $n) failed"
+        ufw route delete allow in on "$BRIDGE" out on "$UPLINK" from "$n" comment "$CIV6_MARK_RULE_COMMENT" >/dev/null || log "ufw route delete (from $n) failed"
       done
     done ;;
   attach) load_conf; with_lock attach; attach_container "${2:?usage: attach CONTAINER-ID}" ;;
-  *) die "usage: conoha-ipv6-agent boot|setup|firewall|unfirewall|watch|start-watch|stop-watch|bind NAME ADDR|unbind ADDR|attach CONTAINER-ID" 2 ;;
+  *) die "usage: conoha-ipv6-agent boot|setup|firewall|unfirewall|watch|start-watch|stop-watch|bind NAME ADDR|unbind ADDR|attach CONTAINER-ID" "$CIV6_EXIT_REFUSED" ;;
 esac

@@ -1,6 +1,7 @@
 # conoha-ipv6 snapshot: everything the tool decides from, read in one go, printed as one JSON object.
-# Runs as root under bash. Inputs (set by the caller before this text): CIV6_PING="addr addr ..." to
-# also ping those addresses from the host (verify). Free text is base64-encoded, so the JSON never
+# Runs as root under bash, after the generated preamble (paths, patterns, readers: src/core/hostPreamble.ts).
+# Inputs (set by the caller before this text): CIV6_PING="addr addr ..." to also ping those addresses from the
+# host (verify). Free text is base64-encoded, so the JSON never
 # depends on what a file or a command prints.
 civ6_b64() { printf '"%s"' "$(printf '%s' "$1" | base64 -w0)"; }
 civ6_b64file() { if [ -r "$1" ]; then printf '"%s"' "$(base64 -w0 < "$1")"; else printf null; fi; }
@@ -13,7 +14,7 @@ civ6_sysctls() { # every interface's forwarding/proxy_ndp/accept_ra/disable_ipv6
   local d k v first=1   # builtins only (read, not cat): a host may have many veths
   printf '{'
   for d in /proc/sys/net/ipv6/conf/*; do
-    [[ ${d##*/} =~ ^[A-Za-z0-9_.@-]{1,15}$ ]] || continue   # a name a container chose: never into the JSON raw
+    civ6_valid_sysctl_dev "${d##*/}" || continue   # a name a container chose: never into the JSON raw
     for k in forwarding proxy_ndp accept_ra disable_ipv6; do
       read -r v 2>/dev/null < "$d/$k" || continue
       [ $first = 1 ] || printf ','; first=0
@@ -21,18 +22,6 @@ civ6_sysctls() { # every interface's forwarding/proxy_ndp/accept_ra/disable_ipv6
     done
   done
   printf '}'
-}
-
-civ6_radvd_pids() { # radvd processes in THIS network namespace (a shared PID namespace may show others)
-  local me p comm first=1; me=$(readlink /proc/self/ns/net)
-  printf '['
-  for p in /proc/[0-9]*; do
-    read -r comm 2>/dev/null < "$p/comm" || continue
-    [ "$comm" = radvd ] || continue
-    [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$me" ] || continue
-    [ $first = 1 ] || printf ','; first=0; printf '%s' "${p#/proc/}"
-  done
-  printf ']'
 }
 
 civ6_containers() { # docker containers with state, pid, networks; running ones with their netns view
@@ -57,7 +46,7 @@ civ6_containers() { # docker containers with state, pid, networks; running ones 
 
 civ6_pings() { # ping the given addresses (or, for "@bound", every address in the bindings file) in parallel
   local a first=1 dir list=$CIV6_PING; dir=$(mktemp -d)
-  if [ "$list" = @bound ]; then list=$(awk '$1 ~ /^[0-9a-f:]+$/ { print $1 }' /etc/conoha-ipv6/bindings 2>/dev/null); fi
+  if [ "$list" = @bound ]; then list=$(civ6_bindings_read "$CIV6_BINDINGS" 2>/dev/null | cut -d' ' -f1); fi
   for a in $list; do ( ping -6 -n -c 1 -i 0.2 -w 3 "$a" >"$dir/$a" 2>&1; echo $? >"$dir/$a.rc" ) & done
   wait
   printf '['
@@ -94,15 +83,15 @@ civ6_probes() { # from each bound, running container's network namespace: TCP co
   [ "$CIV6_PROBE" = "${CIV6_PROBE#* }" ] || port=${CIV6_PROBE#* }
   dir=$(mktemp -d)
   while read -r a n i; do
-    [[ $a =~ ^[0-9a-f:]{2,39}$ ]] || continue
+    civ6_valid_address "$a" || continue
     pid=$(docker inspect -f '{{.State.Pid}}' "${i:-$n}" 2>/dev/null) || continue
-    [[ $pid =~ ^[1-9][0-9]*$ ]] || continue
+    civ6_valid_pid "$pid" || continue
     if [ -n "$port" ]; then
       ( nsenter -t "$pid" -n timeout 4 bash -c 'exec 3<>"/dev/tcp/$1/$2"' civ6 "$addr" "$port" >"$dir/$a" 2>&1; echo $? >"$dir/$a.rc" ) &
     else
       ( nsenter -t "$pid" -n ping -6 -n -c 1 -w 4 "$addr" >"$dir/$a" 2>&1; echo $? >"$dir/$a.rc" ) &
     fi
-  done < <(cat /etc/conoha-ipv6/bindings 2>/dev/null)
+  done < <(civ6_bindings_read "$CIV6_BINDINGS" 2>/dev/null)
   wait
   printf '['
   for f in "$dir"/*.rc; do
@@ -120,7 +109,7 @@ civ6_snapshot() {
   if civ6_has docker; then
     if docker_ver=$(docker version --format '{{.Server.Version}}' 2>&1); then docker_ok=true; else docker_err=$docker_ver; docker_ver=""; fi
   fi
-  printf '{"v":1,"time":%s,"hostname":%s,"uid":%s,"sudoUser":%s,' "$(date +%s)" "$(civ6_b64 "$(hostname 2>/dev/null)")" "$(id -u)" "$(civ6_b64 "${SUDO_USER:-}")"
+  printf '{"v":%s,"time":%s,"hostname":%s,"uid":%s,"sudoUser":%s,' "$CIV6_SNAPSHOT_VERSION" "$(date +%s)" "$(civ6_b64 "$(hostname 2>/dev/null)")" "$(id -u)" "$(civ6_b64 "${SUDO_USER:-}")"
   printf '"osRelease":%s,"kernel":%s,"systemd":%s,' "$(civ6_b64file /etc/os-release)" "$(civ6_b64 "$(uname -r)")" "$(civ6_bool test -d /run/systemd/system)"
   printf '"tools":{"ip":%s,"nsenter":%s,"docker":%s,"radvd":%s,"apt":%s,"ping":%s,"systemctl":%s},' \
     "$(civ6_bool civ6_has ip)" "$(civ6_bool civ6_has nsenter)" "$(civ6_bool civ6_has docker)" \
@@ -128,25 +117,25 @@ civ6_snapshot() {
   printf '"links":%s,"addrs":%s,"routes":%s,"proxies":%s,"neighbours":%s,"sysctl":%s,' \
     "$(civ6_json ip -j link show)" "$(civ6_json ip -j -6 addr show)" "$(civ6_json ip -j -6 route show table main)" \
     "$(civ6_json ip -j -6 neigh show proxy)" "$(civ6_json ip -j -6 neigh show nud reachable nud stale nud delay nud probe)" "$(civ6_sysctls)"
-  printf '"radvd":{"pids":%s,"conf":%s,"enabled":%s},' "$(civ6_radvd_pids)" "$(civ6_b64file /etc/radvd.conf)" \
+  printf '"radvd":{"pids":%s,"conf":%s,"enabled":%s},' "$(civ6_radvd_pids)" "$(civ6_b64file "$CIV6_RADVD_CONF")" \
     "$(civ6_b64 "$( (systemctl is-enabled radvd 2>/dev/null) || true)")"
   printf '"docker":{"ok":%s,"version":%s,"error":%s,"containers":%s},' "$docker_ok" "$(civ6_b64 "$docker_ver")" "$(civ6_b64 "$docker_err")" \
     "$(if [ $docker_ok = true ]; then civ6_containers; else printf null; fi)"
-  local agent=/usr/local/sbin/conoha-ipv6-agent watch_pid=null p
-  p=$(cat /run/conoha-ipv6/watch.pid 2>/dev/null) || p=''
+  local agent=$CIV6_AGENT watch_pid=null p
+  p=$(cat "$CIV6_WATCH_PID" 2>/dev/null) || p=''
   # the recorded watcher counts only if that pid is still our agent's watch (a stale pid may be anyone's by now)
-  if [[ $p =~ ^[1-9][0-9]{0,9}$ ]] && tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q 'conoha-ipv6-agent watch'; then watch_pid=$p; fi
+  if civ6_valid_pid "$p" && tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -qF "$CIV6_AGENT watch"; then watch_pid=$p; fi
   printf '"agent":{"sha256":%s,"unit":%s,"unitWanted":%s,"unitActive":%s,"watchPid":%s},' \
-    "$(if [ -r $agent ]; then printf '"%s"' "$(sha256sum < $agent | cut -d' ' -f1)"; else printf null; fi)" \
-    "$(civ6_b64file /etc/systemd/system/conoha-ipv6.service)" \
-    "$(civ6_bool test -L /etc/systemd/system/multi-user.target.wants/conoha-ipv6.service)" \
-    "$(civ6_b64 "$( (systemctl is-active conoha-ipv6 2>/dev/null) || true)")" "$watch_pid"
-  local dropin; dropin=$(printf '%s\n' /etc/systemd/network/*.network.d/60-conoha-ipv6.conf | head -n 1)
-  printf '"files":{"rolledBack":%s,"rollbackArmed":%s,"previousJson":%s,"radvdBackup":%s,' "$(civ6_b64file /etc/conoha-ipv6/rolled-back)" \
-    "$(civ6_bool test -e /run/conoha-ipv6/rollback.armed)" "$(civ6_b64file /etc/conoha-ipv6/previous.json)" "$(civ6_bool test -f /etc/conoha-ipv6/backup/radvd.conf)"
+    "$(if [ -r "$agent" ]; then printf '"%s"' "$(sha256sum < "$agent" | cut -d' ' -f1)"; else printf null; fi)" \
+    "$(civ6_b64file "$CIV6_UNIT")" \
+    "$(civ6_bool test -L "$CIV6_UNIT_WANTS")" \
+    "$(civ6_b64 "$( (systemctl is-active "$CIV6_UNIT_NAME" 2>/dev/null) || true)")" "$watch_pid"
+  local dropin; dropin=$(printf '%s\n' /etc/systemd/network/*.network.d/"$CIV6_NETWORKD_DROP_IN_NAME" | head -n 1)
+  printf '"files":{"rolledBack":%s,"rollbackArmed":%s,"previousJson":%s,"radvdBackup":%s,' "$(civ6_b64file "$CIV6_ROLLED_BACK")" \
+    "$(civ6_bool test -e "$CIV6_ROLLBACK_ARMED")" "$(civ6_b64file "$CIV6_PREVIOUS_JSON")" "$(civ6_bool test -f "$CIV6_RADVD_BACKUP")"
   printf '"hostConf":%s,"bindings":%s,"previous":%s,"sysctlConf":%s,"networkdDropIn":%s},' \
-    "$(civ6_b64file /etc/conoha-ipv6/host.conf)" "$(civ6_b64file /etc/conoha-ipv6/bindings)" \
-    "$(civ6_bool test -e /etc/conoha-ipv6/previous.json)" "$(civ6_b64file /etc/sysctl.d/60-conoha-ipv6.conf)" "$(civ6_b64file "$dropin")"
+    "$(civ6_b64file "$CIV6_HOST_CONF")" "$(civ6_b64file "$CIV6_BINDINGS")" \
+    "$(civ6_bool test -e "$CIV6_PREVIOUS_JSON")" "$(civ6_b64file "$CIV6_SYSCTL_CONF")" "$(civ6_b64file "$dropin")"
   civ6_netfilter
   civ6_networkd
   printf '"probes":%s,' "$(if [ -n "${CIV6_PROBE:-}" ] && [ $docker_ok = true ]; then civ6_probes; else printf '[]'; fi)"

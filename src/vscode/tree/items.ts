@@ -1,6 +1,7 @@
 // How each node looks: label, description, ThemeIcon, tooltip and the contextValue the menus match.
 import * as vscode from 'vscode';
 import { formatHostSpec } from '../../core/hostSpec';
+import { PATHS } from '../../core/hostContract';
 import { specOf } from '../settings';
 import { addressNodes, hostChecks, unboundContainers } from './children';
 import { ContextValue } from './contextValues';
@@ -99,7 +100,7 @@ function addressItem(n: NodeOf<'address'>): vscode.TreeItem {
   item.contextValue = (n.container ? 'address.bound' : 'address.free') satisfies ContextValue;
   item.tooltip = md(
     [['**', n.address, '**']],
-    n.container ? [['bound to container **', n.container, `**${n.recorded ? '' : ' (found in the container, not in /etc/conoha-ipv6/bindings)'}`]] : [['free: right-click → Assign IPv6 to Container']],
+    n.container ? [['bound to container **', n.container, `**${n.recorded ? '' : ` (found in the container, not in ${PATHS.bindings})`}`]] : [['free: right-click → Assign IPv6 to Container']],
     [[`route to the bridge: ${n.routed ? 'yes' : 'no'} · proxy NDP entry: ${n.proxied ? 'yes' : 'no'}`]],
     ...n.problems.map((k): Line => [['$(error) ', k.message]]),
   );
