@@ -5,7 +5,7 @@
 // cannot be made, the host restores its previous network settings by itself within N seconds.
 import { HostConfig } from './config';
 import { shq } from './shell';
-import { HostSnapshot, defaultRoutes, sysctl } from './snapshot';
+import { HostSnapshot, Route, defaultRoutes, sysctl } from './snapshot';
 
 export const ROLLBACK_DIR = '/run/conoha-ipv6';
 export const ROLLBACK_SCRIPT = `${ROLLBACK_DIR}/rollback.sh`;
@@ -24,7 +24,7 @@ export function validRollbackSeconds(n: number): boolean {
 export function rollbackScript(s: HostSnapshot, c: HostConfig): string {
   const set = (dev: string, key: 'forwarding' | 'accept_ra' | 'proxy_ndp', v: number | undefined) =>
     v === undefined ? [] : [`echo ${v} > ${shq(`/proc/sys/net/ipv6/conf/${dev}/${key}`)}`];
-  const routes = defaultRoutes(s).filter((r) => r.gateway && r.dev);
+  const routes = defaultRoutes(s).filter((r): r is Route & { gateway: string; dev: string } => Boolean(r.gateway && r.dev));
   return [
     '#!/bin/sh',
     `# written by conoha-ipv6 prepare at ${new Date().toISOString()}: the network as it was, restored if the`,
@@ -34,7 +34,7 @@ export function rollbackScript(s: HostSnapshot, c: HostConfig): string {
     ...set(c.uplink, 'proxy_ndp', sysctl(s, c.uplink, 'proxy_ndp')),
     `ip -6 route del default via ${shq(c.gateway)} dev ${shq(c.uplink)} metric 2048 2>/dev/null`,
     // the routes it had: an RA route comes back by itself with the old sysctls; a static one is put back
-    ...routes.filter((r) => r.protocol !== 'ra').map((r) => `ip -6 route replace default via ${shq(r.gateway!)} dev ${shq(r.dev!)}${r.metric ? ` metric ${r.metric}` : ''}`),
+    ...routes.filter((r) => r.protocol !== 'ra').map((r) => `ip -6 route replace default via ${shq(r.gateway)} dev ${shq(r.dev)}${r.metric ? ` metric ${r.metric}` : ''}`),
     // nothing re-applies the change: the persisted sysctls and the agent go
     'rm -f /etc/sysctl.d/60-conoha-ipv6.conf',
     'if [ -d /run/systemd/system ]; then systemctl disable --now conoha-ipv6.service >/dev/null 2>&1; else /usr/local/sbin/conoha-ipv6-agent stop-watch 2>/dev/null; fi',
