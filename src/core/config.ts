@@ -74,7 +74,7 @@ export function resolveHostConfig(s: HostSnapshot, o: Overrides = {}): HostConfi
       firstError ??= e as Error;
     }
   }
-  throw firstError!;
+  throw firstError ?? new Error(`no global IPv6 address on ${uplink} could be used`);
 }
 
 function prefixOf(addresses: string[]): string | undefined {

@@ -118,7 +118,9 @@ export function parseAddressList(text: string, what = 'the address list'): Addre
 
 function bigIntToAddress(n: bigint): string {
   const hex = n.toString(16).padStart(32, '0');
-  return new Address6(hex.match(/.{4}/g)!.join(':')).correctForm();
+  const groups = hex.match(/.{4}/g);
+  if (!groups) throw new Error(`not a 128-bit number: ${hex}`);
+  return new Address6(groups.join(':')).correctForm();
 }
 
 /** True for a global unicast address (2000::/3), the kind ConoHa gives a host. */

@@ -115,7 +115,7 @@ export function parseIp6tablesSave(text: string): Ruleset {
     } else if (chain) {
       table.chains.set(chain[1], { name: chain[1], policy: chain[2] === '-' ? undefined : chain[2], rules: [] });
     } else if (owner) {
-      owner.rules.push(parseRule(rule![1], tokens(rule![3] ?? '')));
+      owner.rules.push(parseRule(rule[1], tokens(rule.at(3) ?? '')));
     } else {
       rs.errors.push(`line ${n + 1}: ${rule ? 'rule in an undeclared chain' : 'not ip6tables-save syntax'}: ${line.slice(0, 80)}`);
     }
@@ -124,10 +124,10 @@ export function parseIp6tablesSave(text: string): Ruleset {
 }
 
 function tokens(s: string): string[] {
-  return [...s.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) => m[2] ?? m[1].replace(/\\(.)/g, '$1'));
+  return [...s.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) => m.at(2) ?? m[1].replace(/\\(.)/g, '$1'));
 }
 
-const BASE_OPTIONS: Record<string, string> = {
+const BASE_OPTIONS: Partial<Record<string, string>> = {
   '-s': '-s', '--source': '-s', '-d': '-d', '--destination': '-d',
   '-i': '-i', '--in-interface': '-i', '-o': '-o', '--out-interface': '-o', '-p': '-p', '--protocol': '-p',
 };
@@ -145,7 +145,7 @@ function parseRule(text: string, t: string[]): Rule {
       rule.goto = tok === '-g' || tok === '--goto';
       break; // the rest are the target's options
     } else if (tok === '-m' || tok === '--match') {
-      module = t[++i];
+      module = t.at(++i);
       rule.matches.push({ module, option: '-m', value: module ?? '', negated: false });
     } else if (tok.startsWith('-')) {
       const hasValue = i + 1 < t.length && t[i + 1] !== '!' && !t[i + 1].startsWith('-');
@@ -214,9 +214,11 @@ function run(base: BaseChain): Outcome {
   const walk = (frames: { chain: string; i: number }[], trace: string[]): Outcome => {
     for (;;) {
       if (--budget < 0) return final('unknown', `${base.name}: too many rules that may match`, trace);
-      const top = frames[frames.length - 1];
+      const top = frames.at(-1);
       if (!top) return final(base.policy, base.policyText, trace);
-      const step = base.chains.get(top.chain)![top.i++];
+      const rules = base.chains.get(top.chain);
+      if (!rules) throw new Error(`${base.name}: no chain ${top.chain} to walk`); // jumps are checked before they are taken
+      const step = rules.at(top.i++);
       if (!step) {
         frames.pop();
         continue;
@@ -242,7 +244,7 @@ function run(base: BaseChain): Outcome {
 
 // ---------------------------------------------------------------- matching the packet
 
-const ICMPV6_TYPES: Record<string, number> = {
+const ICMPV6_TYPES: Partial<Record<string, number>> = {
   'destination-unreachable': 1, 'packet-too-big': 2, 'time-exceeded': 3, 'ttl-exceeded': 3, 'parameter-problem': 4,
   'echo-request': 128, 'echo-reply': 129, 'mld-listener-query': 130, 'mld-listener-report': 131,
   'mld-listener-done': 132, 'mld-listener-reduction': 132, 'router-solicitation': 133, 'nd-router-solicit': 133,
@@ -250,7 +252,7 @@ const ICMPV6_TYPES: Record<string, number> = {
   'nd-neighbor-solicit': 135, 'neighbour-advertisement': 136, 'neighbor-advertisement': 136, 'nd-neighbor-advert': 136,
   redirect: 137, 'nd-redirect': 137, 'mld2-listener-report': 143,
 };
-const PROTOCOLS: Record<string, number> = { tcp: 6, udp: 17, 'ipv6-icmp': 58, icmpv6: 58, all: 0 };
+const PROTOCOLS: Partial<Record<string, number>> = { tcp: 6, udp: 17, 'ipv6-icmp': 58, icmpv6: 58, all: 0 };
 const PROTO_NUMBER = { tcp: 6, udp: 17, icmpv6: 58 };
 const STATES = ['new', 'established', 'related', 'invalid', 'untracked'];
 
@@ -282,19 +284,21 @@ function stateIs(p: ForwardPacket, states: string[], ctKnown: boolean): Tri {
 
 function icmpIs(p: ForwardPacket, value: string | number): Tri {
   if (p.proto !== 'icmpv6') return false;
-  const [type, code] = String(value).split('/');
+  const [type, ...rest] = String(value).split('/');
+  const code = rest.at(0);
   const n = /^\d+$/.test(type) ? Number(type) : ICMPV6_TYPES[type.toLowerCase()];
   if (n === undefined || p.icmpType === undefined) return 'maybe';
   return n !== p.icmpType ? false : code === undefined || 'maybe';
 }
 
 function portIn(p: ForwardPacket, list: string): Tri {
-  if (p.dport === undefined) return 'maybe';
+  const dport = p.dport;
+  if (dport === undefined) return 'maybe';
   return or(
     list.split(',').map((r) => {
       const [lo, hi] = r.includes(':') ? r.split(':') : [r, r];
       if (!/^\d*$/.test(lo) || !/^\d*$/.test(hi)) return 'maybe';
-      return p.dport! >= Number(lo || 0) && p.dport! <= Number(hi || 65535);
+      return dport >= Number(lo || 0) && dport <= Number(hi || 65535);
     }),
   );
 }
@@ -380,6 +384,9 @@ interface NftRuleset { tables: NftTable[]; errors: string[] }
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
 const str = (x: unknown) => (typeof x === 'string' ? x : undefined);
+/** untrusted nft JSON in a message or key: strings as they are, numbers and booleans as written, anything else as JSON */
+const show = (x: unknown): string =>
+  typeof x === 'string' ? x : typeof x === 'number' || typeof x === 'boolean' || x === undefined ? String(x) : JSON.stringify(x);
 
 function parseNftJson(text: string): NftRuleset {
   const rs: NftRuleset = { tables: [], errors: [] };
@@ -394,17 +401,18 @@ function parseNftJson(text: string): NftRuleset {
     rs.errors.push('nft -j output has no "nftables" array');
     return rs;
   }
-  const key = (o: Obj) => `${o.family} ${o.table ?? o.name}`;
+  const key = (o: Obj) => `${show(o.family)} ${show(o.table ?? o.name)}`;
   const tables = new Map<string, NftTable>();
   for (const item of doc.nftables) {
     if (!isObj(item)) continue;
     const { metainfo: meta, table: t, chain: c, rule: r } = item;
+    const chainTable = isObj(c) ? tables.get(key(c)) : undefined;
     if (isObj(meta) && meta.json_schema_version !== undefined && meta.json_schema_version !== 1) {
-      rs.errors.push(`nft JSON schema version ${meta.json_schema_version} (expected 1)`);
+      rs.errors.push(`nft JSON schema version ${show(meta.json_schema_version)} (expected 1)`);
     } else if (isObj(t) && str(t.family) && str(t.name)) {
       tables.set(key(t), { family: t.family as string, name: t.name as string, flags: t.flags, chains: new Map() });
-    } else if (isObj(c) && str(c.name) && tables.has(key(c))) {
-      tables.get(key(c))!.chains.set(c.name as string, {
+    } else if (isObj(c) && str(c.name) && chainTable) {
+      chainTable.chains.set(c.name as string, {
         name: c.name as string, type: str(c.type), hook: str(c.hook), policy: str(c.policy), dev: c.dev ?? c.devices,
         prio: typeof c.prio === 'number' ? c.prio : undefined, rules: [],
       });
@@ -444,7 +452,7 @@ function nftBases(nft: NftRuleset, backend: Ruleset['backend'], p: ForwardPacket
       const prio = c.prio ?? 0;
       const chains = new Map<string, Step[]>();
       for (const ch of t.chains.values()) {
-        chains.set(ch.name, ch.rules.map((r) => nftStep(r, `${where} chain ${ch.name} handle ${r.handle}`, p, a, hook !== 'ingress' && prio > CONNTRACK_PRIO)));
+        chains.set(ch.name, ch.rules.map((r) => nftStep(r, `${where} chain ${ch.name} handle ${show(r.handle)}`, p, a, hook !== 'ingress' && prio > CONNTRACK_PRIO)));
       }
       const policy = c.policy ?? 'accept';
       return [{
@@ -505,7 +513,7 @@ function nftMatch(m: Obj, p: ForwardPacket, a: { src: Address6; dst: Address6 },
     if (protocol === 'ip6' && (field === 'saddr' || field === 'daddr')) {
       const addr = field === 'saddr' ? a.src : a.dst;
       return anyOf((x) =>
-        typeof x === 'string' ? inPrefix(addr, x) : isObj(x) && isObj(x.prefix) ? inPrefix(addr, `${x.prefix.addr}/${x.prefix.len}`) : 'maybe');
+        typeof x === 'string' ? inPrefix(addr, x) : isObj(x) && isObj(x.prefix) ? inPrefix(addr, `${show(x.prefix.addr)}/${show(x.prefix.len)}`) : 'maybe');
     }
     if (protocol === 'ip6' && field === 'nexthdr') return anyOf((x) => (typeof x === 'string' || typeof x === 'number' ? protoIs(p, x) : 'maybe'));
     if (protocol === 'tcp' || protocol === 'udp' || protocol === 'icmpv6') {
@@ -525,21 +533,21 @@ function showExpr(e: unknown): string {
     if (Array.isArray(x)) return x.map(val).join(',');
     if (isObj(x) && Array.isArray(x.set)) return `{ ${x.set.map(val).join(', ')} }`;
     if (isObj(x) && Array.isArray(x.range)) return x.range.map(val).join('-');
-    if (isObj(x) && isObj(x.prefix)) return `${x.prefix.addr}/${x.prefix.len}`;
-    if (isObj(x) && isObj(x.meta)) return `meta ${x.meta.key}`;
-    if (isObj(x) && isObj(x.payload)) return `${x.payload.protocol} ${x.payload.field}`;
-    if (isObj(x) && isObj(x.ct)) return `ct ${x.ct.key}`;
+    if (isObj(x) && isObj(x.prefix)) return `${show(x.prefix.addr)}/${show(x.prefix.len)}`;
+    if (isObj(x) && isObj(x.meta)) return `meta ${show(x.meta.key)}`;
+    if (isObj(x) && isObj(x.payload)) return `${show(x.payload.protocol)} ${show(x.payload.field)}`;
+    if (isObj(x) && isObj(x.ct)) return `ct ${show(x.ct.key)}`;
     return typeof x === 'string' || typeof x === 'number' ? String(x) : JSON.stringify(x);
   };
   if (k === 'match' && isObj(v)) {
     const named = isObj(v.left) && isObj(v.left.meta) && /name$/.test(String(v.left.meta.key));
     const left = isObj(v.left) && isObj(v.left.meta) && named ? String(v.left.meta.key) : val(v.left);
     const right = named && typeof v.right === 'string' ? `"${v.right}"` : val(v.right);
-    return `${left} ${v.op === '==' || v.op === 'in' ? '' : `${v.op} `}${right}`;
+    return `${left} ${v.op === '==' || v.op === 'in' ? '' : `${show(v.op)} `}${right}`;
   }
-  if ((k === 'jump' || k === 'goto') && isObj(v)) return `${k} ${v.target}`;
-  if (k === 'xt' && isObj(v)) return `xt ${v.type} ${v.name}`;
-  if (k === 'limit' && isObj(v)) return `limit rate ${v.rate}/${v.per}`;
+  if ((k === 'jump' || k === 'goto') && isObj(v)) return `${k} ${show(v.target)}`;
+  if (k === 'xt' && isObj(v)) return `xt ${show(v.type)} ${show(v.name)}`;
+  if (k === 'limit' && isObj(v)) return `limit rate ${show(v.rate)}/${show(v.per)}`;
   return k;
 }
 

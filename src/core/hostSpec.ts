@@ -61,5 +61,5 @@ export function knownHostsName(host: string, port: number): string {
 
 export function formatHostSpec(h: HostSpec): string {
   const host = h.host.includes(':') ? `[${h.host}]` : h.host;
-  return `${h.user}@${host}${h.port === 22 ? '' : ':' + h.port}`;
+  return `${h.user}@${host}${h.port === 22 ? '' : `:${h.port}`}`;
 }

@@ -5,7 +5,7 @@
 // cannot be made, the host restores its previous network settings by itself within N seconds.
 import { HostConfig } from './config';
 import { shq } from './shell';
-import { HostSnapshot, defaultRoutes, sysctl } from './snapshot';
+import { HostSnapshot, Route, defaultRoutes, sysctl } from './snapshot';
 import { PATHS } from './hostContract';
 
 export const ROLLBACK_DIR = PATHS.runDir;
@@ -25,7 +25,7 @@ export function validRollbackSeconds(n: number): boolean {
 export function rollbackScript(s: HostSnapshot, c: HostConfig): string {
   const set = (dev: string, key: 'forwarding' | 'accept_ra' | 'proxy_ndp', v: number | undefined) =>
     v === undefined ? [] : [`echo ${v} > ${shq(`/proc/sys/net/ipv6/conf/${dev}/${key}`)}`];
-  const routes = defaultRoutes(s).filter((r) => r.gateway && r.dev);
+  const routes = defaultRoutes(s).filter((r): r is Route & { gateway: string; dev: string } => Boolean(r.gateway && r.dev));
   return [
     '#!/bin/sh',
     `# written by conoha-ipv6 prepare at ${new Date().toISOString()}: the network as it was, restored if the`,
@@ -35,7 +35,7 @@ export function rollbackScript(s: HostSnapshot, c: HostConfig): string {
     ...set(c.uplink, 'proxy_ndp', sysctl(s, c.uplink, 'proxy_ndp')),
     `ip -6 route del default via ${shq(c.gateway)} dev ${shq(c.uplink)} metric 2048 2>/dev/null`,
     // the routes it had: an RA route comes back by itself with the old sysctls; a static one is put back
-    ...routes.filter((r) => r.protocol !== 'ra').map((r) => `ip -6 route replace default via ${shq(r.gateway!)} dev ${shq(r.dev!)}${r.metric ? ` metric ${r.metric}` : ''}`),
+    ...routes.filter((r) => r.protocol !== 'ra').map((r) => `ip -6 route replace default via ${shq(r.gateway)} dev ${shq(r.dev)}${r.metric ? ` metric ${r.metric}` : ''}`),
     // nothing re-applies the change: the persisted sysctls and the agent go
     `rm -f ${PATHS.sysctlConf}`,
     `if [ -d /run/systemd/system ]; then systemctl disable --now ${PATHS.unitName} >/dev/null 2>&1; else ${PATHS.agent} stop-watch 2>/dev/null; fi`,

@@ -50,7 +50,12 @@ export function parseSshConfig(text: string, readInclude: IncludeReader, depth =
   for (const h of hosts) {
     const seen = byAlias.get(h.alias);
     if (!seen) byAlias.set(h.alias, { ...h });
-    else for (const k of ['hostName', 'user', 'port', 'identityFile'] as const) if (seen[k] === undefined && h[k] !== undefined) (seen as any)[k] = h[k];
+    else for (const k of ['hostName', 'user', 'port', 'identityFile'] as const) fillIn(seen, h, k);
   }
   return [...byAlias.values()];
+}
+
+/** an option the first block left unset, taken from a later block for the same alias */
+function fillIn<K extends keyof SshConfigHost>(seen: Pick<SshConfigHost, K>, h: Pick<SshConfigHost, K>, k: K): void {
+  if (seen[k] === undefined && h[k] !== undefined) seen[k] = h[k];
 }

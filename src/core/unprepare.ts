@@ -144,6 +144,5 @@ export function planUnprepare(s: HostSnapshot, c: HostConfig, art: Artifacts, o:
     );
   }
   add('files', `remove ${AGENT_PATH} and ${STATE_DIR} (host.conf, bindings, previous.json, backups)`, `rm -f ${AGENT_PATH}\nrm -rf ${STATE_DIR}`);
-  void art;
   return { steps, notes };
 }

@@ -125,18 +125,23 @@ export function verifyHostKey(facts: HostKeyFacts, key: Buffer): HostKeyDecision
   }
   const check = checkHostKey(facts.sources, name, key);
   const at = (e: KnownHostsEntry) => `${e.file} line ${e.line}`;
+  // match, revoked and mismatch always name the entry that decided them
+  const decidedBy = (): KnownHostsEntry => {
+    if (!check.entry) throw new Error(`known_hosts check '${check.status}' for ${name} without the entry that decided it`);
+    return check.entry;
+  };
   switch (check.status) {
     case 'match':
-      return { action: 'accept', record: false, note: `ssh: host key ${keyType} ${fingerprint} matches ${at(check.entry!)}` };
+      return { action: 'accept', record: false, note: `ssh: host key ${keyType} ${fingerprint} matches ${at(decidedBy())}` };
     case 'revoked':
-      return refuse(new TransportError('host-key-revoked', `${name} offered the ${keyType} key ${fingerprint}, which ${at(check.entry!)} marks @revoked. Refusing to connect; nothing was changed.`));
+      return refuse(new TransportError('host-key-revoked', `${name} offered the ${keyType} key ${fingerprint}, which ${at(decidedBy())} marks @revoked. Refusing to connect; nothing was changed.`));
     case 'mismatch':
       return refuse(new TransportError('host-key-changed', [
         `WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED for ${name}!`,
-        `It offered the ${keyType} key ${fingerprint}, but ${at(check.entry!)} records a different ${keyType} key for it.`,
+        `It offered the ${keyType} key ${fingerprint}, but ${at(decidedBy())} records a different ${keyType} key for it.`,
         'Someone could be intercepting the connection (man-in-the-middle), or the host key was just changed (e.g. the VPS was reinstalled).',
         `Check the fingerprint on the server's console (ssh-keygen -lf /etc/ssh/ssh_host_${shortType(keyType)}_key.pub).`,
-        `If the host was reinstalled, remove the old key with: ssh-keygen -R ${shellQuote(name, true)} -f ${shellQuote(check.entry!.file)}`,
+        `If the host was reinstalled, remove the old key with: ssh-keygen -R ${shellQuote(name, true)} -f ${shellQuote(decidedBy().file)}`,
         'Nothing was changed: we did not log in, and known_hosts was left as it is.',
       ].join('\n')));
     case 'other-type':
@@ -166,7 +171,7 @@ function unknownKeyRefusal(facts: HostKeyFacts, keyType: string, fingerprint: st
         `It offered the ${keyType} key ${fingerprint} instead, though it was asked for ${[...new Set(knownKeys.map((k) => k.keyType))].join(', ')} first.`,
         'An impostor that lacks the known key would do the same; or that key was removed from the host.',
         `This is not a first contact, so trusting new keys does not record it. If ${fingerprint} is the host's ${keyType} fingerprint (${fingerprintThere}),`,
-        `${addYourself}`,
+        addYourself,
       ]
     : [
         `The authenticity of ${name} can't be established: no key for it in ${facts.sources.map((s) => s.file).join(', ')}.`,
@@ -226,10 +231,12 @@ export class HostKeyPolicy {
         if (decision.record) this.record(key);
         break;
       case 'ask': {
+        const ask = this.o.onUnknownHostKey;
+        if (!ask) throw decision.refusal(); // not reached: verifyHostKey asks only when canAsk
         hooks.pause();
         let yes: boolean;
         try {
-          yes = await this.o.onUnknownHostKey!(decision.info);
+          yes = await ask(decision.info);
         } catch (e) {
           throw decision.refusal(`asking about the key failed: ${(e as Error).message}`);
         } finally {

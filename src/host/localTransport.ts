@@ -26,19 +26,19 @@ export function localTransport(opts: { prefix?: string[] } = {}): Transport {
       const stdout = new OutputBuffer();
       const stderr = new OutputBuffer();
       let finished = false;
-      const finish = (err: Error | undefined, result?: RunResult) => {
+      const finish = (outcome: Error | RunResult) => {
         if (finished) return;
         finished = true;
         clearTimeout(timer);
         running.delete(child);
-        if (err) {
-          reject(err);
+        if (outcome instanceof Error) {
+          reject(outcome);
           return;
         }
         try {
-          resolve(checkLauncher(result!, who));
+          resolve(checkLauncher(outcome, who));
         } catch (e) {
-          reject(e);
+          reject(e instanceof Error ? e : new Error(String(e)));
         }
       };
       const timer = setTimeout(() => {
@@ -48,23 +48,23 @@ export function localTransport(opts: { prefix?: string[] } = {}): Transport {
       child.on('error', (e) => finish(new TransportError('connect', `cannot start ${command} on ${who}: ${e.message}`)));
       const overflowed = (stream: 'stdout' | 'stderr') => {
         killGroup(child);
-        child.stdout!.destroy();
-        child.stderr!.destroy();
+        child.stdout.destroy();
+        child.stderr.destroy();
         finish(tooMuchOutput(stream, `the script on ${who}`, 'it was killed'));
       };
-      child.stdout!.on('data', (chunk: Buffer) => stdout.add(chunk) || overflowed('stdout'));
-      child.stderr!.on('data', (chunk: Buffer) => stderr.add(chunk) || overflowed('stderr'));
+      child.stdout.on('data', (chunk: Buffer) => stdout.add(chunk) || overflowed('stdout'));
+      child.stderr.on('data', (chunk: Buffer) => stderr.add(chunk) || overflowed('stderr'));
       // a script that exits before reading all of stdin closes the pipe: not a transport error
-      child.stdin!.on('error', () => undefined);
+      child.stdin.on('error', () => undefined);
       child.on('close', (code) => {
-        finish(undefined, {
+        finish({
           stdout: stdout.text(),
           stderr: stderr.text(),
           code: typeof code === 'number' ? code : null,
           ms: Math.round(performance.now() - started),
         });
       });
-      child.stdin!.end(script);
+      child.stdin.end(script);
     });
   };
 
@@ -74,10 +74,11 @@ export function localTransport(opts: { prefix?: string[] } = {}): Transport {
       return roundTrips;
     },
     run,
-    async close() {
+    close() {
       closed = true;
       for (const child of running) killGroup(child);
       running.clear();
+      return Promise.resolve();
     },
   };
 }

@@ -28,6 +28,7 @@ export interface ReadKey {
  * ('passphrase', the only kind that says so), not a key, a public key.
  */
 export async function readKey(file: string, passphrase: KeyPassphrase = {}): Promise<ReadKey> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- ssh2 is loaded on first use, not when the extension activates
   const { utils } = require('ssh2') as typeof import('ssh2');
   let data: Buffer;
   try {
@@ -54,10 +55,15 @@ export async function readKey(file: string, passphrase: KeyPassphrase = {}): Pro
       throw new TransportError('passphrase', `wrong passphrase for the key ${file}: it could not be decrypted (nothing was sent to the host)`);
     }
   }
-  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  const key = firstKey(parsed);
   if (key instanceof Error) throw new TransportError('auth', `${file} is not a private key this tool can use: ${key.message}`);
   if (!key.isPrivateKey()) throw new TransportError('auth', `${file} holds a public key; give the private key file (without .pub)`);
   return { key, passphrase: used };
+}
+
+/** ssh2's types say parseKey gives one key; its OpenSSH parser gives a list, one per key in the file */
+function firstKey(parsed: ParsedKey | Error | (ParsedKey | Error)[]): ParsedKey | Error {
+  return Array.isArray(parsed) ? parsed.at(0) ?? new Error('the file holds no key') : parsed;
 }
 
 function isEncryptedKeyError(err: Error): boolean {

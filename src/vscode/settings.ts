@@ -30,12 +30,12 @@ const SECTION = 'conohaIpv6';
 /** A setting as the user set it (user settings only): a workspace (a cloned repository's .vscode/settings.json)
  * must not add hosts, nor point host-key trust or the ssh config somewhere else. The manifest also declares these
  * settings application-scoped (user settings only), which makes VS Code ignore workspace values; this holds on any version. */
-function userValue<T>(key: string): T | undefined {
-  return vscode.workspace.getConfiguration(SECTION).inspect<T>(key)?.globalValue;
+function userValue(key: string): unknown {
+  return vscode.workspace.getConfiguration(SECTION).inspect(key)?.globalValue;
 }
 
 export function readHosts(): HostEntry[] {
-  const raw = userValue<unknown[]>('hosts') ?? [];
+  const raw = userValue('hosts') ?? [];
   if (!Array.isArray(raw)) return [];
   return raw.filter((h): h is HostEntry => !!h && typeof (h as HostEntry).name === 'string' && typeof (h as HostEntry).host === 'string');
 }
@@ -48,24 +48,22 @@ const expandHome = (p: string) => (p.startsWith('~/') ? join(homedir(), p.slice(
 
 /** conohaIpv6.knownHostsFile when the user set it (it then replaces the ssh config's UserKnownHostsFile) */
 export function knownHostsFileSetting(): string | undefined {
-  const v = userValue<string>('knownHostsFile');
+  const v = userValue('knownHostsFile');
   return typeof v === 'string' && v ? expandHome(v) : undefined;
 }
 
 export function knownHostsFile(): string {
-  const v = userValue<string>('knownHostsFile');
-  return v ? expandHome(v) : join(homedir(), '.ssh', 'known_hosts');
+  return knownHostsFileSetting() ?? join(homedir(), '.ssh', 'known_hosts');
 }
 
 /** conohaIpv6.sshConfigFile when the user set it */
 export function sshConfigFileSetting(): string | undefined {
-  const v = userValue<string>('sshConfigFile');
+  const v = userValue('sshConfigFile');
   return typeof v === 'string' && v ? expandHome(v) : undefined;
 }
 
 export function sshConfigFile(): string {
-  const v = userValue<string>('sshConfigFile');
-  return v ? expandHome(v) : join(homedir(), '.ssh', 'config');
+  return sshConfigFileSetting() ?? join(homedir(), '.ssh', 'config');
 }
 
 export function specOf(h: HostEntry): HostSpec {

@@ -64,11 +64,11 @@ export function labVpsTransport(env: NodeJS.ProcessEnv) {
     get roundTrips() {
       return roundTrips;
     },
-    async run(script: string) {
+    run(script: string) {
       roundTrips++;
       const t0 = Date.now();
       const r = run('bash', [labScript(env), 'vps', 'bash', '-s'], env, script);
-      return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0 };
+      return Promise.resolve({ code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0 });
     },
     async close() {},
   };

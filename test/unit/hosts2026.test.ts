@@ -166,7 +166,11 @@ test('prepare with --interface naming another device than the RA default route\'
   const c = resolveHostConfig(s, { interface: 'dmz0', gateway: 'fe80::1', addresses: parseAddressList(PREFIX) });
   assert.throws(
     () => planHostSetup(s, c, artifacts),
-    (e: unknown) => e instanceof RefusedError && /router advertisements on ens3, not on dmz0: turning forwarding on would drop it/.test(e.message) && /prepare the uplink that carries the default route \(ens3\)/.test(e.message) && e.changed === 'nothing' && e.actions.some((x) => x.id === 'set-host-setting' && x.setting === 'interface'),
+    (e: unknown) => {
+      assert.ok(e instanceof RefusedError && /router advertisements on ens3, not on dmz0: turning forwarding on would drop it/.test(e.message) && /prepare the uplink that carries the default route \(ens3\)/.test(e.message) && e.actions.some((x) => x.id === 'set-host-setting' && x.setting === 'interface'));
+      assert.equal(e.changed, 'nothing');
+      return true;
+    },
   );
   // the right uplink, named explicitly, is fine
   assert.ok(planHostSetup(s, resolveHostConfig(s, { interface: 'ens3' }), artifacts).steps.length > 0);

@@ -101,12 +101,24 @@ async function startServer(o: { hostKeys: KeyFiles[]; authorized: KeyFiles[]; li
     conn.on('close', () => live.delete(conn));
     conn.on('authentication', (ctx) => {
       state.authAttempts++;
-      if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
+      if (ctx.method !== 'publickey') {
+        ctx.reject(['publickey']);
+        return;
+      }
       const known = o.authorized.find((k) => k.blob.equals(ctx.key.data));
-      if (!known) return ctx.reject(['publickey']);
-      if (!ctx.signature || !ctx.blob) return ctx.accept(); // the client asks whether this key would do
+      if (!known) {
+        ctx.reject(['publickey']);
+        return;
+      }
+      if (!ctx.signature || !ctx.blob) {
+        ctx.accept(); // the client asks whether this key would do
+        return;
+      }
       const pub = utils.parseKey(known.blob);
-      if (pub instanceof Error) return ctx.reject(['publickey']);
+      if (pub instanceof Error) {
+        ctx.reject(['publickey']);
+        return;
+      }
       if (pub.verify(ctx.blob, ctx.signature, ctx.hashAlgo)) ctx.accept();
       else ctx.reject(['publickey']);
     });
@@ -305,9 +317,9 @@ test('ssh: onUnknownHostKey decides: true records the key, false refuses', async
   const kh = join(caseDir(), 'known_hosts');
   const asked: UnknownHostKeyInfo[] = [];
   await rejectsWith(connectSsh(options(server, kh, {
-    onUnknownHostKey: async (info) => {
+    onUnknownHostKey: (info) => {
       asked.push(info);
-      return false;
+      return Promise.resolve(false);
     },
   })), 'host-key-unknown');
   assert.equal(existsSync(kh), false);
@@ -355,9 +367,9 @@ test('ssh: a rekey with the accepted host key neither asks again nor records it 
   const kh = join(caseDir(), 'known_hosts');
   let asked = 0;
   const transport = await connected(t, options(server, kh, {
-    onUnknownHostKey: async () => {
+    onUnknownHostKey: () => {
       asked++;
-      return true;
+      return Promise.resolve(true);
     },
   }));
   assert.equal((await transport.run('echo before')).stdout, 'before\n');
@@ -402,9 +414,9 @@ test('ssh: a host known by ed25519 that offers RSA is not a first contact: refus
   }
   const asked: UnknownHostKeyInfo[] = [];
   await rejectsWith(connectSsh(options(server, kh, {
-    onUnknownHostKey: async (info) => {
+    onUnknownHostKey: (info) => {
       asked.push(info);
-      return false;
+      return Promise.resolve(false);
     },
   })), 'host-key-other-type');
   assert.equal(asked.length, 1);
@@ -502,9 +514,9 @@ test('ssh: encrypted key: the passphrase function is called once, also across a 
   let calls = 0;
   const o = options(server, kh, {
     identityFile: userEnc.file,
-    passphrase: async () => {
+    passphrase: () => {
       calls++;
-      return PASSPHRASE;
+      return Promise.resolve(PASSPHRASE);
     },
   });
   const transport = await connected(t, o);
@@ -519,7 +531,7 @@ test('ssh: encrypted key: the passphrase function is called once, also across a 
 
 test('ssh: a wrong passphrase is a clear passphrase error', async (t) => {
   const { server, kh } = await knownServer(t, { authorized: [userEnc] });
-  const err = await rejectsWith(connectSsh(options(server, kh, { identityFile: userEnc.file, passphrase: async () => 'wrong' })), 'passphrase');
+  const err = await rejectsWith(connectSsh(options(server, kh, { identityFile: userEnc.file, passphrase: () => Promise.resolve('wrong') })), 'passphrase');
   assert.match(err.message, /wrong passphrase/);
   assert.ok(err.message.includes(userEnc.file));
   const noPass = await rejectsWith(connectSsh(options(server, kh, { identityFile: userEnc.file })), 'auth');
@@ -528,14 +540,14 @@ test('ssh: a wrong passphrase is a clear passphrase error', async (t) => {
 
 test('ssh: only a passphrase that cannot decrypt the key is a passphrase error; a refused key or a lost network is not', async (t) => {
   const { server, kh } = await knownServer(t, { authorized: [userKey] }); // the encrypted key is not authorized there
-  const wrong = await rejectsWith(connectSsh(options(server, kh, { identityFile: userEnc.file, passphrase: async () => 'wrong' })), 'passphrase');
+  const wrong = await rejectsWith(connectSsh(options(server, kh, { identityFile: userEnc.file, passphrase: () => Promise.resolve('wrong') })), 'passphrase');
   assert.match(wrong.message, /wrong passphrase/);
-  const refused = await rejectsWith(connectSsh(options(server, kh, { identityFile: userEnc.file, passphrase: async () => PASSPHRASE })), 'auth');
+  const refused = await rejectsWith(connectSsh(options(server, kh, { identityFile: userEnc.file, passphrase: () => Promise.resolve(PASSPHRASE) })), 'auth');
   assert.match(refused.message, /refused every key/);
   const asString = await rejectsWith(connectSsh(options(server, kh, { identityFile: userEnc.file, passphrase: PASSPHRASE })), 'auth');
   assert.match(asString.message, /refused every key/);
   const port = await freePort();
-  await rejectsWith(connectSsh({ ...options(server, kh, { identityFile: userEnc.file, passphrase: async () => PASSPHRASE }), spec: { user: 'root', host: '127.0.0.1', port } }), 'connect');
+  await rejectsWith(connectSsh({ ...options(server, kh, { identityFile: userEnc.file, passphrase: () => Promise.resolve(PASSPHRASE) }), spec: { user: 'root', host: '127.0.0.1', port } }), 'connect');
 });
 
 test('ssh: a key the host does not accept: auth error naming what was tried', async (t) => {
@@ -759,7 +771,7 @@ async function withPeakRss<T>(work: () => Promise<T>): Promise<{ settled: Promis
 
 function assertTooMuchOutput(settled: PromiseSettledResult<unknown>, stream: string): void {
   assert.equal(settled.status, 'rejected', 'the run succeeded');
-  const err = (settled as PromiseRejectedResult).reason;
+  const err = settled.reason;
   assert.ok(err instanceof TransportError, String(err));
   assert.equal(err.kind, 'output-too-large', err.message);
   assert.match(err.message, new RegExp(`sent more than 32 MiB on ${stream}.*refusing`));

@@ -31,8 +31,9 @@ export interface Browser {
  */
 export async function launchBrowser(): Promise<Browser> {
   const h = ensureHarness();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- playwright lives in the harness directory (a path known at run time), not in node_modules
   const { chromium } = require(h.playwright);
-  return chromium.launch({
+  return await chromium.launch({
     executablePath: h.chromium,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',

@@ -169,9 +169,9 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   installExitHooks();
   const log = createWriteStream(logFile);
   log.on('error', () => undefined); // a full disk must not crash the test process
-  let running = true;
+  const proc = { running: true }; // an object: the exit handler changes it while this function awaits
   const exited = new Promise<number | string>((res) => child.on('exit', (code, sig) => {
-    running = false;
+    proc.running = false;
     if (!killGroup(pid, 0)) live.delete(pid); // else stop() or the exit hook still has children to end
     res(code ?? sig ?? 'unknown');
   }));
@@ -195,13 +195,13 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
       clearTimeout(timer);
       rej(new Error(`code-server exited (${c}) before it listened`));
     });
-  }).catch(async (e: Error) => {
+  }).catch(async (e: unknown) => {
     killGroup(pid, 'SIGKILL');
     await exited;
     live.delete(pid);
     log.end();
     rmSync(runDir, { recursive: true, force: true });
-    throw new Error(`${e.message}; its output:\n${seen}`);
+    throw new Error(`${e instanceof Error ? e.message : String(e)}; its output:\n${seen}`);
   });
 
   let stopped: Promise<void> | undefined;
@@ -229,7 +229,7 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     } catch {
       // not yet
     }
-    if (Date.now() > deadline || !running) {
+    if (Date.now() > deadline || !proc.running) {
       const out = readFileSync(logFile, 'utf8');
       await stop();
       throw new Error(`code-server did not answer /healthz on 127.0.0.1:${port}; its output:\n${out}`);

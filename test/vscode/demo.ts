@@ -36,25 +36,25 @@ ConoHa IPv6 demo: a simulated ConoHa VPS "lab" (real sshd, dockerd with containe
     LAB_PREFIX=${env.LAB_PREFIX} bash ${join(ROOT, 'test/lab/lab.sh')} ping 2001:db8:1301:814:a157:7:235:120   # from the provider router
 
 Ctrl-C stops code-server and removes the lab.`);
-  let stopping = false;
+  const state = { stopping: false }; // an object: a signal handler changes it while main() awaits
   const stop = async () => {
-    if (stopping) return;
-    stopping = true;
+    if (state.stopping) return;
+    state.stopping = true;
     await cs.stop();
     labDown(env);
     rmSync(run, { recursive: true, force: true });
     process.exit(0);
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
   await cs.exited;
-  if (!stopping) {
+  if (!state.stopping) {
     console.error('code-server exited');
     await stop();
   }
 }
 
-main().catch((e) => {
-  console.error(`demo failed: ${(e as Error).message}`);
+main().catch((e: unknown) => {
+  console.error(`demo failed: ${e instanceof Error ? e.message : String(e)}`);
   process.exit(1);
 });

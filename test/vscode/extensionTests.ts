@@ -88,7 +88,7 @@ export async function runExtensionTests(opts: ExtensionTestOptions): Promise<{ c
       lines.push(type === 'log' ? text : `[${type}] ${text}`);
       if (verbose || !isNoise(text)) process.stdout.write(text.split('\n').map((l) => `  [ext-host] ${l}\n`).join(''));
     });
-    await page.exposeFunction('codeAutomationExit', (c: number) => settle(Number(c)));
+    await page.exposeFunction('codeAutomationExit', (c: unknown) => settle(Number(c)));
     page.on('pageerror', (e: Error) => lines.push(`[pageerror] ${e.message}`));
     page.on('crash', () => {
       if (settled) return;
@@ -121,7 +121,7 @@ export async function runExtensionTests(opts: ExtensionTestOptions): Promise<{ c
     clearTimeout(timer);
     note(`extension host exit code ${code}`);
   } catch (e) {
-    note(`harness error: ${(e as Error).stack ?? e}`);
+    note(`harness error: ${(e instanceof Error ? e.stack : undefined) ?? String(e)}`);
     code = 1;
   } finally {
     if (code !== 0 && cs) attachDiagnostics(lines, cs.logFile, join(tmp, 'user-data', 'logs'));

@@ -27,7 +27,7 @@ export function ensureHarness(): HarnessPaths {
   if (harness) return harness;
   const run = (cmd: string) => spawnSync('bash', [HARNESS_SH, cmd], { encoding: 'utf8', timeout: 1_800_000 });
   const inst = run('install');
-  const out = `${inst.stdout ?? ''}${inst.stderr ?? ''}`;
+  const out = [inst.stdout, inst.stderr].join(''); // both null when bash could not be started; join() reads null as ''
   if (inst.status !== 0) throw new Error(`bash ${HARNESS_SH} install failed (exit ${inst.status ?? inst.signal}${inst.error ? `, ${inst.error.message}` : ''}):\n${out}`);
   if (!/up to date/.test(out)) process.stderr.write(out); // a real install: show its timings once
   const p = run('paths');

@@ -76,7 +76,7 @@ describe('the extension in real VS Code (code-server) on the lab', () => {
         page!.locator('.pane-body .monaco-list-row').filter({ has: page!.locator('.label-name', { hasText: new RegExp(`^${text.replace(/[.]/g, '\\.')}$`) }) }).first();
       await row('lab').waitFor({ timeout: 30_000 });
       // a wider sidebar, as a user would drag it, so the addresses are readable in the screenshots
-      const side = await page.locator('.part.sidebar').first().boundingBox();
+      const side: { x: number; y: number; width: number; height: number } | null = await page.locator('.part.sidebar').first().boundingBox();
       if (side) {
         await page.mouse.move(side.x + side.width + 1, 400);
         await page.mouse.down();

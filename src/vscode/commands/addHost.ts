@@ -44,7 +44,7 @@ async function save(entry: HostEntry, svc: Services): Promise<HostEntry> {
 
 export async function addHost(svc: Services, arg?: Partial<HostEntry>): Promise<HostEntry | undefined> {
   if (arg && typeof arg.host === 'string') {
-    return save({ ...arg, name: arg.name ?? arg.host, host: arg.host } as HostEntry, svc);
+    return save({ ...arg, name: arg.name ?? arg.host, host: arg.host }, svc);
   }
   const TYPE = '$(edit) Enter user@host[:port]…';
   const fromConfig = sshConfigHosts().map((h) => ({

@@ -60,7 +60,7 @@ export async function assignAddress(svc: Services, arg: Arg): Promise<AssignResu
         if (!address) return undefined;
       }
       if (!container) return undefined;
-      const r = await withProgress(`Assigning ${address ?? 'an address'} to ${container}…`, () => assign(t, overridesOf(s.entry), container!, address, s.observer));
+      const r = await withProgress(`Assigning ${address ?? 'an address'} to ${container}…`, () => assign(t, overridesOf(s.entry), container, address, s.observer));
       if (r.outcome) s.update(r.outcome.after);
       const failed = r.checks.filter((k) => !k.ok);
       const msg = r.changed ? `${r.container} now has ${r.address}.` : `${r.container} already has ${r.address}.`;

@@ -17,6 +17,7 @@ export async function disconnect(svc: Services, arg: Arg): Promise<boolean> {
 }
 
 export async function refresh(svc: Services, arg: Arg): Promise<void> {
-  const sessions = arg ? [await pickSession(svc, arg)] : svc.hosts.all().filter((s) => s.state === 'connected');
-  await Promise.all(sessions.map((s) => s && guarded(svc, `Refresh ${s.name}`, () => s.refresh(), s)));
+  const picked = arg ? [await pickSession(svc, arg)] : svc.hosts.all().filter((s) => s.state === 'connected');
+  const sessions = picked.filter((s) => s !== undefined);
+  await Promise.all(sessions.map((s) => guarded(svc, `Refresh ${s.name}`, () => s.refresh(), s)));
 }

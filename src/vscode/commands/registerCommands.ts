@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { addHost } from './addHost';
 import { assignAddress } from './assignAddress';
-import { Services } from './common';
+import { Arg, Services } from './common';
 import { connect, disconnect, refresh } from './connect';
 import { prepareHost } from './prepareHost';
 import { releaseAddress } from './releaseAddress';
@@ -11,6 +11,7 @@ import { removeHost } from './removeHost';
 import { PlanDocuments, PLAN_SCHEME, showPlan } from './showPlan';
 import { undoHostSetup } from './undoHostSetup';
 import { verify } from './verify';
+import { HostEntry } from '../settings';
 import { isTreeNode } from '../tree/nodes';
 
 export function registerCommands(svc: Services): vscode.Disposable[] {
@@ -18,11 +19,13 @@ export function registerCommands(svc: Services): vscode.Disposable[] {
   // From a menu or the palette an error has been shown already, so the command resolves; a programmatic call
   // (an arguments object) gets the rejection, so tests and other extensions see what went wrong.
   const programmatic = (arg: unknown) => !!arg && typeof arg === 'object' && !isTreeNode(arg);
-  const cmd = (name: string, fn: (arg: any) => Promise<unknown>) =>
-    vscode.commands.registerCommand(`conohaIpv6.${name}`, (arg) => (programmatic(arg) ? fn(arg) : fn(arg).catch(() => undefined)));
+  // VS Code passes on whatever the caller gave; each command takes a tree node or its arguments object (Arg) and
+  // checks the fields it uses, as it did before this boundary was typed
+  const cmd = (name: string, fn: (arg: Arg) => Promise<unknown>) =>
+    vscode.commands.registerCommand(`conohaIpv6.${name}`, (arg: unknown) => (programmatic(arg) ? fn(arg as Arg) : fn(arg as Arg).catch(() => undefined)));
   return [
     vscode.workspace.registerTextDocumentContentProvider(PLAN_SCHEME, docs),
-    cmd('addHost', (a) => addHost(svc, a)),
+    cmd('addHost', (a) => addHost(svc, a as Partial<HostEntry> | undefined)),
     cmd('removeHost', (a) => removeHost(svc, a)),
     cmd('connect', (a) => connect(svc, a)),
     cmd('disconnect', (a) => disconnect(svc, a)),
@@ -33,6 +36,9 @@ export function registerCommands(svc: Services): vscode.Disposable[] {
     cmd('releaseAddress', (a) => releaseAddress(svc, a)),
     cmd('verify', (a) => verify(svc, a)),
     cmd('showPlan', (a) => showPlan(svc, docs, a)),
-    cmd('showLog', async () => svc.log.show(true)),
+    cmd('showLog', () => {
+      svc.log.show(true);
+      return Promise.resolve();
+    }),
   ];
 }

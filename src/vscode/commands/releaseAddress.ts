@@ -27,7 +27,7 @@ export async function releaseAddress(svc: Services, arg: Arg): Promise<ReleaseRe
         const ok = await vscode.window.showWarningMessage(`Release ${target} on ${s.name}?`, { modal: true, detail: 'The address is taken off the container and no longer re-applied when it restarts.' }, 'Release');
         if (ok !== 'Release') return undefined;
       }
-      const r = await withProgress(`Releasing ${target}…`, () => release(t, overridesOf(s.entry), target!, s.observer));
+      const r = await withProgress(`Releasing ${target}…`, () => release(t, overridesOf(s.entry), target, s.observer));
       s.update(r.outcome.after);
       void vscode.window.showInformationMessage(r.released.map((b) => `Released ${b.address} from ${b.container}.`).join(' '));
       return r;

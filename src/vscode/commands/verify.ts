@@ -16,7 +16,7 @@ export async function verify(svc: Services, arg: Arg): Promise<VerifyResult | un
       const t = await connected(s);
       const r = await withProgress(`Verifying ${s.name}…`, () => verifyHost(t, overridesOf(s.entry), s.observer, verifyOptionsOf(s.entry)));
       s.update(r.snapshot, r.config, r.checks);
-      for (const k of r.checks) (k.ok ? svc.log.info : svc.log.warn).call(svc.log, `[${s.name}] ${k.ok ? 'ok  ' : 'FAIL'} ${k.id}: ${k.message}`);
+      for (const k of r.checks) svc.log[k.ok ? 'info' : 'warn'](`[${s.name}] ${k.ok ? 'ok  ' : 'FAIL'} ${k.id}: ${k.message}`);
       const failed = r.checks.filter((k) => !k.ok);
       if (failed.length) {
         // the fixes the failing checks name, as buttons (Prepare Host, Release ...)

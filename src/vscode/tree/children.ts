@@ -21,7 +21,9 @@ export function hostChildren(session: HostSession): TreeNode[] {
 }
 
 export function addressNodes(session: HostSession): NodeOf<'address'>[] {
-  return addressRows(session.snapshot!, session.config!, session.checks).map((row) => ({ kind: 'address', session, ...row }));
+  const { snapshot, config } = session;
+  if (!snapshot || !config) throw new Error(`${session.name}: its addresses are not known yet (no snapshot or no configuration)`);
+  return addressRows(snapshot, config, session.checks).map((row) => ({ kind: 'address', session, ...row }));
 }
 
 export function sectionChildren(node: NodeOf<'section'>): TreeNode[] {

@@ -15,4 +15,4 @@ export type TreeNode =
 export type NodeOf<K extends TreeNode['kind']> = Extract<TreeNode, { kind: K }>;
 
 export const isTreeNode = (v: unknown): v is TreeNode =>
-  !!v && typeof v === 'object' && typeof (v as TreeNode).kind === 'string' && (v as TreeNode).session !== undefined;
+  typeof v === 'object' && v !== null && 'kind' in v && typeof v.kind === 'string' && 'session' in v && v.session !== undefined;

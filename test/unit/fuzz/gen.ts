@@ -50,7 +50,7 @@ function mixCase(r: Rng, t: string): string {
   const mode = r.int(0, 2);
   if (mode === 0) return t;
   if (mode === 1) return t.toUpperCase();
-  return [...t].map((c) => (r.chance(0.5) ? c.toUpperCase() : c)).join('');
+  return Array.from(t).map((c) => (r.chance(0.5) ? c.toUpperCase() : c)).join('');
 }
 
 /** One textual form of the address: expanded, padded, compressed at any zero run, embedded IPv4, any case. */
@@ -82,7 +82,7 @@ export const IFNAME_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxy
 /** A valid interface name that will not occur by chance in a script's fixed text (upper case, digit, punctuation). */
 export function distinctiveIfname(r: Rng): string {
   for (;;) {
-    const n = r.pick('ABCDEFGHIJKLMNOPQRSTUVWXYZ') + r.string(IFNAME_CHARS, 3, 11) + r.pick('_.-') + r.int(0, 9);
+    const n = r.pick('ABCDEFGHIJKLMNOPQRSTUVWXYZ') + r.string(IFNAME_CHARS, 3, 11) + r.pick('_.-') + String(r.int(0, 9));
     if (n !== '.' && n !== '..') return n;
   }
 }

@@ -41,7 +41,7 @@ export class Rng {
   }
   /** a string of n characters drawn from alphabet */
   string(alphabet: string | readonly string[], lo: number, hi: number): string {
-    const chars = typeof alphabet === 'string' ? [...alphabet] : alphabet;
+    const chars = typeof alphabet === 'string' ? Array.from(alphabet) : alphabet;
     let out = '';
     for (let n = this.int(lo, hi); n > 0; n--) out += this.pick(chars);
     return out;
@@ -65,8 +65,9 @@ export function forAll<T>(name: string, runs: number, gen: (r: Rng, i: number) =
     try {
       prop(input, r);
     } catch (e) {
-      const shown = JSON.stringify(input, (_k, v) => (typeof v === 'string' && v.length > 600 ? v.slice(0, 600) + `...(${v.length} chars)` : v));
-      const err = new Error(`fuzz "${name}" failed: FUZZ_SEED=${SEED}, case ${i} (case seed ${caseSeed})\n  input: ${shown?.slice(0, 2000)}\n  ${(e as Error).stack ?? e}`);
+      // JSON.stringify gives undefined (not a string) for an undefined input
+      const shown = input === undefined ? 'undefined' : JSON.stringify(input, (_k, v) => (typeof v === 'string' && v.length > 600 ? v.slice(0, 600) + `...(${v.length} chars)` : v));
+      const err = new Error(`fuzz "${name}" failed: FUZZ_SEED=${SEED}, case ${i} (case seed ${caseSeed})\n  input: ${shown.slice(0, 2000)}\n  ${(e instanceof Error ? e.stack : undefined) ?? String(e)}`);
       throw err;
     }
   }
@@ -76,4 +77,4 @@ export function forAll<T>(name: string, runs: number, gen: (r: Rng, i: number) =
 /** Every character code 1..255, and a sample of the rest of Unicode (no lone surrogates: they are not text). */
 export const BYTES = Array.from({ length: 255 }, (_, i) => String.fromCharCode(i + 1));
 export const UNICODE = ['é', 'ß', '中', '文', '\u00a0', '\u2028', '\u2029', '\u200b', '\ufeff', '\u202e', '😀', '𝔘', '\u0301', '\uffff'];
-export const SHELL_META = [...'|&;<>()$`\\"\' \t\n*?[]#~=%!{}^'];
+export const SHELL_META = Array.from('|&;<>()$`\\"\' \t\n*?[]#~=%!{}^');

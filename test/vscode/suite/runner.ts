@@ -26,7 +26,7 @@ export async function runAll(log: (line: string) => void = console.log): Promise
       log(`  ok   ${c.name} (${Date.now() - t0} ms)`);
     } catch (e) {
       failed++;
-      log(`  FAIL ${c.name} (${Date.now() - t0} ms)\n       ${String((e as Error)?.stack ?? e).replace(/\n/g, '\n       ')}`);
+      log(`  FAIL ${c.name} (${Date.now() - t0} ms)\n       ${String((e instanceof Error ? e.stack : undefined) ?? e).replace(/\n/g, '\n       ')}`);
     }
   }
   log(`${passed} passed, ${failed} failed`);
