@@ -138,7 +138,8 @@ export function bindingLine(b: Binding): string {
 export function parseBindings(text: string): Binding[] {
   const re = new RegExp(BINDING_LINE);
   return checkedLines(text, PATHS.bindings, re, BINDINGS_FIX).map((l) => {
-    const m = re.exec(l)!;
+    const m = re.exec(l);
+    if (!m) throw new StateError(`${PATHS.bindings}: a checked line no longer matches (${shownLine(l)})`); // checkedLines tested it
     return { address: m[2], container: m[3], ...(m[5] ? { id: m[5] } : {}) };
   });
 }

@@ -157,7 +157,7 @@ export function prepareBlockers(s: HostSnapshot, c: HostConfig): Blocker[] {
   // forwarding drops every RA-learned default route on an interface without accept_ra=2: preparing another
   // interface than the one the route comes from would cut the host off (and the fallback route would go out
   // the wrong interface)
-  const raElsewhere = [...new Set(defaultRoutes(s).filter((r) => r.protocol === 'ra' && r.dev && r.dev !== c.uplink).map((r) => r.dev!))];
+  const raElsewhere = [...new Set(defaultRoutes(s).flatMap((r) => (r.protocol === 'ra' && r.dev && r.dev !== c.uplink ? [r.dev] : [])))];
   if (raElsewhere.length && sysctl(s, 'all', 'forwarding') !== 1) {
     out.push(`the default route comes from router advertisements on ${raElsewhere.join(', ')}, not on ${c.uplink}: turning forwarding on would drop it and cut the host off; prepare the uplink that carries the default route (${raElsewhere[0]}), or leave the uplink unset so it is found by itself`, { id: 'set-host-setting', setting: 'interface' });
   }

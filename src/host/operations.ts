@@ -66,7 +66,7 @@ export function stepFailure(operation: string, steps: Step[], o: ApplyOutcome, a
   }
   const title = (id: string) => steps.find((x) => x.id === id)?.title ?? id;
   // a step the script never reached (the connection or the script broke) is reported as the failed one
-  const failedId = bad?.id ?? steps[o.results.length]?.id ?? steps[steps.length - 1]?.id ?? 'apply';
+  const failedId = bad?.id ?? steps.at(o.results.length)?.id ?? steps.at(-1)?.id ?? 'apply';
   const applied = o.results.filter((r) => r.rc === 0).map((r) => title(r.id));
   return new StepFailedError(operation, { id: failedId, title: title(failedId), output: bad?.output ?? 'the host stopped before this step ran' }, applied, actions, o.after);
 }
@@ -105,7 +105,7 @@ export interface PrepareOptions {
   dryRun?: boolean;
   /** sees the plan before anything changes; returning false stops there, true goes on after the host is read
    * again (the UI asks the user, who may take a while), nothing goes on at once (the CLI prints it) */
-  onPlan?: (p: Plan, c: HostConfig) => void | boolean | Promise<void | boolean>;
+  onPlan?: (p: Plan, c: HostConfig) => unknown; // false, true, or anything else (a promise of them is awaited)
   /** commit-confirmed: opens a NEW connection to the host after the change. Without it no rollback is armed. */
   reconnect?: () => Promise<Transport>;
   /** seconds until the host rolls its network back by itself unless the new connection confirms (default 60) */

@@ -21,7 +21,7 @@ const FRESH = fixture('lab-fresh.json');
 const PREPARED = fixture('lab-prepared.json');
 
 /** Calls f; an exception must be one of the allowed classes (the project's own), never a TypeError & co. */
-function onlyThrows<T>(allowed: Function[], f: () => T): T | Error {
+function onlyThrows<T>(allowed: (abstract new (...args: never[]) => Error)[], f: () => T): T | Error {
   try {
     return f();
   } catch (e) {
@@ -245,7 +245,7 @@ function assertParses(scripts: string[]) {
       try {
         execFileSync('bash', ['-n'], { input: s, stdio: ['pipe', 'pipe', 'pipe'] });
       } catch (e) {
-        assert.fail(`bash -n refuses a step script: ${(e as { stderr?: Buffer }).stderr}\n${s}`);
+        assert.fail(`bash -n refuses a step script: ${String((e as { stderr?: Buffer }).stderr)}\n${s}`);
       }
     }
   }
@@ -318,7 +318,7 @@ function valueOfText(address: string): bigint {
   const left = l ? l.split(':') : [];
   const right = rr === undefined ? [] : rr ? rr.split(':') : [];
   const groups = rr === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
-  return groups.reduce((acc, g) => (acc << 16n) | BigInt('0x' + g), 0n);
+  return groups.reduce((acc, g) => (acc << 16n) | BigInt(`0x${String(g)}`), 0n);
 }
 
 test('fuzz plans: prepare scripts parse and single-quote every uplink, bridge, gateway and address', () => {
@@ -422,7 +422,7 @@ function wellTyped(v: unknown, at: string): void {
   if (typeof v !== 'object' || v === undefined) return;
   const proto = Object.getPrototypeOf(v);
   assert.ok(proto === Object.prototype || proto === Array.prototype, `${at} is a ${proto?.constructor?.name ?? 'null-prototype object'}`);
-  for (const [k, x] of Object.entries(v as object)) wellTyped(x, `${at}.${k}`);
+  for (const [k, x] of Object.entries(v)) wellTyped(x, `${at}.${k}`);
 }
 
 let slowest = 0;
@@ -485,7 +485,7 @@ function mutate(r: Rng, base: string): string {
     for (const k of p.slice(0, -1)) parent = parent?.[k];
     if (parent === null || typeof parent !== 'object') continue;
     const key = p[p.length - 1];
-    if (r.chance(0.1) && !Array.isArray(parent)) delete parent[key];
+    if (r.chance(0.1) && !Array.isArray(parent)) Reflect.deleteProperty(parent, key);
     else Object.defineProperty(parent, r.chance(0.05) ? '__proto__' : key, { value: hostileValue(r), enumerable: true, writable: true, configurable: true });
   }
   let text = JSON.stringify(j);

@@ -53,7 +53,7 @@ const file = (content: string | Buffer) => {
 test('the shell side is generated from the contract: every path, marker, exit code and pattern as a CIV6_* variable', () => {
   for (const shell of SHELLS) {
     const r = sh(shell, 'set -u; printf "%s\\n" "$CIV6_AGENT" "$CIV6_HOST_CONF" "$CIV6_BINDINGS" "$CIV6_MARK_STEP" "$CIV6_EXIT_BUSY" "$CIV6_EXIT_NO_SUDO" "$CIV6_SNAPSHOT_VERSION" "$CIV6_RE_CONTAINER_NAME"');
-    assert.equal(r.code, 0, `${shell}: ${r.err}`);
+    assert.equal(r.code, 0, `${shell.join(' ')}: ${r.err}`);
     assert.deepEqual(r.out.split('\n').slice(0, 8), [PATHS.agent, PATHS.hostConf, PATHS.bindings, MARKERS.step, String(EXIT.busy), String(EXIT.noSudo), String(SNAPSHOT_VERSION), PATTERNS.containerName]);
   }
   // the launcher's exit codes are the contract's
@@ -300,13 +300,13 @@ test('snapshot: another format version says to run prepare, and is no crash', ()
     );
   }
   // no version at all: the line does not even look like a snapshot
-  const { v: _, ...rest } = JSON.parse(FRESH);
+  const rest = JSON.parse(FRESH);
+  delete rest.v;
   assert.throws(() => parseSnapshot(JSON.stringify(rest)), /did not return a snapshot/);
 });
 
 test('snapshot: a missing field or a wrong type is a SnapshotError that names the field', () => {
   const base = JSON.parse(PREPARED);
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const cases: [string, (j: any) => void, RegExp][] = [
     ['no hostname', (j) => delete j.hostname, /snapshot\.hostname is missing, not base64 text/],
     ['no files.hostConf', (j) => delete j.files.hostConf, /snapshot\.files\.hostConf is missing/],
@@ -322,7 +322,7 @@ test('snapshot: a missing field or a wrong type is a SnapshotError that names th
     const j = structuredClone(base);
     change(j);
     const text = JSON.stringify(j);
-    assert.throws(() => parseSnapshot(text), (e: Error) => e instanceof SnapshotError && named.test(e.message) && /^the host/.test(e.message), `${what}`);
+    assert.throws(() => parseSnapshot(text), (e: Error) => e instanceof SnapshotError && named.test(e.message) && /^the host/.test(e.message), what);
   }
   // a null where the script prints null for "none" is fine
   const j = structuredClone(base);
