@@ -1,4 +1,4 @@
-// Bundles the product with esbuild: dist/extension.js (VS Code) and dist/cli.js (terminal), and with
+// Bundles the product with esbuild: dist/extension.js (VS Code) and dist/cli.js + dist/cli-main.js (terminal), and with
 // --tests also every test/**/*.test.ts into out/test/ (same loaders, so tests run the shipped scripts).
 // Remote shell scripts (src/host/scripts/*.sh) are imported as text and travel inside the bundles.
 import { build } from 'esbuild';
@@ -53,7 +53,9 @@ const dist = { ...common, plugins: [lean, clientOnlySsh2] };
 const minify = !process.argv.includes('--no-minify');
 await Promise.all([
   build({ ...dist, minify, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js' }),
-  build({ ...dist, minify, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+  build({ ...dist, minify, entryPoints: ['src/cli.ts'], outfile: 'dist/cli-main.js' }),
+  // the command (package.json "bin"): starts dist/cli-main.js with a compile cache (src/cliStart.ts)
+  build({ ...dist, minify, entryPoints: ['src/cliStart.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
 ]);
 
 if (process.argv.includes('--tests')) {
