@@ -2,22 +2,11 @@
 // --tests also every test/**/*.test.ts into out/test/ (same loaders, so tests run the shipped scripts).
 // Remote shell scripts (src/host/scripts/*.sh) are imported as text and travel inside the bundles.
 import { build } from 'esbuild';
-import { readFileSync, readdirSync, statSync, rmSync } from 'node:fs';
+import { readdirSync, statSync, rmSync } from 'node:fs';
+import { lean } from './esbuild-lean.mjs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-
-// The scripts sent at every run (snapshot.sh, apply.sh) travel without their comment lines and indentation: fewer
-// bytes over SSH for bash to read. agent.sh is installed on the host as it is (its sha256 says which version runs).
-const lean = {
-  name: 'lean-scripts',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]src[\\/]host[\\/]scripts[\\/](snapshot|apply)\.sh$/ }, (args) => ({
-      contents: readFileSync(args.path, 'utf8').split('\n').filter((l) => !/^\s*#/.test(l)).map((l) => l.replace(/^\s+/, '')).join('\n'),
-      loader: 'text',
-    }));
-  },
-};
 
 // dist/ only (the tests also use ssh2's server): "ssh2" is src/host/ssh2Client.ts (client and key parser), and
 // the client's SFTP module (never used: the tool opens exec channels only) is left out.
