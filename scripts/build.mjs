@@ -1,11 +1,27 @@
-// Bundles the product with esbuild: dist/extension.js (VS Code) and dist/cli.js (terminal), and with
+// Bundles the product with esbuild: dist/extension.js (VS Code) and dist/cli.js + dist/cli-main.js (terminal), and with
 // --tests also every test/**/*.test.ts into out/test/ (same loaders, so tests run the shipped scripts).
 // Remote shell scripts (src/host/scripts/*.sh) are imported as text and travel inside the bundles.
 import { build } from 'esbuild';
 import { readdirSync, statSync, rmSync } from 'node:fs';
+import { lean } from './esbuild-lean.mjs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
+
+// dist/ only (the tests also use ssh2's server): "ssh2" is src/host/ssh2Client.ts (client and key parser), and
+// the client's SFTP module (never used: the tool opens exec channels only) is left out.
+const clientOnlySsh2 = {
+  name: 'client-only-ssh2',
+  setup(b) {
+    b.onResolve({ filter: /^ssh2$/ }, () => ({ path: join(root, 'src/host/ssh2Client.ts') }));
+    b.onResolve({ filter: /[\\/]SFTP\.js$/ }, (args) => (args.importer.includes(`${join('node_modules', 'ssh2')}`) ? { path: 'sftp', namespace: 'no-sftp' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'no-sftp' }, () => ({
+      contents: "class SFTP { constructor() { throw new Error('SFTP is not part of this build'); } }\nmodule.exports = { SFTP };",
+      loader: 'js',
+    }));
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -19,12 +35,16 @@ const common = {
   // ssh2's optional native parts (cpu-features, sshcrypto.node) do not load across Node versions;
   // ssh2 falls back to pure JS when they are missing, so they stay out of the bundle.
   external: ['vscode', 'cpu-features', '*.node'],
+  plugins: [lean],
 };
+const dist = { ...common, plugins: [lean, clientOnlySsh2] };
 
 const minify = !process.argv.includes('--no-minify');
 await Promise.all([
-  build({ ...common, minify, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js' }),
-  build({ ...common, minify, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+  build({ ...dist, minify, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js' }),
+  build({ ...dist, minify, entryPoints: ['src/cli.ts'], outfile: 'dist/cli-main.js' }),
+  // the command (package.json "bin"): starts dist/cli-main.js with a compile cache (src/cliStart.ts)
+  build({ ...dist, minify, entryPoints: ['src/cliStart.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
 ]);
 
 if (process.argv.includes('--tests')) {

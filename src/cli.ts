@@ -159,7 +159,10 @@ async function openTransport(a: Args): Promise<Transport> {
   // where OpenSSH would look for and record this host's key (the ssh config through ssh -G); --known-hosts
   // replaces the user files
   const { hostKeyOptions } = await import('./host/sshConfigHostKeys');
-  const keys = await hostKeyOptions(spec.host, spec.port, spec.user, { knownHostsFile: str(a, 'known-hosts'), fallbackKnownHostsFile: join(homedir(), '.ssh', 'known_hosts') });
+  const pendingKeys = hostKeyOptions(spec.host, spec.port, spec.user, { knownHostsFile: str(a, 'known-hosts'), fallbackKnownHostsFile: join(homedir(), '.ssh', 'known_hosts') });
+  // ssh2 loads (tens of ms of CPU; connectSsh would load it next) while ssh -G runs
+  require('ssh2');
+  const keys = await pendingKeys;
   return connectSsh({
     spec,
     ...keys,

@@ -140,8 +140,39 @@ export function parseHostConf(text: string | undefined): RecordedConfig | undefi
   return { ...r, addresses: r.addresses.map(canon) };
 }
 
+/** an address as /proc prints it (32 hex digits), in canonical form */
+function procAddress(hex: string): string {
+  return canon(hex.replace(/(.{4})(?!$)/g, '$1:'));
+}
+
+/** snapshot.sh's civ6_nsv text (a container's netns read from /proc) in the shape "ip -j" gives it (the "ns" object) */
+export function parseNsv(text: string): Obj {
+  const links: { ifindex: number; ifname: string; link_index?: number }[] = [{ ifindex: 1, ifname: 'lo' }];
+  const addr_info: { ifname: string; family: string; local: string; prefixlen: number; scope: string; tentative: boolean }[] = [];
+  const routes: Obj[] = [];
+  let count: number | undefined;
+  for (const item of text.split(';')) {
+    const f = item.split(' ');
+    if (f[0] === 'L' && f.length === 4 && /^\d{1,10}$/.test(f[2]) && /^\d{1,10}$/.test(f[3])) {
+      links.push({ ifindex: +f[2], ifname: f[1], link_index: +f[3] });
+    } else if (f[0] === 'A' && f.length === 5 && /^[0-9a-f]{32}$/.test(f[1]) && /^[0-9a-f]{2}$/.test(f[2]) && /^[0-9a-f]{2}$/.test(f[3])) {
+      // only global addresses are listed (if_inet6 scope 00); flag 0x40 is IFA_F_TENTATIVE
+      addr_info.push({ ifname: f[4], family: 'inet6', local: procAddress(f[1]), prefixlen: parseInt(f[2], 16), scope: 'global', tentative: (parseInt(f[3], 16) & 0x40) !== 0 });
+    } else if (f[0] === 'R' && f.length === 4 && /^[0-9a-f]{32}$/.test(f[1]) && /^[0-9a-f]{8}$/.test(f[2])) {
+      const gateway = /^0+$/.test(f[1]) ? undefined : procAddress(f[1]);
+      routes.push({ dst: 'default', dev: f[3], ...(gateway ? { gateway } : {}), protocol: 'ra', metric: parseInt(f[2], 16) });
+    } else if (f[0] === '6' && f.length === 2 && /^\d{1,6}$/.test(f[1])) {
+      count = +f[1];
+    }
+  }
+  links.sort((a, b) => a.ifindex - b.ifindex);
+  const addrs = links.map((l) => ({ ifname: l.ifname, addr_info: addr_info.filter((a) => a.ifname === l.ifname) }));
+  // all.disable_ipv6=1 takes every IPv6 address away, ::1 on lo included; with IPv6 on, lo (up) has ::1
+  return { links, addrs, routes, disable_ipv6: count === undefined ? null : count === 0 ? 1 : 0 };
+}
+
 function parseContainer(c: Obj, bridgeIndexes: Map<number, string>): ContainerView {
-  const ns = obj(c.ns);
+  const ns = typeof c.nsv === 'string' ? parseNsv(c.nsv) : obj(c.ns);
   const links = objs(ns.links);
   // the container interface whose peer (link_index in the host namespace) is enslaved to a bridge
   const onBridge = links

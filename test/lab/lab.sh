@@ -3,6 +3,7 @@
 #
 #   bash test/lab/lab.sh up | down | env | status | vps CMD... | router CMD... | ping ADDR [TRIES]
 #                        | restart-container NAME | restart-dockerd | stop-dockerd | start-dockerd | reboot
+#                        | containers N   (N extra idle containers x1..xN, for scale measurements)
 #
 # Topology (names carry $LAB_PREFIX so several labs can coexist; see README.md next to this file):
 #   netns $LAB_PREFIX-up  : provider router. vps0 = $LAB_GATEWAY (its only link-local) + $LAB_ROUTER_ADDR/64,
@@ -741,6 +742,23 @@ cmd_restart_dockerd() {
   say "containers: $(dk ps -a --format '{{.Names}}={{.State}}' | sort | xargs)"
 }
 
+# N extra running containers x1..xN (for scale measurements): the lab image, an idle sleep (no periodic forks),
+# every other one with IPv6 enabled; started 8 at a time. Existing ones are kept; 'down' removes them all.
+cmd_containers() {
+  load_config
+  docker_up || die "the lab '$LAB_PREFIX' has no running dockerd"
+  local have i todo=()
+  have=" $(dk ps -a --format '{{.Names}}' | xargs) "
+  for ((i = 1; i <= $1; i++)); do [[ $have == *" x$i "* ]] || todo+=("$i"); done
+  # shellcheck disable=SC2016
+  [ ${#todo[@]} = 0 ] || printf '%s\n' "${todo[@]}" | xargs -P 8 -I{} sh -c '
+    image=$1 i=$2; shift 2
+    v6=; [ $((i % 2)) = 0 ] && v6="--sysctl net.ipv6.conf.all.disable_ipv6=0"
+    exec "$@" run -d --name "x$i" --hostname "x$i" $v6 "$image" sh -c "trap \"exit 0\" TERM; sleep 2147483647 & wait" >/dev/null
+  ' sh "$IMAGE" {} "$DOCKER" -H "unix://$S/host/run/docker.sock" || die "starting containers failed"
+  say "containers: $(dk ps -q | wc -l) running"
+}
+
 # KEY=VALUE lines for tests (single-quoted where needed)
 cmd_env() {
   load_config
@@ -793,7 +811,7 @@ cmd_status() {
 }
 
 usage() {
-  sed -n '2,5p' "$LAB_SH" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,6p' "$LAB_SH" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -818,6 +836,7 @@ main() {
           exit $rc;;
     restart-container) [ $# = 1 ] || usage; load_config; in_vps docker restart "$1" || exit $?;;
     restart-dockerd) [ $# = 0 ] || usage; cmd_restart_dockerd;;
+    containers) [ $# = 1 ] && [[ $1 =~ ^[0-9]{1,4}$ ]] || usage; cmd_containers "$1";;
     stop-dockerd) [ $# = 0 ] || usage; load_config; stop_dockerd; say "dockerd stopped";;
     start-dockerd) [ $# = 0 ] || usage; cmd_restart_dockerd;;
     reboot) [ $# = 0 ] || usage; cmd_reboot;;

@@ -24,6 +24,45 @@ civ6_sysctls() { # every interface's forwarding/proxy_ndp/accept_ra/disable_ipv6
   printf '}'
 }
 
+# A running container's network namespace read from /proc/PID, starting no process (builtins only), into
+# CIV6_NSV: "L ifname ifindex iflink" per interface but lo (sysfs as the container mounted it), "A addr plen flags
+# ifname" per global address and "6 N" (N: IPv6 addresses of any scope) from net/if_inet6, "R gateway metric
+# ifname" per default route from net/ipv6_route, joined with ';'. Returns 1 (the caller then enters the
+# namespace) when /proc cannot say exactly what "ip -j" would: no /sys of its own, a name outside
+# [A-Za-z0-9_.@+-], a link whose index equals its peer's, a default route that did not come from an RA.
+civ6_nsv() {
+  local p=/proc/$1 d n i l x names=' ' cnt=0 a pl sc fl dst dl nh met re='^[A-Za-z0-9_.@+-]{1,15}$'
+  CIV6_NSV=''
+  [ -d "$p/root/sys/class/net" ] || return 1
+  for d in "$p"/root/sys/class/net/*; do
+    n=${d##*/}
+    [[ $n =~ $re ]] || return 1
+    read -r i 2>/dev/null < "$d/ifindex" && read -r l 2>/dev/null < "$d/iflink" || return 1
+    if [ "$i" != "$l" ]; then CIV6_NSV+="L $n $i $l;"; elif [ "$n" != lo ]; then return 1; fi
+    names+="$n "; cnt=$((cnt + 1))
+  done
+  # that /sys shows this namespace's interfaces (not, say, the host's /sys mounted into the container)
+  { read -r x && read -r x && while read -r x _; do
+      x=${x%%:*}; [[ $names == *" $x "* ]] || return 1; cnt=$((cnt - 1))
+    done; } 2>/dev/null < "$p/net/dev" || return 1
+  [ $cnt = 0 ] || return 1
+  cnt=0
+  { while read -r a x pl sc fl n; do
+      cnt=$((cnt + 1))
+      [ "$sc" = 00 ] || continue
+      [[ $a =~ ^[0-9a-f]{32}$ && $pl =~ ^[0-9a-f]{2}$ && $fl =~ ^[0-9a-f]{2}$ && $n =~ $re ]] || return 1
+      CIV6_NSV+="A $a $pl $fl $n;"
+    done; } 2>/dev/null < "$p/net/if_inet6" || return 1
+  CIV6_NSV+="6 $cnt"
+  { while read -r dst dl x x nh met x x fl n; do
+      [ "$dst $dl" = "00000000000000000000000000000000 00" ] || continue
+      [[ $nh =~ ^[0-9a-f]{32}$ && $met =~ ^[0-9a-f]{8}$ && $fl =~ ^[0-9a-f]{8}$ && $n =~ $re ]] || return 1
+      if (( 0x$fl & 0x200 )); then [ "$met $n" = "ffffffff lo" ] && continue; return 1; fi   # the table's null entry
+      (( (0x$fl & 0x50000) == 0x50000 )) || return 1   # RTF_DEFAULT|RTF_ADDRCONF: a router from an RA (proto ra)
+      CIV6_NSV+=";R $nh $met $n"
+    done; } 2>/dev/null < "$p/net/ipv6_route" || return 1
+}
+
 civ6_containers() { # docker containers with state, pid, networks; running ones with their netns view
   local ids first=1 line pid
   ids=$(docker ps -aq --no-trunc 2>/dev/null) || { printf null; return; }
@@ -32,8 +71,10 @@ civ6_containers() { # docker containers with state, pid, networks; running ones 
   while read -r pid line; do
     [ $first = 1 ] || printf ','; first=0
     printf '%s' "$line"
-    if [ "$pid" -gt 0 ] 2>/dev/null; then
-      # one nsenter per container; the same helpers run inside its network namespace
+    if [ "$pid" -gt 0 ] 2>/dev/null && civ6_nsv "$pid"; then
+      printf ',"nsv":"%s"' "$CIV6_NSV"
+    elif [ "$pid" -gt 0 ] 2>/dev/null; then
+      # what /proc cannot tell exactly: one nsenter, the same helpers run inside the container's network namespace
       printf ',"ns":%s' "$(nsenter -t "$pid" -n bash -c "$(declare -f civ6_json)"'
         printf "{\"links\":%s,\"addrs\":%s,\"routes\":%s,\"disable_ipv6\":%s}" \
           "$(civ6_json ip -j link show)" "$(civ6_json ip -j -6 addr show)" "$(civ6_json ip -j -6 route show table main)" \
