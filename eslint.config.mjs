@@ -16,6 +16,8 @@ export default tseslint.config(
       // node:test's test/describe/it return promises that the runner itself awaits
       // `() => void x()` and `() => x()` callbacks whose value nobody reads are the common, clear shorthand
       '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
+      // a leading underscore names what is left out on purpose (a field destructured away)
+      '@typescript-eslint/no-unused-vars': ['error', { varsIgnorePattern: '^_', argsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
       '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: nodeTest }] }],
     },
   },

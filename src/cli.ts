@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Check } from './core/checks';
 import { HostConfig, Overrides } from './core/config';
-import { AddressSet, deriveConohaAddresses, normalizeAddress, parseAddressList } from './core/derive';
+import { deriveConohaAddresses, normalizeAddress, parseAddressList } from './core/derive';
 import { InputError, HostSpec, parseHostSpec } from './core/hostSpec';
 import { Plan } from './core/plan';
 import { validateContainerName, validateInterfaceName } from './core/shell';
@@ -74,7 +74,7 @@ function parseArgs(argv: string[]): Args {
       const eq = a.indexOf('=');
       const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
       if (VALUE_FLAGS.has(name)) {
-        const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
+        const v = eq > 0 ? a.slice(eq + 1) : argv.at(++i);
         if (v === undefined || (eq < 0 && v.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
         flags.set(name, v);
       } else if (BOOL_FLAGS.has(name) && eq < 0) {
@@ -102,7 +102,7 @@ function overridesFrom(a: Args): Overrides {
   const gw = str(a, 'gateway');
   if (gw !== undefined) o.gateway = gw;
   const ad = str(a, 'addresses');
-  if (ad !== undefined) o.addresses = parseAddressList(ad, '--addresses') as AddressSet;
+  if (ad !== undefined) o.addresses = parseAddressList(ad, '--addresses');
   return o;
 }
 
@@ -161,6 +161,7 @@ async function openTransport(a: Args): Promise<Transport> {
   const { hostKeyOptions } = await import('./host/sshConfigHostKeys');
   const pendingKeys = hostKeyOptions(spec.host, spec.port, spec.user, { knownHostsFile: str(a, 'known-hosts'), fallbackKnownHostsFile: join(homedir(), '.ssh', 'known_hosts') });
   // ssh2 loads (tens of ms of CPU; connectSsh would load it next) while ssh -G runs
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads ssh2 (the CPU-heavy part of start-up) while ssh -G runs, before it is needed
   require('ssh2');
   const keys = await pendingKeys;
   return connectSsh({
@@ -265,7 +266,7 @@ function printChecks(checks: Check[], total = checks.length): void {
 }
 
 function printStatus(s: HostSnapshot, c: HostConfig | undefined, err: string | undefined): void {
-  out(`${s.hostname} (${s.osId || 'unknown OS'}, ${s.systemd ? 'systemd' : 'no systemd'}, ${s.uid === 0 ? 'root' : 'uid ' + s.uid}${s.sudoUser ? ' via sudo from ' + s.sudoUser : ''})`);
+  out(`${s.hostname} (${s.osId || 'unknown OS'}, ${s.systemd ? 'systemd' : 'no systemd'}, ${s.uid === 0 ? 'root' : `uid ${s.uid}`}${s.sudoUser ? ' via sudo from ' + s.sudoUser : ''})`);
   out(`  docker: ${s.docker.ok ? s.docker.version : s.tools.docker ? 'not answering: ' + s.docker.error : 'not installed'}`);
   out(`  radvd: ${!s.tools.radvd ? 'not installed' : s.radvd.running ? 'running' : 'not running'}${s.radvd.interfaces.length ? '; /etc/radvd.conf advertises on ' + s.radvd.interfaces.filter((i) => i.advertises).map((i) => i.name).join(', ') : ''}`);
   for (const e of s.stateErrors) out(`  recorded state: ${e}`);
@@ -294,7 +295,7 @@ async function main(argv: string[]): Promise<number> {
     return a.command === '' && !a.flags.get('help') ? 2 : 0;
   }
   const asJson = a.flags.get('json') === true;
-  const arity: Record<string, [number, number]> = { derive: [1, 1], status: [0, 0], prepare: [0, 0], unprepare: [0, 0], assign: [1, 2], release: [1, 1], verify: [0, 0] };
+  const arity: Partial<Record<string, [number, number]>> = { derive: [1, 1], status: [0, 0], prepare: [0, 0], unprepare: [0, 0], assign: [1, 2], release: [1, 1], verify: [0, 0] };
   const ar = arity[a.command];
   if (!ar) throw new UsageError(`unknown command "${a.command}"`);
   if (a.positional.length < ar[0] || a.positional.length > ar[1]) throw new UsageError(`wrong number of arguments for ${a.command}`);
@@ -313,7 +314,8 @@ async function main(argv: string[]): Promise<number> {
   if (rs !== undefined && !(/^[0-9]+$/.test(rs) && validRollbackSeconds(Number(rs)))) throw new InputError(`--rollback-seconds ${JSON.stringify(rs)}: give 10 to 3600 seconds`);
   if (a.command === 'assign') {
     validateContainerName(a.positional[0]);
-    if (a.positional[1] !== undefined) normalizeAddress(a.positional[1]);
+    const address = a.positional.at(1);
+    if (address !== undefined) normalizeAddress(address);
   }
   if (a.command === 'release') {
     if (a.positional[0].includes(':')) normalizeAddress(a.positional[0]);
@@ -407,10 +409,10 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (e: Error) => {
+  (e: unknown) => {
     const err = (m: string) => process.stderr.write(`conoha-ipv6: ${printable(m)}\n`);
     if (!(e instanceof Civ6Error)) {
-      err(e.stack ?? String(e)); // a bug, or a failure nobody foresaw: the whole story
+      err(e instanceof Error ? (e.stack ?? e.message) : String(e)); // a bug, or a failure nobody foresaw: the whole story
       process.exit(EXIT.failed);
     }
     if (process.argv.includes('--json')) {

@@ -40,7 +40,7 @@ function withCodeCache(): (() => void) | undefined {
   let cachedData: Buffer | undefined;
   try {
     const st = statSync(file);
-    if (st.uid === process.getuid!() && (st.mode & 0o022) === 0) cachedData = readFileSync(file);
+    if (st.uid === process.getuid?.() && (st.mode & 0o022) === 0) cachedData = readFileSync(file);
   } catch {
     // no cache yet
   }
@@ -80,4 +80,5 @@ if (!process.env.NODE_DISABLE_COMPILE_CACHE) {
   }
 }
 if (run) run();
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundle is a file found at run time, loaded as CommonJS as node would
 else require(main);

@@ -244,7 +244,7 @@ const S = {
   record<T>(key: RegExp, value: Schema<T>): Schema<Record<string, T>> {
     return (v, at) => {
       if (!isObj(v)) return bad(at, 'an object', v);
-      const out: Record<string, T> = Object.create(null);
+      const out = Object.create(null) as Record<string, T>;
       for (const [k, x] of Object.entries(v)) {
         if (!key.test(k)) bad(`${at} key`, `a name like ${key.source}`, k);
         out[k] = value(x, `${at}.${k}`);
@@ -253,7 +253,7 @@ const S = {
     };
   },
   /** JSON another tool printed: an array, or null when the tool failed or printed nothing */
-  toolArray: ((v, at) => (v === null ? [] : Array.isArray(v) ? v : bad(at, 'an array or null', v))) as Schema<unknown[]>,
+  toolArray: ((v, at) => (v === null ? [] : Array.isArray(v) ? (v as unknown[]) : bad(at, 'an array or null', v))) as Schema<unknown[]>,
 };
 
 const result = S.object({ address: S.str, rc: S.orNull(S.int), out: S.b64 });
@@ -325,7 +325,7 @@ export function parseSnapshot(stdout: string): HostSnapshot {
       return read();
     } catch (e) {
       if (!(e instanceof StateError)) throw e;
-      stateErrors.push(`${shown(e.message)}`);
+      stateErrors.push(shown(e.message));
       return undefined;
     }
   };

@@ -72,7 +72,14 @@ export function parseStepResults(stdout: string): StepResult[] {
     .split('\n')
     .filter((l) => l.startsWith(`${MARKERS.step} `))
     .map((l) => {
-      const j = JSON.parse(l.slice(MARKERS.step.length + 1));
-      return { id: j.id, rc: j.rc, ms: j.ms, output: Buffer.from(j.out, 'base64').toString('utf8') };
+      const j: unknown = JSON.parse(l.slice(MARKERS.step.length + 1));
+      const f = (typeof j === 'object' && j !== null ? j : {}) as Record<string, unknown>;
+      // apply.sh prints these; anything else (a damaged line) reads as a step that did not run
+      return {
+        id: typeof f.id === 'string' ? f.id : '?',
+        rc: typeof f.rc === 'number' ? f.rc : null,
+        ms: typeof f.ms === 'number' ? f.ms : 0,
+        output: typeof f.out === 'string' ? Buffer.from(f.out, 'base64').toString('utf8') : '',
+      };
     });
 }

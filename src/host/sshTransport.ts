@@ -39,7 +39,8 @@ type Ssh2 = typeof import('ssh2');
 
 /** Connects, checks the host key and authenticates; resolves once the session is ready for run(). */
 export async function connectSsh(options: SshTransportOptions): Promise<Transport> {
-  const ssh2: Ssh2 = require('ssh2');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- ssh2 loads on the first connection, not when the extension activates
+  const ssh2 = require('ssh2') as Ssh2;
   const transport = new SshTransport(ssh2, options);
   await transport.connect();
   return transport;
@@ -103,7 +104,7 @@ class SshTransport implements Transport {
       reconnected = true;
     }
     try {
-      return checkLauncher(await this.exec(this.client!, script, timeoutMs), this.who);
+      return checkLauncher(await this.exec(this.connected(), script, timeoutMs), this.who);
     } catch (err) {
       if (!(err instanceof NotSentError)) throw err;
       // Let ssh2 report the close that made the channel fail before deciding.
@@ -114,7 +115,7 @@ class SshTransport implements Transport {
       this.dropped = true;
       await this.connect();
       try {
-        return checkLauncher(await this.exec(this.client!, script, timeoutMs), this.who);
+        return checkLauncher(await this.exec(this.connected(), script, timeoutMs), this.who);
       } catch (again) {
         if (again instanceof NotSentError) {
           throw new TransportError('connect', `${this.who} did not open a session channel: ${again.message}`);
@@ -124,17 +125,23 @@ class SshTransport implements Transport {
     }
   }
 
+  /** the client connect() made (it throws when it cannot make one) */
+  private connected(): Client {
+    if (!this.client) throw new TransportError('connect', `${this.who}: not connected`);
+    return this.client;
+  }
+
   private exec(client: Client, script: string, timeoutMs: number): Promise<RunResult> {
     const started = performance.now();
     return new Promise<RunResult>((resolve, reject) => {
       let channel: ClientChannel | undefined;
       let finished = false;
-      const finish = (err: Error | undefined, result?: RunResult) => {
+      const finish = (outcome: Error | RunResult) => {
         if (finished) return;
         finished = true;
         clearTimeout(timer);
-        if (err) reject(err);
-        else resolve(result!);
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
       };
       const timer = setTimeout(() => {
         finish(new TransportError('timeout', `the script did not finish within ${seconds(timeoutMs)} on ${this.who}; its channel was closed (a command it started may still be running there)`));
@@ -148,7 +155,10 @@ class SshTransport implements Transport {
         }
       }, timeoutMs);
       const opened = (err: Error | undefined, ch: ClientChannel) => {
-        if (err) return finish(new NotSentError(err.message));
+        if (err) {
+          finish(new NotSentError(err.message));
+          return;
+        }
         if (finished) {
           ch.close();
           return;
@@ -178,7 +188,7 @@ class SshTransport implements Transport {
             finish(new TransportError('connect', `the connection to ${this.who} was lost while the script was running (it may or may not have completed)`));
             return;
           }
-          finish(undefined, {
+          finish({
             stdout: stdout.text(),
             stderr: stderr.text(),
             code,
@@ -285,7 +295,8 @@ function openClient(ssh2: Ssh2, o: SshTransportOptions, secrets: Secrets): Promi
         () => {
           if (rekey || !settled) verify(true);
         },
-        (err: TransportError) => {
+        (e: unknown) => {
+          const err = e instanceof TransportError ? e : new TransportError('connect', String(e));
           if (rekey) log(`ssh: ${err.message}`); // the session is up: this ends it, and the next run() reconnects
           else decided = err;
           verify(false);
@@ -313,7 +324,7 @@ function openClient(ssh2: Ssh2, o: SshTransportOptions, secrets: Secrets): Promi
       plan.next().then(
         (step) => next(step.done ? false : step.value),
         (e: unknown) => {
-          decided = e instanceof TransportError ? e : new TransportError('auth', String((e as Error)?.message ?? e));
+          decided = e instanceof TransportError ? e : new TransportError('auth', e instanceof Error ? e.message : String(e));
           next(false);
         },
       );

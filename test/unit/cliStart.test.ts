@@ -1,5 +1,6 @@
 // dist/cli.js (src/cliStart.ts) starts the CLI bundle with a V8 code cache on Node < 22.1: the cache is made on
 // the first run, used on the next, kept private, and a bad or foreign cache never changes what the CLI does.
+import * as nodeModule from 'node:module';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -8,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const CLI = join(__dirname, '../../../dist/cli.js');
-const hasOwnCache = typeof (require('node:module') as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+const hasOwnCache = typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === 'function';
 
 function run(cache: string, ...args: string[]) {
   const { NODE_DISABLE_COMPILE_CACHE: _, ...env } = process.env;
