@@ -35,7 +35,8 @@ export function actionButton(x: Action, host: string, again?: () => Thenable<unk
       // connecting again shows the key's fingerprint and asks whether to trust it
       return { label: 'Connect', run: run('conohaIpv6.connect') };
     case 'set-host-setting':
-      return { label: `Set ${SETTING_LABEL[x.setting]}`, run: () => vscode.commands.executeCommand('workbench.action.openSettingsJson', { revealSetting: { key: 'conohaIpv6.hosts', edit: true } }) };
+      // Edit Host for this host, on that field (a prompt, validated like the setting is)
+      return { label: `Set ${SETTING_LABEL[x.setting]}`, run: run('conohaIpv6.editHost', { field: x.setting }) };
     case 'start-container':
       return undefined; // on the host (docker start): the message says so
     case 'retry':

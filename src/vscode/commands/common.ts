@@ -18,6 +18,9 @@ export interface CommandArgs {
   confirm?: boolean;
   /** Undo Host Setup: release bound addresses first */
   releaseAll?: boolean;
+  /** Edit Host: which setting (host, identity, name, interface, gateway, bridge, addresses), and its new value */
+  field?: string;
+  value?: string;
 }
 
 export interface Services {

@@ -199,11 +199,21 @@ test('a workspace cannot add hosts or move host-key trust: its .vscode/settings.
   }
 });
 
-test('Add Host and Remove Host edit conohaIpv6.hosts (programmatically, without prompts)', async () => {
+test('Add Host, Edit Host and Remove Host edit conohaIpv6.hosts (programmatically, without prompts)', async () => {
   await vscode.commands.executeCommand('conohaIpv6.addHost', { name: 'spare', host: '2001:db8::99', user: 'deploy', port: 2222 });
   const hosts = vscode.workspace.getConfiguration('conohaIpv6').get<any[]>('hosts')!;
   assert.deepEqual(hosts.find((h) => h.name === 'spare'), { name: 'spare', host: '2001:db8::99', user: 'deploy', port: 2222 });
   assert.ok((await children()).some((n) => n.kind === 'host' && n.session.name === 'spare'));
+  // Edit Host changes one field (what the "Set the uplink" button of an error runs, with the field named)
+  await vscode.commands.executeCommand('conohaIpv6.editHost', { host: 'spare', field: 'interface', value: 'ens3' });
+  await vscode.commands.executeCommand('conohaIpv6.editHost', { host: 'spare', field: 'host', value: 'ops@[2001:db8::98]:2200' });
+  const edited = () => vscode.workspace.getConfiguration('conohaIpv6').get<any[]>('hosts')!.find((h) => h.name === 'spare');
+  assert.deepEqual(edited(), { name: 'spare', host: '2001:db8::98', user: 'ops', port: 2200, interface: 'ens3' });
+  await assert.rejects(() => Promise.resolve(vscode.commands.executeCommand('conohaIpv6.editHost', { host: 'spare', field: 'gateway', value: 'not-an-address' })), /not an IPv6 address/);
+  await assert.rejects(() => Promise.resolve(vscode.commands.executeCommand('conohaIpv6.editHost', { host: 'spare', field: 'name', value: HOST })), /already in the list/);
+  await vscode.commands.executeCommand('conohaIpv6.editHost', { host: 'spare', field: 'interface', value: '' });
+  assert.deepEqual(edited(), { name: 'spare', host: '2001:db8::98', user: 'ops', port: 2200 });
+  assert.match(String(label((await children()).find((n) => n.kind === 'host' && n.session.name === 'spare')!).description), /^ops@\[2001:db8::98\]:2200 · /);
   await vscode.commands.executeCommand('conohaIpv6.removeHost', { host: 'spare', confirm: false });
   assert.ok(!(await children()).some((n) => n.kind === 'host' && n.session.name === 'spare'));
 });
