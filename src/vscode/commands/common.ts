@@ -83,7 +83,7 @@ export async function guarded<T>(svc: Services, what: string, body: () => Thenab
     const again = () => guarded(svc, what, body, session);
     const actions = e instanceof Civ6Error ? e.actions : [{ id: 'retry' as const }];
     // an unforeseen error (a bug) can still be retried
-    const buttons = actionButtons(actions.length ? actions : [{ id: 'retry' }], session?.name ?? '', again);
+    const buttons = actionButtons(actions.length ? actions : [{ id: 'retry' }], session?.name ?? '', { again });
     notifyWithActions('error', `${what}: ${msg}`, buttons, () => svc.log.show(true));
     throw e;
   }

@@ -33,6 +33,7 @@ export function registerCommands(svc: Services): vscode.Disposable[] {
     cmd('disconnect', (a) => disconnect(svc, a)),
     cmd('refresh', (a) => refresh(svc, a)),
     cmd('prepareHost', (a) => prepareHost(svc, a)),
+    cmd('repairHost', (a) => prepareHost(svc, a, 'Repair')),
     cmd('undoHostSetup', (a) => undoHostSetup(svc, a)),
     cmd('assignAddress', (a) => assignAddress(svc, a)),
     cmd('releaseAddress', (a) => releaseAddress(svc, a)),

@@ -11,6 +11,7 @@ import { test } from './runner';
 
 const HOST = process.env.CIV6_TEST_HOST ?? 'lab';
 const ROOT = process.env.CIV6_ROOT ?? '';
+const vps = (...a: string[]) => spawnSync('bash', [join(ROOT, 'test/lab/lab.sh'), 'vps', ...a], { encoding: 'utf8' });
 const labPing = (address: string) => spawnSync('bash', [join(ROOT, 'test/lab/lab.sh'), 'ping', address], { encoding: 'utf8' }).status === 0;
 
 let api: ConohaIpv6Api;
@@ -113,8 +114,47 @@ test('Verify: every check passes, pings included', async () => {
   assert.ok(r.checks.some((k: any) => k.id === 'binding:2001:db8:1301:814:a157:7:235:120:ping'));
 });
 
+test('the host row is honest: "ready", then "2 problems" after changes by hand on the host, each on its row; Repair Host makes it ready', async () => {
+  const hostItem = async () => label(await hostNode());
+  assert.match(String((await hostItem()).description), / · ready$/);
+  assert.equal(((await hostItem()).iconPath as vscode.ThemeIcon).id, 'vm-active');
+  const uplink = api.hosts.get(HOST)!.config!.uplink;
+  const ghost = '2001:db8:1301:814:a157:7:235:12d';
+  // proxy NDP off on the uplink (Prepare Host turns it on), and a binding for a container that does not exist
+  assert.equal(vps('sysctl', '-qw', `net.ipv6.conf.${uplink}.proxy_ndp=0`).status, 0);
+  assert.equal(vps('sh', '-c', `echo '${ghost} ghost' >> /etc/conoha-ipv6/bindings`).status, 0);
+  try {
+    await vscode.commands.executeCommand('conohaIpv6.refresh', { host: HOST });
+    const item = await hostItem();
+    assert.match(String(item.description), / · 2 problems$/);
+    assert.equal((item.iconPath as vscode.ThemeIcon).id, 'warning');
+    assert.equal(item.contextValue, 'host.connected.repair', 'the host row offers Repair Host');
+    // the Host setup group counts what it shows; the failing check is on its row with the reason and Repair Host
+    const sec = (await children(await hostNode())).find((n) => n.kind === 'section' && n.section === 'checks')!;
+    const checks = await children(sec);
+    assert.equal(label(sec).description, `1 of ${checks.length} checks fails`);
+    const proxyNdp = checks.find((n) => labelText(n) === 'proxy-ndp')!;
+    assert.equal(label(proxyNdp).contextValue, 'check.fail.repair');
+    assert.match((label(proxyNdp).tooltip as vscode.MarkdownString).value, /proxy NDP is off/);
+    // the binding's problem is on the address row (its fix is Release, not a repair)
+    const row = (await section('addresses')).find((n) => labelText(n) === ghost)!;
+    assert.match(String(label(row).description), /→ ghost · container gone or stopped/);
+    assert.equal(label(row).contextValue, 'address.bound');
+    assert.match((label(row).tooltip as vscode.MarkdownString).value, /no longer exists/);
+  } finally {
+    assert.equal(vps('sed', '-i', '/ ghost$/d', '/etc/conoha-ipv6/bindings').status, 0);
+  }
+  await vscode.commands.executeCommand('conohaIpv6.refresh', { host: HOST });
+  assert.match(String((await hostItem()).description), / · 1 problem$/);
+  const r = await vscode.commands.executeCommand<any>('conohaIpv6.repairHost', { host: HOST, confirm: false });
+  assert.equal(r.outcome?.ok, true, 'the repair applied');
+  assert.ok(r.checks.find((k: any) => k.id === 'proxy-ndp').ok, 'the failing check passes');
+  assert.match(String((await hostItem()).description), / · ready$/);
+  assert.equal((await hostItem()).contextValue, 'host.connected');
+  assert.ok(labPing('2001:db8:1301:814:a157:7:235:120'), 'c1 is reachable again');
+});
+
 test('host text in tooltips is text: a binding named like a Markdown link and a theme icon shows escaped', async () => {
-  const vps = (...a: string[]) => spawnSync('bash', [join(ROOT, 'test/lab/lab.sh'), 'vps', ...a], { encoding: 'utf8' });
   const evil = '[x](https://evil.example/)![i](https://evil.example/i.png)$(zap)';
   assert.equal(vps('sh', '-c', `echo '2001:db8:1301:814:a157:7:235:12e ${evil}' >> /etc/conoha-ipv6/bindings`).status, 0);
   try {
