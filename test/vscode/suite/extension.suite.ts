@@ -69,7 +69,12 @@ test('Connect, then the full tree: setup checks, the 16 addresses (all free), th
   assert.deepEqual(containers, ['c1', 'c2']);
   const checks = await section('checks');
   assert.ok(checks.some((n) => label(n).label === 'forwarding' && label(n).contextValue === 'check.fail'), 'forwarding fails before prepare');
-  assert.equal(label(await hostNode()).contextValue, 'host.connected');
+  // not prepared: the host row counts every failing check and offers Repair Host
+  const host = label(await hostNode());
+  assert.equal(host.contextValue, 'host.connected.repair');
+  const failing = api.hosts.get(HOST)!.checks.filter((k) => !k.ok).length;
+  assert.ok(failing > 1);
+  assert.match(String(host.description), new RegExp(` · ${failing} problems$`));
 });
 
 test('Show Plan opens a read-only dry-run document, and nothing changes', async () => {
