@@ -64,11 +64,11 @@ test('Connect, then the full tree: setup checks, the 16 addresses (all free), th
   console.log(`    [info] Connect -> full tree: ${ms} ms`);
   assert.equal(addresses.length, 16);
   assert.equal(label(addresses[0]).label, '2001:db8:1301:814:a157:7:235:120');
-  assert.ok(addresses.every((a) => label(a).contextValue === 'address.free'));
+  assert.ok(addresses.every((a) => label(a).contextValue === 'address.free.repair'), 'no route or proxy entry yet: Repair Host is offered');
   const containers = (await section('containers')).map((n) => label(n).label).sort();
   assert.deepEqual(containers, ['c1', 'c2']);
   const checks = await section('checks');
-  assert.ok(checks.some((n) => label(n).label === 'forwarding' && label(n).contextValue === 'check.fail'), 'forwarding fails before prepare');
+  assert.ok(checks.some((n) => label(n).label === 'forwarding' && label(n).contextValue === 'check.fail.repair'), 'forwarding fails before prepare');
   // not prepared: the host row counts every failing check and offers Repair Host
   const host = label(await hostNode());
   assert.equal(host.contextValue, 'host.connected.repair');
@@ -84,7 +84,7 @@ test('Show Plan opens a read-only dry-run document, and nothing changes', async 
   const doc = vscode.window.activeTextEditor?.document;
   assert.equal(doc?.uri.scheme, 'conoha-ipv6-plan');
   const after = await section('checks');
-  assert.ok(after.some((n) => label(n).label === 'forwarding' && label(n).contextValue === 'check.fail'), 'still not prepared');
+  assert.ok(after.some((n) => label(n).label === 'forwarding' && label(n).contextValue === 'check.fail.repair'), 'still not prepared');
 });
 
 test('Prepare Host (confirm: false) prepares the lab for real: every setup check passes', async () => {
