@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
 import * as vscode from 'vscode';
 import type { ConohaIpv6Api } from '../../../src/vscode/extension';
 import type { TreeNode } from '../../../src/vscode/tree/nodes';
@@ -17,8 +18,16 @@ const labPing = (address: string) => spawnSync('bash', [join(ROOT, 'test/lab/lab
 let api: ConohaIpv6Api;
 const manifest = () => vscode.extensions.getExtension('conoha-ipv6.conoha-ipv6')!.packageJSON;
 
-async function children(node?: TreeNode): Promise<TreeNode[]> {
-  return api.tree.getChildren(node);
+/** a node's children as the view gets them (a host's come at once, also while it connects) */
+function children(node?: TreeNode): Promise<TreeNode[]> {
+  return Promise.resolve(api.tree.getChildren(node));
+}
+async function until(what: string, ok: () => boolean, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 async function hostNode(): Promise<TreeNode> {
   const h = (await children()).find((n) => n.kind === 'host' && n.session.name === HOST);
@@ -262,3 +271,43 @@ test('Add Host, Edit Host and Remove Host edit conohaIpv6.hosts (programmaticall
   await vscode.commands.executeCommand('conohaIpv6.removeHost', { host: 'spare', confirm: false });
   assert.ok(!(await children()).some((n) => n.kind === 'host' && n.session.name === 'spare'));
 });
+
+test('hosts connect independently: a host that never answers shows "connecting…" and does not hold up another host\'s children; its failure shows as an error', async () => {
+  // a "host" on loopback that accepts TCP and never says a word (as a dead VPS behind a black-holing firewall would)
+  const sockets: Socket[] = [];
+  const server = createServer((c) => sockets.push(c));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  await vscode.commands.executeCommand('conohaIpv6.addHost', { name: 'dead', host: '127.0.0.1', port });
+  try {
+    await vscode.commands.executeCommand('conohaIpv6.disconnect', { host: HOST });
+    const hosts = await children();
+    const dead = hosts.find((n) => n.kind === 'host' && n.session.name === 'dead')!;
+    const lab = hosts.find((n) => n.kind === 'host' && n.session.name === HOST)!;
+    // expanding both: each host's children come at once
+    const t0 = Date.now();
+    const deadKids = await children(dead);
+    const labKids = await children(lab);
+    assert.ok(Date.now() - t0 < 2000, `children in ${Date.now() - t0} ms`);
+    assert.deepEqual(deadKids.map(labelText), ['connecting…']);
+    assert.deepEqual(labKids.map(labelText), ['connecting…']);
+    assert.match(String(label(dead).description), / · connecting…$/);
+    // the lab host connects and shows its tree while the dead one is still connecting
+    await until('the lab host connects', () => api.hosts.get(HOST)!.state === 'connected');
+    assert.equal(api.hosts.get('dead')!.state, 'connecting');
+    assert.deepEqual((await children(await hostNode())).map(labelText), ['Host setup', 'Addresses', 'Containers without an address']);
+    // the dead host's connection is cut: its row says error, its child gives the reason (a notification with Show
+    // Log, Retry and Edit Host is shown, and the failure is logged)
+    for (const c of sockets) c.destroy();
+    await until('the dead host fails', () => api.hosts.get('dead')!.state === 'error');
+    const row = (await children()).find((n) => n.kind === 'host' && n.session.name === 'dead')!;
+    assert.match(String(label(row).description), / · error$/);
+    const why = await children(row);
+    assert.equal(why.length, 1);
+    assert.ok(why[0].kind === 'message' && why[0].error && why[0].text.length > 0, JSON.stringify(why.map(labelText)));
+  } finally {
+    server.close();
+    for (const c of sockets) c.destroy();
+    await vscode.commands.executeCommand('conohaIpv6.removeHost', { host: 'dead', confirm: false });
+  }
+}, 90_000);
