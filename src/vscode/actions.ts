@@ -17,12 +17,21 @@ const SETTING_LABEL: Record<Extract<Action, { id: 'set-host-setting' }>['setting
   identity: 'the key file',
 };
 
-/** The button for an action on host `host`; undefined for actions with nothing to run here. `retry` runs `again`. */
-export function actionButton(x: Action, host: string, again?: () => Thenable<unknown>): ActionButton | undefined {
+export interface ButtonOptions {
+  /** runs the action `retry` */
+  again?: () => Thenable<unknown>;
+  /** how many buttons (a notification shows a few; the first ones matter most); default 2 */
+  max?: number;
+  /** the prepare action as "Repair Host" (for failing checks: the plan is shown and confirmed) */
+  repair?: boolean;
+}
+
+/** The button for an action on host `host`; undefined for actions with nothing to run here. */
+export function actionButton(x: Action, host: string, o: ButtonOptions = {}): ActionButton | undefined {
   const run = (command: string, args: object = {}) => () => vscode.commands.executeCommand(command, { host, ...args });
   switch (x.id) {
     case 'prepare':
-      return { label: 'Prepare Host', run: run('conohaIpv6.prepareHost') };
+      return o.repair ? { label: 'Repair Host', run: run('conohaIpv6.repairHost') } : { label: 'Prepare Host', run: run('conohaIpv6.prepareHost') };
     case 'unprepare':
       return { label: x.releaseAll ? 'Undo Host Setup (release all)' : 'Undo Host Setup', run: run('conohaIpv6.undoHostSetup', { releaseAll: !!x.releaseAll }) };
     case 'assign':
@@ -35,20 +44,22 @@ export function actionButton(x: Action, host: string, again?: () => Thenable<unk
       // connecting again shows the key's fingerprint and asks whether to trust it
       return { label: 'Connect', run: run('conohaIpv6.connect') };
     case 'set-host-setting':
-      return { label: `Set ${SETTING_LABEL[x.setting]}`, run: () => vscode.commands.executeCommand('workbench.action.openSettingsJson', { revealSetting: { key: 'conohaIpv6.hosts', edit: true } }) };
+      // Edit Host for this host, on that field (a prompt, validated like the setting is)
+      return { label: `Set ${SETTING_LABEL[x.setting]}`, run: run('conohaIpv6.editHost', { field: x.setting }) };
     case 'start-container':
       return undefined; // on the host (docker start): the message says so
     case 'retry':
-      return again ? { label: 'Retry', run: again } : undefined;
+      return o.again ? { label: 'Retry', run: o.again } : undefined;
   }
 }
 
-/** The distinct buttons for a list of actions (a notification shows a few; the first ones matter most). */
-export function actionButtons(xs: Action[], host: string, again?: () => Thenable<unknown>, max = 2): ActionButton[] {
+/** The distinct buttons for a list of actions. */
+export function actionButtons(xs: Action[], host: string, o: ButtonOptions = {}): ActionButton[] {
+  const max = o.max ?? 2;
   const seen = new Set<string>();
   const out: ActionButton[] = [];
   for (const x of xs) {
-    const b = actionButton(x, host, again);
+    const b = actionButton(x, host, o);
     if (b && !seen.has(b.label) && out.length < max) {
       seen.add(b.label);
       out.push(b);

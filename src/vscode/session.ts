@@ -12,6 +12,10 @@ import { HostEntry, overridesOf } from './settings';
 
 export type SessionState = 'disconnected' | 'connecting' | 'connected' | 'error';
 
+const connectFailures = new WeakSet();
+/** Whether an error is a failed connect (or the first read after it): the host is unreachable, untrusted or refused us. */
+export const isConnectFailure = (e: unknown): boolean => typeof e === 'object' && e !== null && connectFailures.has(e);
+
 export class HostSession {
   state: SessionState = 'disconnected';
   snapshot?: HostSnapshot;
@@ -59,7 +63,9 @@ export class HostSession {
       await this.transport?.close().catch(() => undefined);
       this.transport = undefined;
       this.state = 'error';
-      this.error = (e as Error).message;
+      this.error = e instanceof Error ? e.message : String(e);
+      if (typeof e === 'object' && e !== null) connectFailures.add(e);
+      this.log.error(`[${this.name}] connect failed: ${this.error}`);
       this.changed();
       throw e;
     }

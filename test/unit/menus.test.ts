@@ -50,14 +50,22 @@ test('every item menu pattern, and every alternative in it, matches a contextVal
   assert.deepEqual(dead, []);
 });
 
-test('Release is offered on a bound address only, Assign on a free address and a container without one', () => {
-  const offeredOn = (command: string) => {
-    const menus = itemMenus.filter((m) => m.command === command);
-    assert.equal(menus.length, 1, `${command}: one item menu entry`);
-    return CONTEXT_VALUES.filter((v) => viewItemPatterns(menus[0].when).every((re) => re.test(v)));
-  };
-  assert.deepEqual(offeredOn('conohaIpv6.releaseAddress'), ['address.bound']);
-  assert.deepEqual(offeredOn('conohaIpv6.assignAddress'), ['address.free', 'container.free']);
+/** the contextValues each item menu entry of `command` is offered on (one list per entry) */
+const offeredOn = (command: string) =>
+  itemMenus.filter((m) => m.command === command).map((m) => CONTEXT_VALUES.filter((v) => viewItemPatterns(m.when).every((re) => re.test(v))));
+
+test('Release is offered on a bound address only, Assign on a free address and a container without one (with or without a repair)', () => {
+  assert.deepEqual(offeredOn('conohaIpv6.releaseAddress'), [['address.bound', 'address.bound.repair']]);
+  assert.deepEqual(offeredOn('conohaIpv6.assignAddress'), [['address.free', 'address.free.repair', 'container.free']]);
+});
+
+test('Repair Host is offered, inline and on right-click, on exactly the rows with a failing check that prepare fixes', () => {
+  const repairable = CONTEXT_VALUES.filter((v) => v.endsWith('.repair'));
+  assert.deepEqual(repairable, ['host.connected.repair', 'check.fail.repair', 'address.bound.repair', 'address.free.repair']);
+  assert.deepEqual(offeredOn('conohaIpv6.repairHost'), [repairable, repairable]);
+  assert.deepEqual(itemMenus.filter((m) => m.command === 'conohaIpv6.repairHost').map((m) => m.group?.split('@')[0]), ['inline', '2_host']);
+  // a host with problems still offers what a connected host offers
+  for (const c of ['conohaIpv6.prepareHost', 'conohaIpv6.verify', 'conohaIpv6.disconnect']) assert.ok(offeredOn(c)[0].includes('host.connected.repair'), c);
 });
 
 test('every item menu command is a contributed command', () => {

@@ -1,10 +1,12 @@
-// Add Host: pick a Host from ~/.ssh/config (Include followed) or type user@host[:port]; saved in settings.
+// Add Host: pick a Host from ~/.ssh/config (Include followed) or type user@host[:port] (Enter adds it), then the
+// key (~/.ssh/id_*, the SSH agent, or a file) and the name; saved in the conohaIpv6.hosts user setting.
 import * as vscode from 'vscode';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, basename } from 'node:path';
-import { parseHostSpec } from '../../core/hostSpec';
+import { HostSpec, formatHostSpec, parseHostSpec } from '../../core/hostSpec';
 import { parseSshConfig, SshConfigHost } from '../../core/sshConfig';
+import { defaultName, keyChoices, typedHostItem } from '../hostInput';
 import { HostEntry, readHosts, sshConfigFile, writeHosts } from '../settings';
 import { Services } from './common';
 
@@ -46,38 +48,70 @@ export async function addHost(svc: Services, arg?: Partial<HostEntry>): Promise<
   if (arg && typeof arg.host === 'string') {
     return save({ ...arg, name: arg.name ?? arg.host, host: arg.host }, svc);
   }
-  const TYPE = '$(edit) Enter user@host[:port]…';
-  const fromConfig = sshConfigHosts().map((h) => ({
+  const picked = await pickHost();
+  if (!picked) return undefined;
+  if ('alias' in picked) {
+    const h = picked;
+    return save({ name: h.alias, host: h.hostName ?? h.alias, user: h.user, port: h.port, identityFile: h.identityFile }, svc);
+  }
+  const spec = picked;
+  const key = await pickKey(`Add ${formatHostSpec(spec)}: which key?`);
+  if (!key) return undefined;
+  const taken = readHosts().map((h) => h.name);
+  const name = await vscode.window.showInputBox({
+    title: `Add ${formatHostSpec(spec)}: name in the sidebar`,
+    value: defaultName(spec, taken),
+    validateInput: (v) => (!v.trim() ? 'a name is needed' : taken.includes(v.trim()) ? `a host named "${v.trim()}" is already in the list` : undefined),
+  });
+  if (!name) return undefined;
+  return save({ name: name.trim(), host: spec.host, ...(spec.user === 'root' ? {} : { user: spec.user }), ...(spec.port === 22 ? {} : { port: spec.port }), ...(key.identityFile ? { identityFile: key.identityFile } : {}) }, svc);
+}
+
+type HostPick = vscode.QuickPickItem & { spec?: HostSpec; config?: SshConfigHost; invalid?: boolean };
+
+/** A Host from the ssh config, or what the user typed (user@host[:port], checked by the host-spec parser: a bad
+ * value shows the parser's message and cannot be accepted). */
+function pickHost(): Promise<HostSpec | SshConfigHost | undefined> {
+  const fromConfig: HostPick[] = sshConfigHosts().map((h) => ({
     label: h.alias,
     description: [h.user && `${h.user}@`, h.hostName ?? h.alias, h.port && `:${h.port}`].filter(Boolean).join(''),
     detail: h.identityFile ? `key ${h.identityFile}` : undefined,
-    host: h,
+    config: h,
   }));
-  const picked = await vscode.window.showQuickPick([{ label: TYPE, description: '', host: undefined as SshConfigHost | undefined }, ...fromConfig], {
-    title: 'Add ConoHa host',
-    placeHolder: fromConfig.length ? `a Host from ${sshConfigFile()}, or type one` : 'type user@host[:port]',
+  const qp = vscode.window.createQuickPick<HostPick>();
+  qp.title = 'Add ConoHa host';
+  qp.placeholder = fromConfig.length ? `a Host from ${sshConfigFile()}, or type user@host[:port]` : 'type user@host[:port], e.g. root@157.7.235.12 or deploy@[2001:db8::2]:2222';
+  qp.matchOnDescription = true;
+  qp.items = fromConfig;
+  qp.onDidChangeValue((value) => {
+    const t = typedHostItem(value);
+    const typed: HostPick[] = t ? [{ label: t.spec ? `$(add) ${t.label}` : `$(error) ${t.label}`, detail: t.detail, spec: t.spec, invalid: !t.spec, alwaysShow: true }] : [];
+    qp.items = [...fromConfig, ...typed]; // a Host of the ssh config that matches stays first
   });
+  return new Promise((resolve) => {
+    let done = false;
+    qp.onDidAccept(() => {
+      const item = qp.selectedItems.at(0) ?? qp.activeItems.at(0);
+      if (!item || item.invalid) return; // the parser's message stays in view
+      done = true;
+      resolve(item.spec ?? item.config);
+      qp.hide();
+    });
+    qp.onDidHide(() => {
+      if (!done) resolve(undefined);
+      qp.dispose();
+    });
+    qp.show();
+  });
+}
+
+/** The key for a host: a ~/.ssh/id_* key, the SSH agent (when SSH_AUTH_SOCK is set), or a file picked with Browse…. */
+export async function pickKey(title: string): Promise<{ identityFile?: string } | undefined> {
+  const choices = keyChoices(homedir(), process.env);
+  const picked = await vscode.window.showQuickPick(choices, { title, placeHolder: 'the private key to log in with' });
   if (!picked) return undefined;
-  if (picked.host) {
-    const h = picked.host;
-    return save({ name: h.alias, host: h.hostName ?? h.alias, user: h.user, port: h.port, identityFile: h.identityFile }, svc);
-  }
-  const typed = await vscode.window.showInputBox({
-    title: 'Add ConoHa host',
-    prompt: 'user@host[:port]; an IPv6 address in brackets: root@[2400:8500::1]:22',
-    placeHolder: 'root@157.7.235.12',
-    validateInput: (v) => {
-      try {
-        parseHostSpec(v);
-        return undefined;
-      } catch (e) {
-        return (e as Error).message;
-      }
-    },
-  });
-  if (!typed) return undefined;
-  const spec = parseHostSpec(typed);
-  const name = await vscode.window.showInputBox({ title: 'Name in the sidebar', value: spec.host, validateInput: (v) => (v.trim() ? undefined : 'a name is needed') });
-  if (!name) return undefined;
-  return save({ name: name.trim(), host: spec.host, user: spec.user, port: spec.port === 22 ? undefined : spec.port }, svc);
+  if (picked.choice !== 'browse') return { identityFile: picked.identityFile };
+  const files = await vscode.window.showOpenDialog({ title, canSelectMany: false, openLabel: 'Use this key', defaultUri: vscode.Uri.file(join(homedir(), '.ssh')) });
+  const file = files?.[0]?.fsPath;
+  return file ? { identityFile: file } : undefined;
 }

@@ -6,7 +6,7 @@ import { Civ6Error, StepFailedError, changedText } from '../../core/errors';
 import { actionButtons, notifyWithActions } from '../actions';
 import { HostManager } from '../hosts';
 import { specOf } from '../settings';
-import { HostSession } from '../session';
+import { HostSession, isConnectFailure } from '../session';
 import { TreeNode, isTreeNode } from '../tree/nodes';
 
 /** Arguments of a programmatic call: executeCommand('conohaIpv6.assignAddress', { host: 'vps1', container: 'web', confirm: false }) */
@@ -18,6 +18,9 @@ export interface CommandArgs {
   confirm?: boolean;
   /** Undo Host Setup: release bound addresses first */
   releaseAll?: boolean;
+  /** Edit Host: which setting (host, identity, name, interface, gateway, bridge, addresses), and its new value */
+  field?: string;
+  value?: string;
 }
 
 export interface Services {
@@ -70,18 +73,39 @@ export async function guarded<T>(svc: Services, what: string, body: () => Thenab
   try {
     return await body();
   } catch (e) {
-    const err = e as Error;
-    const extra = e instanceof Civ6Error ? changedText(e) : '';
-    const msg = `${err.message}${extra ? ` ${extra}` : ''}`;
-    svc.log.error(`${what}: ${msg}`);
     // a failed step brings back the host as it left it: the tree shows that, not the state before
     if (e instanceof StepFailedError && e.after) session?.update(e.after);
-    session?.setError(err);
-    const again = () => guarded(svc, what, body, session);
-    const actions = e instanceof Civ6Error ? e.actions : [{ id: 'retry' as const }];
-    // an unforeseen error (a bug) can still be retried
-    const buttons = actionButtons(actions.length ? actions : [{ id: 'retry' }], session?.name ?? '', again);
-    notifyWithActions('error', `${what}: ${msg}`, buttons, () => svc.log.show(true));
+    reportFailure(svc.log, what, e, session, () => guarded(svc, what, body, session));
     throw e;
   }
+}
+
+const reported = new WeakSet();
+
+/**
+ * Logs a failure and shows it once (one connect failure awaited by the tree and a command is one notification), with
+ * the buttons its actions name, Retry, and for a failed connect Edit Host; Show Log last.
+ */
+export function reportFailure(log: vscode.LogOutputChannel, what: string, e: unknown, session?: HostSession, again?: () => Thenable<unknown>): void {
+  const extra = e instanceof Civ6Error ? changedText(e) : '';
+  const msg = `${e instanceof Error ? e.message : String(e)}${extra ? ` ${extra}` : ''}`;
+  log.error(`${what}: ${msg}`);
+  if (e instanceof Error) session?.setError(e);
+  if (typeof e === 'object' && e !== null) {
+    if (reported.has(e)) return;
+    reported.add(e);
+  }
+  const host = session?.name ?? '';
+  const actions = e instanceof Civ6Error ? e.actions : [];
+  if (isConnectFailure(e)) {
+    // however the connect started (the tree, a command, the inline Connect): Retry, Edit Host, what the error names
+    const edit = { label: 'Edit Host', run: () => vscode.commands.executeCommand('conohaIpv6.editHost', { host }) };
+    const retry = { label: 'Retry', run: again ?? (() => vscode.commands.executeCommand('conohaIpv6.connect', { host })) };
+    const named = actionButtons(actions.filter((x) => x.id !== 'retry'), host, { max: 1 });
+    notifyWithActions('error', `${what}: ${msg}`, [...named, retry, edit], () => log.show(true));
+    return;
+  }
+  // an unforeseen error (a bug) can still be retried
+  const buttons = actionButtons(actions.length ? actions : [{ id: 'retry' }], host, { again });
+  notifyWithActions('error', `${what}: ${msg}`, buttons, () => log.show(true));
 }

@@ -6,16 +6,17 @@ import { overridesOf } from '../settings';
 import { actionButtons, notifyWithActions } from '../actions';
 import { Arg, argsOf, connected, guarded, pickSession, Services, withProgress } from './common';
 
-export async function prepareHost(svc: Services, arg: Arg): Promise<PrepareResult | undefined> {
+/** Prepare Host; as Repair Host (from a row with a failing check, or a Verify notification) the same, named so. */
+export async function prepareHost(svc: Services, arg: Arg, verb: 'Prepare' | 'Repair' = 'Prepare'): Promise<PrepareResult | undefined> {
   const s = await pickSession(svc, arg);
   if (!s) return undefined;
   const ask = argsOf(arg).confirm !== false;
   return guarded(
     svc,
-    `Prepare ${s.name}`,
+    `${verb} ${s.name}`,
     async () => {
       const t = await connected(s);
-      const r = await withProgress(`Preparing ${s.name}…`, () =>
+      const r = await withProgress(`${verb === 'Repair' ? 'Repairing' : 'Preparing'} ${s.name}…`, () =>
         prepare(
           t,
           overridesOf(s.entry),
@@ -24,7 +25,7 @@ export async function prepareHost(svc: Services, arg: Arg): Promise<PrepareResul
               svc.log.info(`[${s.name}] plan: ${plan.steps.length} step(s)${plan.steps.map((x) => `\n  - ${x.title}`).join('')}`);
               if (!ask || plan.steps.length === 0) return true;
               const detail = `${config.uplink}, ${config.bridge}, ${config.prefix ?? `${config.addresses.length} addresses`}\n\n${plan.steps.map((x, i) => `${i + 1}. ${x.title}`).join('\n')}${plan.notes.length ? `\n\n${plan.notes.join('\n')}` : ''}`;
-              const go = await vscode.window.showInformationMessage(`Apply ${plan.steps.length} change(s) to ${s.name}?`, { modal: true, detail }, 'Apply');
+              const go = await vscode.window.showInformationMessage(`${verb === 'Repair' ? `Repair ${s.name}: apply` : 'Apply'} ${plan.steps.length} change(s)${verb === 'Repair' ? '' : ` to ${s.name}`}?`, { modal: true, detail }, 'Apply');
               return go === 'Apply';
             },
             // commit-confirmed: the change is confirmed over a new connection, else the host rolls it back

@@ -5,6 +5,7 @@ import { addHost } from './addHost';
 import { assignAddress } from './assignAddress';
 import { Arg, Services } from './common';
 import { connect, disconnect, refresh } from './connect';
+import { editHost } from './editHost';
 import { prepareHost } from './prepareHost';
 import { releaseAddress } from './releaseAddress';
 import { removeHost } from './removeHost';
@@ -27,10 +28,12 @@ export function registerCommands(svc: Services): vscode.Disposable[] {
     vscode.workspace.registerTextDocumentContentProvider(PLAN_SCHEME, docs),
     cmd('addHost', (a) => addHost(svc, a as Partial<HostEntry> | undefined)),
     cmd('removeHost', (a) => removeHost(svc, a)),
+    cmd('editHost', (a) => editHost(svc, a)),
     cmd('connect', (a) => connect(svc, a)),
     cmd('disconnect', (a) => disconnect(svc, a)),
     cmd('refresh', (a) => refresh(svc, a)),
     cmd('prepareHost', (a) => prepareHost(svc, a)),
+    cmd('repairHost', (a) => prepareHost(svc, a, 'Repair')),
     cmd('undoHostSetup', (a) => undoHostSetup(svc, a)),
     cmd('assignAddress', (a) => assignAddress(svc, a)),
     cmd('releaseAddress', (a) => releaseAddress(svc, a)),

@@ -19,8 +19,8 @@ export async function verify(svc: Services, arg: Arg): Promise<VerifyResult | un
       for (const k of r.checks) svc.log[k.ok ? 'info' : 'warn'](`[${s.name}] ${k.ok ? 'ok  ' : 'FAIL'} ${k.id}: ${k.message}`);
       const failed = r.checks.filter((k) => !k.ok);
       if (failed.length) {
-        // the fixes the failing checks name, as buttons (Prepare Host, Release ...)
-        const buttons = actionButtons(failed.flatMap((k) => (k.fix ? [k.fix] : [])), s.name);
+        // the fixes the failing checks name, as buttons (Repair Host, Release ...)
+        const buttons = actionButtons(failed.flatMap((k) => (k.fix ? [k.fix] : [])), s.name, { repair: true });
         notifyWithActions('warning', `${s.name}: ${failed.length} of ${r.checks.length} checks fail: ${failed.slice(0, 3).map((k) => k.message).join('; ')}`, buttons, () => svc.log.show(true));
       } else {
         void vscode.window.showInformationMessage(`${s.name}: all ${r.checks.length} checks pass.`);

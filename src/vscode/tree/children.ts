@@ -1,12 +1,12 @@
 // What each node contains, computed from the host's last snapshot (no round trip of its own).
 import { addressRows } from '../../core/addressRows';
-import { hostChecksOf } from '../../core/checks';
+import { Check, hostChecksOf } from '../../core/checks';
 import { containersWithoutAddress } from '../../core/snapshot';
 import { HostSession } from '../session';
 import { NodeOf, TreeNode } from './nodes';
 
-
 export function hostChildren(session: HostSession): TreeNode[] {
+  if (session.state === 'connecting') return [{ kind: 'message', session, text: 'connecting…', error: false }];
   if (session.state === 'error' || !session.snapshot) {
     return [{ kind: 'message', session, text: session.error ?? 'not connected', error: session.state === 'error' }];
   }
@@ -28,7 +28,7 @@ export function addressNodes(session: HostSession): NodeOf<'address'>[] {
 
 export function sectionChildren(node: NodeOf<'section'>): TreeNode[] {
   const { session } = node;
-  if (node.section === 'checks') return hostChecksOf(session.checks).map((check) => ({ kind: 'check', session, check }));
+  if (node.section === 'checks') return hostChecks(session).map((check) => ({ kind: 'check', session, check }));
   if (node.section === 'addresses') return addressNodes(session);
   return unboundContainers(session).map((container) => ({ kind: 'container', session, container }));
 }
@@ -37,6 +37,12 @@ export function unboundContainers(session: HostSession) {
   return session.snapshot ? containersWithoutAddress(session.snapshot, session.config?.addresses ?? []) : [];
 }
 
-export function hostChecks(session: HostSession) {
-  return hostChecksOf(session.checks);
+/** What the Host setup group shows: the host-wide checks, and any check about an address outside the host's set
+ * (a binding recorded for an address the set does not have), so every failing check is on some row. */
+export function hostChecks(session: HostSession): Check[] {
+  const rows = new Set(session.config?.addresses ?? []);
+  return [...hostChecksOf(session.checks), ...session.checks.filter((c) => c.scope !== 'host' && !rows.has(c.address))];
 }
+
+/** Every failing check of the host (host-wide, address and binding): what the host row counts. */
+export const problemsOf = (session: HostSession): Check[] => session.checks.filter((k) => !k.ok);

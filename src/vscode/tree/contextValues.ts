@@ -1,16 +1,21 @@
 // Every contextValue the tree gives its items (items.ts), in a module without vscode so a unit test can hold
 // package.json's view/item/context menus (`viewItem`) against it. A bound container is shown as its address
 // (address.bound, which offers Release); the containers section lists only containers without an address.
+// `.repair`: a row with a failing check that Prepare Host fixes, which offers Repair Host.
 export const CONTEXT_VALUES = [
   'host.connected',
+  'host.connected.repair',
   'host.disconnected',
   'section.checks',
   'section.addresses',
   'section.containers',
   'check.ok',
   'check.fail',
+  'check.fail.repair',
   'address.bound',
+  'address.bound.repair',
   'address.free',
+  'address.free.repair',
   'container.free',
   'message',
 ] as const;

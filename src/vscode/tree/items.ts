@@ -1,9 +1,11 @@
 // How each node looks: label, description, ThemeIcon, tooltip and the contextValue the menus match.
 import * as vscode from 'vscode';
+import { Check } from '../../core/checks';
 import { formatHostSpec } from '../../core/hostSpec';
 import { PATHS } from '../../core/hostContract';
 import { specOf } from '../settings';
-import { addressNodes, hostChecks, unboundContainers } from './children';
+import { HostSession } from '../session';
+import { addressNodes, hostChecks, problemsOf, unboundContainers } from './children';
 import { ContextValue } from './contextValues';
 import { NodeOf, TreeNode } from './nodes';
 
@@ -11,6 +13,27 @@ const C = vscode.TreeItemCollapsibleState;
 const icon = (id: string, color?: string) => new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
 const PASS = 'testing.iconPassed';
 const FAIL = 'testing.iconFailed';
+const WARN = 'list.warningForeground';
+
+/** "1 problem", "2 problems" */
+export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** What the host row says about the host: connecting, error, ready (every check passes), N problems. */
+export function hostStateText(session: HostSession): string {
+  switch (session.state) {
+    case 'disconnected':
+      return 'not connected';
+    case 'connecting':
+      return 'connecting…';
+    case 'error':
+      return 'error';
+    case 'connected': {
+      if (!session.config) return 'addresses unknown';
+      const n = problemsOf(session).length;
+      return n ? plural(n, 'problem') : 'ready';
+    }
+  }
+}
 
 function hostItem({ session }: NodeOf<'host'>): vscode.TreeItem {
   const e = session.entry;
@@ -19,19 +42,29 @@ function hostItem({ session }: NodeOf<'host'>): vscode.TreeItem {
   // the id carries the state, so the row opens when it connects and closes when it disconnects
   item.id = `host:${e.name}:${connected ? 'on' : 'off'}`;
   const where = formatHostSpec(specOf(e));
-  const failed = hostChecks(session).filter((k) => !k.ok).length;
-  const stateText = {
-    disconnected: 'not connected',
-    connecting: 'connecting…',
-    connected: session.config ? (failed ? `${failed} setup check(s) fail` : 'ready') : 'connected',
-    error: 'error',
-  }[session.state];
-  item.description = `${where} · ${stateText}`;
+  const problems = connected ? problemsOf(session) : [];
+  const ready = connected && !!session.config && problems.length === 0;
+  item.description = `${where} · ${hostStateText(session)}`;
   item.iconPath =
-    session.state === 'connecting' ? icon('loading~spin') : session.state === 'error' ? icon('error', FAIL) : connected ? icon('vm-active', failed ? undefined : PASS) : icon('vm-outline');
-  item.contextValue = (connected ? 'host.connected' : 'host.disconnected') satisfies ContextValue;
+    session.state === 'connecting'
+      ? icon('loading~spin')
+      : session.state === 'error'
+        ? icon('error', FAIL)
+        : ready
+          ? icon('vm-active', PASS)
+          : connected
+            ? icon('warning', WARN)
+            : icon('vm-outline');
+  const repair = problems.some((k) => k.fix?.id === 'prepare');
+  item.contextValue = (connected ? (repair ? 'host.connected.repair' : 'host.connected') : 'host.disconnected') satisfies ContextValue;
   // host text (hostname, versions, errors that quote the host) goes in as text: no links, images or icons from it
-  item.tooltip = md([['**', e.name, '** '], ['', where]], session.snapshot ? [['', `${session.snapshot.hostname}, docker ${session.snapshot.docker.version || 'absent'}`]] : [], session.error ? [['$(error) ', session.error]] : []);
+  item.tooltip = md(
+    [['**', e.name, '** '], ['', where]],
+    session.snapshot ? [['', `${session.snapshot.hostname}, docker ${session.snapshot.docker.version || 'absent'}`]] : [],
+    session.error ? [['$(error) ', session.error]] : [],
+    ...problems.slice(0, 8).map((k): Line => [['$(warning) ', k.message]]),
+    problems.length > 8 ? [[`and ${problems.length - 8} more`]] : [],
+  );
   return item;
 }
 
@@ -59,7 +92,8 @@ function sectionItem(node: NodeOf<'section'>): vscode.TreeItem {
     const failed = checks.filter((k) => !k.ok).length;
     const item = new vscode.TreeItem('Host setup', failed ? C.Expanded : C.Collapsed);
     item.id = `${session.name}:checks`;
-    item.description = failed ? `${failed} of ${checks.length} fail: Prepare Host` : `${checks.length} checks pass`;
+    // counts exactly the rows it shows
+    item.description = failed ? `${failed} of ${plural(checks.length, 'check')} fail${failed === 1 ? 's' : ''}` : checks.length === 1 ? '1 check passes' : `all ${checks.length} checks pass`;
     item.iconPath = icon('checklist', failed ? FAIL : PASS);
     item.contextValue = 'section.checks' satisfies ContextValue;
     return item;
@@ -82,27 +116,47 @@ function sectionItem(node: NodeOf<'section'>): vscode.TreeItem {
   return item;
 }
 
+/** A failing check's few words for a row's description; the whole message is in the tooltip. */
+function shortText(k: Check): string {
+  if (k.scope === 'address') return k.kind === 'route' ? 'no route' : 'no proxy entry';
+  if (k.scope === 'host') return k.kind;
+  const words: Record<typeof k.kind, string> = {
+    container: 'container gone or stopped',
+    address: 'not in the container',
+    'default-route': 'no default route in it',
+    ping: 'no ping',
+    outbound: 'no outbound connection',
+    inbound: 'no inbound connection',
+  };
+  return words[k.kind];
+}
+
+const repairs = (k: Check) => !k.ok && k.fix?.id === 'prepare';
+
 function checkItem({ check }: NodeOf<'check'>): vscode.TreeItem {
   const item = new vscode.TreeItem(check.id, C.None);
   item.description = check.message;
-  item.tooltip = check.message;
+  item.tooltip = md([['', check.message]], repairs(check) ? [['Repair Host fixes this (the button on the row, or right-click)']] : []);
   item.iconPath = check.ok ? icon('pass', PASS) : icon('error', FAIL);
-  item.contextValue = (check.ok ? 'check.ok' : 'check.fail') satisfies ContextValue;
+  item.contextValue = (check.ok ? 'check.ok' : repairs(check) ? 'check.fail.repair' : 'check.fail') satisfies ContextValue;
   return item;
 }
 
 function addressItem(n: NodeOf<'address'>): vscode.TreeItem {
   const item = new vscode.TreeItem(n.address, C.None);
   item.id = `${n.session.name}:address:${n.address}`;
-  const missing = [!n.routed && 'no route', !n.proxied && 'no proxy entry'].filter(Boolean).join(', ');
-  item.description = `${n.container ? `→ ${n.container}${n.recorded ? '' : ' (not recorded)'}` : 'free'}${missing ? ` · ${missing}` : ''}`;
-  item.iconPath = n.problems.length || missing ? icon('warning', 'list.warningForeground') : n.container ? icon('link', PASS) : icon('circle-large-outline');
-  item.contextValue = (n.container ? 'address.bound' : 'address.free') satisfies ContextValue;
+  // the failing checks about this address and its binding (route, proxy entry, container, ping, ...)
+  const problems = n.problems.length ? n.problems.map(shortText).join(', ') : [!n.routed && 'no route', !n.proxied && 'no proxy entry'].filter(Boolean).join(', ');
+  item.description = `${n.container ? `→ ${n.container}${n.recorded ? '' : ' (not recorded)'}` : 'free'}${problems ? ` · ${problems}` : ''}`;
+  item.iconPath = problems ? icon('warning', WARN) : n.container ? icon('link', PASS) : icon('circle-large-outline');
+  const repair = n.problems.some(repairs);
+  item.contextValue = (n.container ? (repair ? 'address.bound.repair' : 'address.bound') : repair ? 'address.free.repair' : 'address.free') satisfies ContextValue;
   item.tooltip = md(
     [['**', n.address, '**']],
     n.container ? [['bound to container **', n.container, `**${n.recorded ? '' : ` (found in the container, not in ${PATHS.bindings})`}`]] : [['free: right-click → Assign IPv6 to Container']],
     [[`route to the bridge: ${n.routed ? 'yes' : 'no'} · proxy NDP entry: ${n.proxied ? 'yes' : 'no'}`]],
     ...n.problems.map((k): Line => [['$(error) ', k.message]]),
+    repair ? [['Repair Host fixes what Prepare Host sets up (right-click)']] : [],
   );
   return item;
 }

@@ -1,5 +1,8 @@
-// The "Hosts" view. Expanding a host that is not connected connects it (prompts included).
+// The "Hosts" view. Expanding a host that is not connected connects it (prompts included). Each host's children
+// come at once ("connecting…" while it connects; the row refreshes when it is done), so a host that does not answer
+// never holds up another's.
 import * as vscode from 'vscode';
+import { reportFailure } from '../commands/common';
 import { HostManager } from '../hosts';
 import { hostChildren, sectionChildren } from './children';
 import { toTreeItem } from './items';
@@ -18,13 +21,15 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     return toTreeItem(node);
   }
 
-  async getChildren(node?: TreeNode): Promise<TreeNode[]> {
+  getChildren(node?: TreeNode): TreeNode[] {
     if (!node) return this.hosts.all().map((session) => ({ kind: 'host', session }));
     if (node.kind === 'host') {
-      if (node.session.state === 'disconnected') {
-        await node.session.connect().catch(() => undefined); // the row shows the error
+      const s = node.session;
+      if (s.state === 'disconnected') {
+        // not awaited: the connect refreshes the tree when it ends; a failure is logged and shown with Retry and Edit Host
+        s.connect().catch((e: unknown) => reportFailure(this.hosts.log, `Connect to ${s.name}`, e, s));
       }
-      return hostChildren(node.session);
+      return hostChildren(s);
     }
     if (node.kind === 'section') return sectionChildren(node);
     return [];

@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
 import * as vscode from 'vscode';
 import type { ConohaIpv6Api } from '../../../src/vscode/extension';
 import type { TreeNode } from '../../../src/vscode/tree/nodes';
@@ -11,13 +12,22 @@ import { test } from './runner';
 
 const HOST = process.env.CIV6_TEST_HOST ?? 'lab';
 const ROOT = process.env.CIV6_ROOT ?? '';
+const vps = (...a: string[]) => spawnSync('bash', [join(ROOT, 'test/lab/lab.sh'), 'vps', ...a], { encoding: 'utf8' });
 const labPing = (address: string) => spawnSync('bash', [join(ROOT, 'test/lab/lab.sh'), 'ping', address], { encoding: 'utf8' }).status === 0;
 
 let api: ConohaIpv6Api;
 const manifest = () => vscode.extensions.getExtension('conoha-ipv6.conoha-ipv6')!.packageJSON;
 
-async function children(node?: TreeNode): Promise<TreeNode[]> {
-  return api.tree.getChildren(node);
+/** a node's children as the view gets them (a host's come at once, also while it connects) */
+function children(node?: TreeNode): Promise<TreeNode[]> {
+  return Promise.resolve(api.tree.getChildren(node));
+}
+async function until(what: string, ok: () => boolean, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 async function hostNode(): Promise<TreeNode> {
   const h = (await children()).find((n) => n.kind === 'host' && n.session.name === HOST);
@@ -63,12 +73,17 @@ test('Connect, then the full tree: setup checks, the 16 addresses (all free), th
   console.log(`    [info] Connect -> full tree: ${ms} ms`);
   assert.equal(addresses.length, 16);
   assert.equal(label(addresses[0]).label, '2001:db8:1301:814:a157:7:235:120');
-  assert.ok(addresses.every((a) => label(a).contextValue === 'address.free'));
+  assert.ok(addresses.every((a) => label(a).contextValue === 'address.free.repair'), 'no route or proxy entry yet: Repair Host is offered');
   const containers = (await section('containers')).map((n) => label(n).label).sort();
   assert.deepEqual(containers, ['c1', 'c2']);
   const checks = await section('checks');
-  assert.ok(checks.some((n) => label(n).label === 'forwarding' && label(n).contextValue === 'check.fail'), 'forwarding fails before prepare');
-  assert.equal(label(await hostNode()).contextValue, 'host.connected');
+  assert.ok(checks.some((n) => label(n).label === 'forwarding' && label(n).contextValue === 'check.fail.repair'), 'forwarding fails before prepare');
+  // not prepared: the host row counts every failing check and offers Repair Host
+  const host = label(await hostNode());
+  assert.equal(host.contextValue, 'host.connected.repair');
+  const failing = api.hosts.get(HOST)!.checks.filter((k) => !k.ok).length;
+  assert.ok(failing > 1);
+  assert.match(String(host.description), new RegExp(` · ${failing} problems$`));
 });
 
 test('Show Plan opens a read-only dry-run document, and nothing changes', async () => {
@@ -78,7 +93,7 @@ test('Show Plan opens a read-only dry-run document, and nothing changes', async 
   const doc = vscode.window.activeTextEditor?.document;
   assert.equal(doc?.uri.scheme, 'conoha-ipv6-plan');
   const after = await section('checks');
-  assert.ok(after.some((n) => label(n).label === 'forwarding' && label(n).contextValue === 'check.fail'), 'still not prepared');
+  assert.ok(after.some((n) => label(n).label === 'forwarding' && label(n).contextValue === 'check.fail.repair'), 'still not prepared');
 });
 
 test('Prepare Host (confirm: false) prepares the lab for real: every setup check passes', async () => {
@@ -113,19 +128,59 @@ test('Verify: every check passes, pings included', async () => {
   assert.ok(r.checks.some((k: any) => k.id === 'binding:2001:db8:1301:814:a157:7:235:120:ping'));
 });
 
-test('host text in tooltips is text: a bindings line named like a Markdown link and a theme icon is refused, and shown as plain text', async () => {
-  const vps = (...a: string[]) => spawnSync('bash', [join(ROOT, 'test/lab/lab.sh'), 'vps', ...a], { encoding: 'utf8' });
+test('the host row is honest: "ready", then "2 problems" after changes by hand on the host, each on its row; Repair Host makes it ready', async () => {
+  const hostItem = async () => label(await hostNode());
+  assert.match(String((await hostItem()).description), / · ready$/);
+  assert.equal(((await hostItem()).iconPath as vscode.ThemeIcon).id, 'vm-active');
+  const uplink = api.hosts.get(HOST)!.config!.uplink;
+  const ghost = '2001:db8:1301:814:a157:7:235:12d';
+  // proxy NDP off on the uplink (Prepare Host turns it on), and a binding for a container that does not exist
+  assert.equal(vps('sysctl', '-qw', `net.ipv6.conf.${uplink}.proxy_ndp=0`).status, 0);
+  assert.equal(vps('sh', '-c', `echo '${ghost} ghost' >> /etc/conoha-ipv6/bindings`).status, 0);
+  try {
+    await vscode.commands.executeCommand('conohaIpv6.refresh', { host: HOST });
+    const item = await hostItem();
+    assert.match(String(item.description), / · 2 problems$/);
+    assert.equal((item.iconPath as vscode.ThemeIcon).id, 'warning');
+    assert.equal(item.contextValue, 'host.connected.repair', 'the host row offers Repair Host');
+    // the Host setup group counts what it shows; the failing check is on its row with the reason and Repair Host
+    const sec = (await children(await hostNode())).find((n) => n.kind === 'section' && n.section === 'checks')!;
+    const checks = await children(sec);
+    assert.equal(label(sec).description, `1 of ${checks.length} checks fails`);
+    const proxyNdp = checks.find((n) => labelText(n) === 'proxy-ndp')!;
+    assert.equal(label(proxyNdp).contextValue, 'check.fail.repair');
+    assert.match((label(proxyNdp).tooltip as vscode.MarkdownString).value.replace(/&nbsp;/g, ' '), /proxy NDP is off/);
+    // the binding's problem is on the address row (its fix is Release, not a repair)
+    const row = (await section('addresses')).find((n) => labelText(n) === ghost)!;
+    assert.match(String(label(row).description), /→ ghost · container gone or stopped/);
+    assert.equal(label(row).contextValue, 'address.bound');
+    assert.match((label(row).tooltip as vscode.MarkdownString).value.replace(/&nbsp;/g, ' '), /no longer exists/);
+  } finally {
+    assert.equal(vps('sed', '-i', '/ ghost$/d', '/etc/conoha-ipv6/bindings').status, 0);
+  }
+  await vscode.commands.executeCommand('conohaIpv6.refresh', { host: HOST });
+  assert.match(String((await hostItem()).description), / · 1 problem$/);
+  const r = await vscode.commands.executeCommand<any>('conohaIpv6.repairHost', { host: HOST, confirm: false });
+  assert.equal(r.outcome?.ok, true, 'the repair applied');
+  assert.ok(r.checks.find((k: any) => k.id === 'proxy-ndp').ok, 'the failing check passes');
+  assert.match(String((await hostItem()).description), / · ready$/);
+  assert.equal((await hostItem()).contextValue, 'host.connected');
+  assert.ok(labPing('2001:db8:1301:814:a157:7:235:120'), 'c1 is reachable again');
+});
+
+test('host text in tooltips is text: a bindings line with a Markdown link and a theme icon (refused by the host format) shows escaped', async () => {
   const evil = '[x](https://evil.example/)![i](https://evil.example/i.png)$(zap)';
   assert.equal(vps('sh', '-c', `echo '2001:db8:1301:814:a157:7:235:12e ${evil}' >> /etc/conoha-ipv6/bindings`).status, 0);
   try {
     await vscode.commands.executeCommand('conohaIpv6.refresh', { host: HOST });
-    // the damaged file is not believed: the address stays free, and a setup check names the bad line
-    const row = (await section('addresses')).find((n) => label(n).label === '2001:db8:1301:814:a157:7:235:12e')!;
-    assert.equal(label(row).contextValue, 'address.free');
-    const bad = (await section('checks')).find((n) => label(n).label === 'recorded-state')!;
-    const tip = label(bad).tooltip;
-    assert.ok(typeof tip === 'string', 'plain text, never Markdown: no link, image or icon from the host renders');
-    assert.match(tip, /bindings line \d+ .*evil\.example.* is not in the format/);
+    // the whole file is refused: the recorded-state check fails on its row, quoting the line, and the host row counts it
+    const row = (await section('checks')).find((n) => labelText(n) === 'recorded-state')!;
+    assert.ok(row, 'a recorded-state check row');
+    for (const md of [label(row).tooltip as vscode.MarkdownString, label(await hostNode()).tooltip as vscode.MarkdownString]) {
+      assert.ok(md.value.includes('evil'), md.value);
+      assert.ok(!md.value.includes(evil), `no raw link, image or icon from the host: ${md.value}`);
+      assert.match(md.value, /\\\[x\\\]/, 'the brackets are escaped');
+    }
   } finally {
     assert.equal(vps('sed', '-i', '/evil.example/d', '/etc/conoha-ipv6/bindings').status, 0);
     await vscode.commands.executeCommand('conohaIpv6.refresh', { host: HOST });
@@ -201,11 +256,61 @@ test('a workspace cannot add hosts or move host-key trust: its .vscode/settings.
   }
 });
 
-test('Add Host and Remove Host edit conohaIpv6.hosts (programmatically, without prompts)', async () => {
+test('Add Host, Edit Host and Remove Host edit conohaIpv6.hosts (programmatically, without prompts)', async () => {
   await vscode.commands.executeCommand('conohaIpv6.addHost', { name: 'spare', host: '2001:db8::99', user: 'deploy', port: 2222 });
   const hosts = vscode.workspace.getConfiguration('conohaIpv6').get<any[]>('hosts')!;
   assert.deepEqual(hosts.find((h) => h.name === 'spare'), { name: 'spare', host: '2001:db8::99', user: 'deploy', port: 2222 });
   assert.ok((await children()).some((n) => n.kind === 'host' && n.session.name === 'spare'));
+  // Edit Host changes one field (what the "Set the uplink" button of an error runs, with the field named)
+  await vscode.commands.executeCommand('conohaIpv6.editHost', { host: 'spare', field: 'interface', value: 'ens3' });
+  await vscode.commands.executeCommand('conohaIpv6.editHost', { host: 'spare', field: 'host', value: 'ops@[2001:db8::98]:2200' });
+  const edited = () => vscode.workspace.getConfiguration('conohaIpv6').get<any[]>('hosts')!.find((h) => h.name === 'spare');
+  assert.deepEqual(edited(), { name: 'spare', host: '2001:db8::98', user: 'ops', port: 2200, interface: 'ens3' });
+  await assert.rejects(() => Promise.resolve(vscode.commands.executeCommand('conohaIpv6.editHost', { host: 'spare', field: 'gateway', value: 'not-an-address' })), /not an IPv6 address/);
+  await assert.rejects(() => Promise.resolve(vscode.commands.executeCommand('conohaIpv6.editHost', { host: 'spare', field: 'name', value: HOST })), /already in the list/);
+  await vscode.commands.executeCommand('conohaIpv6.editHost', { host: 'spare', field: 'interface', value: '' });
+  assert.deepEqual(edited(), { name: 'spare', host: '2001:db8::98', user: 'ops', port: 2200 });
+  assert.match(String(label((await children()).find((n) => n.kind === 'host' && n.session.name === 'spare')!).description), /^ops@\[2001:db8::98\]:2200 · /);
   await vscode.commands.executeCommand('conohaIpv6.removeHost', { host: 'spare', confirm: false });
   assert.ok(!(await children()).some((n) => n.kind === 'host' && n.session.name === 'spare'));
 });
+
+test('hosts connect independently: a host that never answers shows "connecting…" and does not hold up another host\'s children; its failure shows as an error', async () => {
+  // a "host" on loopback that accepts TCP and never says a word (as a dead VPS behind a black-holing firewall would)
+  const sockets: Socket[] = [];
+  const server = createServer((c) => sockets.push(c));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  await vscode.commands.executeCommand('conohaIpv6.addHost', { name: 'dead', host: '127.0.0.1', port });
+  try {
+    await vscode.commands.executeCommand('conohaIpv6.disconnect', { host: HOST });
+    const hosts = await children();
+    const dead = hosts.find((n) => n.kind === 'host' && n.session.name === 'dead')!;
+    const lab = hosts.find((n) => n.kind === 'host' && n.session.name === HOST)!;
+    // expanding both: each host's children come at once
+    const t0 = Date.now();
+    const deadKids = await children(dead);
+    const labKids = await children(lab);
+    assert.ok(Date.now() - t0 < 2000, `children in ${Date.now() - t0} ms`);
+    assert.deepEqual(deadKids.map(labelText), ['connecting…']);
+    assert.deepEqual(labKids.map(labelText), ['connecting…']);
+    assert.match(String(label(dead).description), / · connecting…$/);
+    // the lab host connects and shows its tree while the dead one is still connecting
+    await until('the lab host connects', () => api.hosts.get(HOST)!.state === 'connected');
+    assert.equal(api.hosts.get('dead')!.state, 'connecting');
+    assert.deepEqual((await children(await hostNode())).map(labelText), ['Host setup', 'Addresses', 'Containers without an address']);
+    // the dead host's connection is cut: its row says error, its child gives the reason (a notification with Show
+    // Log, Retry and Edit Host is shown, and the failure is logged)
+    for (const c of sockets) c.destroy();
+    await until('the dead host fails', () => api.hosts.get('dead')!.state === 'error');
+    const row = (await children()).find((n) => n.kind === 'host' && n.session.name === 'dead')!;
+    assert.match(String(label(row).description), / · error$/);
+    const why = await children(row);
+    assert.equal(why.length, 1);
+    assert.ok(why[0].kind === 'message' && why[0].error && why[0].text.length > 0, JSON.stringify(why.map(labelText)));
+  } finally {
+    server.close();
+    for (const c of sockets) c.destroy();
+    await vscode.commands.executeCommand('conohaIpv6.removeHost', { host: 'dead', confirm: false });
+  }
+}, 90_000);

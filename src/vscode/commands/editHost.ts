@@ -1,0 +1,63 @@
+// Edit Host: change where a host is (user@host[:port]), its key, name, uplink, gateway, bridge or addresses in the
+// conohaIpv6.hosts user setting. From the tree (a host row), the palette, an error's "Set ..." button (with the
+// field), or programmatically: { host, field, value } ('' takes an optional field out: its default applies).
+import * as vscode from 'vscode';
+import { InputError } from '../../core/errors';
+import { EDIT_FIELDS, EditField, FIELD_TITLES, fieldProblem, fieldValue, isEditField, withField } from '../hostInput';
+import { HostEntry, readHosts, writeHosts } from '../settings';
+import { pickKey } from './addHost';
+import { Arg, argsOf, guarded, pickSession, Services } from './common';
+
+const DEFAULTS: Partial<Record<EditField, string>> = {
+  identity: 'ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa',
+  interface: "the default route's",
+  gateway: "the current default route's",
+  bridge: 'docker0',
+  addresses: "derived from the host's address",
+};
+
+export async function editHost(svc: Services, arg: Arg): Promise<HostEntry | undefined> {
+  const s = await pickSession(svc, arg);
+  if (!s) return undefined;
+  const a = argsOf(arg);
+  return guarded(svc, `Edit ${s.name}`, async () => {
+    const hosts = readHosts();
+    const entry = hosts.find((h) => h.name === s.name);
+    if (!entry) throw new InputError(`there is no host named "${s.name}" in conohaIpv6.hosts`);
+    const others = hosts.filter((h) => h !== entry).map((h) => h.name);
+    if (a.field !== undefined && !isEditField(a.field)) throw new InputError(`"${a.field}" is not a host setting Edit Host changes (${EDIT_FIELDS.join(', ')})`);
+    let field = a.field;
+    if (field === undefined) {
+      const picked = await vscode.window.showQuickPick(
+        EDIT_FIELDS.map((f) => ({ label: FIELD_TITLES[f], description: fieldValue(entry, f) || `default: ${DEFAULTS[f] ?? ''}`, field: f })),
+        { title: `Edit ${s.name}`, placeHolder: 'Which setting?' },
+      );
+      if (!picked) return undefined;
+      field = picked.field;
+    }
+    const f = field;
+    let value = a.value;
+    if (value === undefined) {
+      if (f === 'identity') {
+        const key = await pickKey(`${s.name}: which key?`);
+        if (!key) return undefined;
+        value = key.identityFile ?? '';
+      } else {
+        value = await vscode.window.showInputBox({
+          title: `${s.name}: ${FIELD_TITLES[f]}`,
+          value: fieldValue(entry, f),
+          prompt: DEFAULTS[f] ? `empty: ${DEFAULTS[f]}` : undefined,
+          validateInput: (v) => fieldProblem(entry, f, v, others),
+          ignoreFocusOut: true,
+        });
+        if (value === undefined) return undefined;
+      }
+    }
+    const problem = fieldProblem(entry, f, value, others);
+    if (problem) throw new InputError(problem);
+    const next = withField(entry, f, value);
+    await writeHosts(hosts.map((h) => (h === entry ? next : h)));
+    svc.log.info(`[${next.name}] ${f} set to ${fieldValue(next, f) || '(default)'}`);
+    return next;
+  });
+}

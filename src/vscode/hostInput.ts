@@ -1,0 +1,177 @@
+// What Add Host and Edit Host offer, without vscode (so unit tests hold it): the item a typed host becomes, the
+// keys a user can pick, a default name, and the host settings Edit Host changes with their validation.
+import { Address6 } from 'ip-address';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAddressList } from '../core/derive';
+import { HostSpec, formatHostSpec, parseHostSpec } from '../core/hostSpec';
+import { validateInterfaceName } from '../core/shell';
+import type { HostEntry } from './settings';
+
+/** The quick pick's item for what the user typed: "Add user@host" when it parses, else the parser's message. */
+export interface TypedHost {
+  label: string;
+  /** the parser's message when the value is not a host */
+  detail?: string;
+  spec?: HostSpec;
+}
+
+export function typedHostItem(value: string): TypedHost | undefined {
+  const v = value.trim();
+  if (!v) return undefined;
+  try {
+    const spec = parseHostSpec(v);
+    return { label: `Add ${formatHostSpec(spec)}`, spec };
+  } catch (e) {
+    return { label: `Cannot add "${v}"`, detail: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+export interface KeyChoice {
+  label: string;
+  description?: string;
+  /** the key file; undefined: ssh-agent (or the default keys) */
+  identityFile?: string;
+  choice: 'file' | 'agent' | 'browse';
+}
+
+/** `~/.ssh/id_*` private keys (a file with a matching .pub, or one that starts like a private key), the agent when
+ * SSH_AUTH_SOCK is set, and Browse… */
+export function keyChoices(home: string, env: NodeJS.ProcessEnv): KeyChoice[] {
+  const dir = join(home, '.ssh');
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir).filter((n) => /^id_[\w-]+$/.test(n)).sort();
+  } catch {
+    // no ~/.ssh: only the agent and Browse…
+  }
+  const keys = names.filter((n) => existsSync(join(dir, `${n}.pub`)) || looksPrivate(join(dir, n)));
+  return [
+    ...keys.map((n): KeyChoice => ({ label: `~/.ssh/${n}`, identityFile: `~/.ssh/${n}`, choice: 'file' })),
+    ...(env.SSH_AUTH_SOCK ? [{ label: 'Use the SSH agent', description: env.SSH_AUTH_SOCK, choice: 'agent' as const }] : []),
+    { label: 'Browse…', description: 'a private key file', choice: 'browse' },
+  ];
+}
+
+function looksPrivate(file: string): boolean {
+  try {
+    return readFileSync(file, 'utf8').slice(0, 64).includes('PRIVATE KEY');
+  } catch {
+    return false;
+  }
+}
+
+/** A name for the sidebar: the host name's first label (an address as is), made unique among `taken`. */
+export function defaultName(spec: HostSpec, taken: string[]): string {
+  const isIp = spec.host.includes(':') || /^\d+(\.\d+){3}$/.test(spec.host);
+  const base = isIp ? spec.host : spec.host.replace(/\.$/, '').split('.')[0] || spec.host;
+  let name = base;
+  for (let i = 2; taken.includes(name); i++) name = `${base}-${i}`;
+  return name;
+}
+
+/** What Edit Host changes; `identity` is the key file, `host` is where: user@host[:port]. */
+export const EDIT_FIELDS = ['host', 'identity', 'name', 'interface', 'gateway', 'bridge', 'addresses'] as const;
+export type EditField = (typeof EDIT_FIELDS)[number];
+
+export const isEditField = (v: unknown): v is EditField => typeof v === 'string' && (EDIT_FIELDS as readonly string[]).includes(v);
+
+export const FIELD_TITLES: Record<EditField, string> = {
+  host: 'Host (user@host[:port])',
+  identity: 'Key file',
+  name: 'Name in the sidebar',
+  interface: 'Uplink interface',
+  gateway: 'IPv6 gateway',
+  bridge: 'Docker bridge',
+  addresses: 'Addresses (PREFIX/124 or a list)',
+};
+
+/** The field's value as Edit Host shows it ('' when not set: the default applies). */
+export function fieldValue(e: HostEntry, f: EditField): string {
+  switch (f) {
+    case 'host':
+      return formatHostSpec({ user: e.user || 'root', host: e.host.replace(/^\[(.*)\]$/, '$1'), port: e.port || 22 });
+    case 'identity':
+      return e.identityFile ?? '';
+    case 'name':
+      return e.name;
+    case 'interface':
+      return e.interface ?? '';
+    case 'gateway':
+      return e.gateway ?? '';
+    case 'bridge':
+      return e.bridge ?? '';
+    case 'addresses':
+      return e.addresses ?? '';
+  }
+}
+
+/** The message that says why `value` cannot be field `f` of `e` (undefined: it can; '' clears an optional field). */
+export function fieldProblem(e: HostEntry, f: EditField, value: string, others: string[]): string | undefined {
+  const v = value.trim();
+  try {
+    switch (f) {
+      case 'host':
+        parseHostSpec(v);
+        return undefined;
+      case 'name':
+        if (!v) return 'a name is needed';
+        return others.includes(v) ? `a host named "${v}" is already in the list` : undefined;
+      case 'interface':
+      case 'bridge':
+        if (v) validateInterfaceName(v, `${e.name}'s ${f}`);
+        return undefined;
+      case 'gateway':
+        if (v && !(Address6.isValid(v) && !v.includes('/'))) return `"${v}" is not an IPv6 address`;
+        return undefined;
+      case 'addresses':
+        if (v) parseAddressList(v, `${e.name}'s addresses`);
+        return undefined;
+      case 'identity':
+        return undefined;
+    }
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+/** The entry with field `f` set to `value` ('' takes an optional field out: its default applies again). */
+export function withField(e: HostEntry, f: EditField, value: string): HostEntry {
+  const v = value.trim();
+  const out: HostEntry = { ...e };
+  switch (f) {
+    case 'host': {
+      const spec = parseHostSpec(v);
+      out.host = spec.host;
+      if (spec.user === 'root') delete out.user;
+      else out.user = spec.user;
+      if (spec.port === 22) delete out.port;
+      else out.port = spec.port;
+      break;
+    }
+    case 'name':
+      out.name = v;
+      break;
+    case 'identity':
+      if (v) out.identityFile = v;
+      else delete out.identityFile;
+      break;
+    case 'interface':
+      if (v) out.interface = v;
+      else delete out.interface;
+      break;
+    case 'gateway':
+      if (v) out.gateway = v;
+      else delete out.gateway;
+      break;
+    case 'bridge':
+      if (v) out.bridge = v;
+      else delete out.bridge;
+      break;
+    case 'addresses':
+      if (v) out.addresses = v;
+      else delete out.addresses;
+      break;
+  }
+  return out;
+}
