@@ -1,9 +1,9 @@
 // The host-key decision (verifyHostKey) and private key reading (readKey), on keys made by ssh-keygen and
 // known_hosts text as OpenSSH writes it; fingerprints are cross-checked with ssh-keygen -lf.
+import { KeyFiles as Key, keygen as makeKey } from './sshKeygen';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HostKeyDecision, HostKeyFacts, verifyHostKey } from '../../src/host/knownHostsPolicy';
@@ -11,13 +11,6 @@ import { hostKeyName } from '../../src/host/knownHosts';
 import { readKey } from '../../src/host/sshKeys';
 import { TransportError, TransportErrorKind } from '../../src/host/transport';
 
-interface Key {
-  file: string;
-  type: string;
-  base64: string;
-  blob: Buffer;
-  fingerprint: string;
-}
 
 let dir: string;
 let ed1: Key;
@@ -26,13 +19,7 @@ let rsa: Key;
 let enc: Key;
 const PASSPHRASE = 'correct horse battery staple';
 
-function keygen(name: string, args: string[], passphrase = ''): Key {
-  const file = join(dir, name);
-  execFileSync('ssh-keygen', ['-q', ...args, '-N', passphrase, '-C', `test-${name}`, '-f', file]);
-  const [type, base64] = readFileSync(file + '.pub', 'utf8').trim().split(' ');
-  const fingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', file + '.pub'], { encoding: 'utf8' }).split(' ')[1];
-  return { file, type, base64, blob: Buffer.from(base64, 'base64'), fingerprint };
-}
+const keygen = (name: string, args: string[], passphrase = ''): Key => makeKey(dir, name, args, passphrase);
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'hostkeys-test-'));

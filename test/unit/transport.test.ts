@@ -1,5 +1,6 @@
 // The SSH transport against a real ssh2 Server in this process that runs each exec request with a real bash
 // (so the LAUNCHER and the script on stdin run for real), and the local transport. Keys come from ssh-keygen.
+import { KeyFiles, keygen as makeKey } from './sshKeygen';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -19,13 +20,6 @@ const execFileAsync = promisify(execFile);
 
 // ---------- keys ----------
 
-interface KeyFiles {
-  file: string;
-  type: string;
-  base64: string;
-  blob: Buffer;
-  fingerprint: string;
-}
 
 let dir: string;
 let hostEd: KeyFiles;
@@ -37,13 +31,7 @@ let userOther: KeyFiles;
 let userEcdsa: KeyFiles;
 const PASSPHRASE = 'correct horse battery staple';
 
-function keygen(name: string, args: string[], passphrase = ''): KeyFiles {
-  const file = join(dir, 'keys', name);
-  execFileSync('ssh-keygen', ['-q', ...args, '-N', passphrase, '-C', `test-${name}`, '-f', file]);
-  const [type, base64] = readFileSync(file + '.pub', 'utf8').trim().split(' ');
-  const fingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', file + '.pub'], { encoding: 'utf8' }).split(' ')[1];
-  return { file, type, base64, blob: Buffer.from(base64, 'base64'), fingerprint };
-}
+const keygen = (name: string, args: string[], passphrase = ''): KeyFiles => makeKey(join(dir, 'keys'), name, args, passphrase);
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'transport-test-'));
