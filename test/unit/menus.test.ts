@@ -72,3 +72,11 @@ test('every item menu command is a contributed command', () => {
   const commands = new Set(pkg.contributes.commands.map((c: { command: string }) => c.command));
   assert.deepEqual(itemMenus.map((m) => m.command).filter((c) => !commands.has(c)), []);
 });
+
+test('Copy Address is offered, inline and on right-click, on every address row (free or bound, with or without a repair)', () => {
+  const addresses = CONTEXT_VALUES.filter((v) => v.startsWith('address.'));
+  assert.deepEqual(offeredOn('conohaIpv6.copyAddress'), [addresses, addresses]);
+  assert.deepEqual(itemMenus.filter((m) => m.command === 'conohaIpv6.copyAddress').map((m) => m.group?.split('@')[0]), ['inline', '0_copy']);
+  // it needs an address: not in the palette (programmatic calls give { host, address })
+  assert.ok(pkg.contributes.menus.commandPalette.some((m: { command: string; when: string }) => m.command === 'conohaIpv6.copyAddress' && m.when === 'false'));
+});

@@ -5,6 +5,7 @@ import { addHost } from './addHost';
 import { assignAddress } from './assignAddress';
 import { Arg, Services } from './common';
 import { connect, disconnect, refresh } from './connect';
+import { copyAddress } from './copyAddress';
 import { editHost } from './editHost';
 import { prepareHost } from './prepareHost';
 import { releaseAddress } from './releaseAddress';
@@ -37,6 +38,7 @@ export function registerCommands(svc: Services): vscode.Disposable[] {
     cmd('undoHostSetup', (a) => undoHostSetup(svc, a)),
     cmd('assignAddress', (a) => assignAddress(svc, a)),
     cmd('releaseAddress', (a) => releaseAddress(svc, a)),
+    cmd('copyAddress', (a) => copyAddress(svc, a)),
     cmd('verify', (a) => verify(svc, a)),
     cmd('showPlan', (a) => showPlan(svc, docs, a)),
     cmd('showLog', () => {

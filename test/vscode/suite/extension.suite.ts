@@ -122,6 +122,17 @@ test('Assign with an explicit address: c2 gets the last one', async () => {
   assert.ok(labPing(r.address));
 });
 
+test('Copy Address puts the address on the clipboard: from its row, and programmatically ({ host, address })', async () => {
+  const row = (await section('addresses')).find((n) => labelText(n) === '2001:db8:1301:814:a157:7:235:120')!;
+  await vscode.env.clipboard.writeText('');
+  assert.equal(await vscode.commands.executeCommand('conohaIpv6.copyAddress', row), '2001:db8:1301:814:a157:7:235:120');
+  assert.equal(await vscode.env.clipboard.readText(), '2001:db8:1301:814:a157:7:235:120');
+  await vscode.commands.executeCommand('conohaIpv6.copyAddress', { host: HOST, address: '2001:db8:1301:814:a157:7:235:12f' });
+  assert.equal(await vscode.env.clipboard.readText(), '2001:db8:1301:814:a157:7:235:12f');
+  await assert.rejects(Promise.resolve(vscode.commands.executeCommand('conohaIpv6.copyAddress', { host: HOST, address: '2001:db8::1' })), /not one of/);
+  assert.equal(await vscode.env.clipboard.readText(), '2001:db8:1301:814:a157:7:235:12f', 'a refused address is not copied');
+});
+
 test('Verify: every check passes, pings included', async () => {
   const r = await vscode.commands.executeCommand<any>('conohaIpv6.verify', { host: HOST });
   assert.equal(r.ok, true, JSON.stringify(r.checks.filter((k: any) => !k.ok)));
