@@ -80,3 +80,7 @@ test('Copy Address is offered, inline and on right-click, on every address row (
   // it needs an address: not in the palette (programmatic calls give { host, address })
   assert.ok(pkg.contributes.menus.commandPalette.some((m: { command: string; when: string }) => m.command === 'conohaIpv6.copyAddress' && m.when === 'false'));
 });
+
+test('Open SSH Terminal is offered on every host row, connected or not', () => {
+  assert.deepEqual(offeredOn('conohaIpv6.openSshTerminal'), [CONTEXT_VALUES.filter((v) => v.startsWith('host.'))]);
+});

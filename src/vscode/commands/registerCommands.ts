@@ -7,6 +7,7 @@ import { Arg, Services } from './common';
 import { connect, disconnect, refresh } from './connect';
 import { copyAddress } from './copyAddress';
 import { editHost } from './editHost';
+import { openSshTerminal } from './openSshTerminal';
 import { prepareHost } from './prepareHost';
 import { releaseAddress } from './releaseAddress';
 import { removeHost } from './removeHost';
@@ -32,6 +33,7 @@ export function registerCommands(svc: Services): vscode.Disposable[] {
     cmd('editHost', (a) => editHost(svc, a)),
     cmd('connect', (a) => connect(svc, a)),
     cmd('disconnect', (a) => disconnect(svc, a)),
+    cmd('openSshTerminal', (a) => openSshTerminal(svc, a)),
     cmd('refresh', (a) => refresh(svc, a)),
     cmd('prepareHost', (a) => prepareHost(svc, a)),
     cmd('repairHost', (a) => prepareHost(svc, a, 'Repair')),

@@ -2,6 +2,7 @@
 // against the lab host the driver brought up: the commands change the lab for real.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
@@ -131,6 +132,20 @@ test('Copy Address puts the address on the clipboard: from its row, and programm
   assert.equal(await vscode.env.clipboard.readText(), '2001:db8:1301:814:a157:7:235:12f');
   await assert.rejects(Promise.resolve(vscode.commands.executeCommand('conohaIpv6.copyAddress', { host: HOST, address: '2001:db8::1' })), /not one of/);
   assert.equal(await vscode.env.clipboard.readText(), '2001:db8:1301:814:a157:7:235:12f', 'a refused address is not copied');
+});
+
+test('Open SSH Terminal opens a terminal named for the host running ssh (no shell) with the entry\'s user, port and key', async () => {
+  const host = await hostNode();
+  const e = api.hosts.get(HOST)!.entry;
+  await vscode.commands.executeCommand('conohaIpv6.openSshTerminal', host);
+  await until('the SSH terminal', () => vscode.window.terminals.some((t) => t.name === `SSH ${HOST}`));
+  const term = vscode.window.terminals.find((t) => t.name === `SSH ${HOST}`)!;
+  const o = term.creationOptions as vscode.TerminalOptions;
+  assert.equal(o.shellPath, 'ssh');
+  const key = e.identityFile ? ['-i', e.identityFile.replace(/^~\//, `${homedir()}/`)] : [];
+  assert.deepEqual(o.shellArgs, ['-p', String(e.port ?? 22), ...key, '-l', e.user ?? 'root', '--', e.host.replace(/^\[(.*)\]$/, '$1')]);
+  assert.match(String(o.shellArgs?.at(-1)), /^fd00:c6:[0-9a-f]+::2$/, 'the IPv6 literal, without brackets');
+  term.dispose();
 });
 
 test('Verify: every check passes, pings included', async () => {
