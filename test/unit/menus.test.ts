@@ -54,8 +54,8 @@ test('every item menu pattern, and every alternative in it, matches a contextVal
 const offeredOn = (command: string) =>
   itemMenus.filter((m) => m.command === command).map((m) => CONTEXT_VALUES.filter((v) => viewItemPatterns(m.when).every((re) => re.test(v))));
 
-test('Release is offered on a bound address only, Assign on a free address and a container without one (with or without a repair)', () => {
-  assert.deepEqual(offeredOn('conohaIpv6.releaseAddress'), [['address.bound', 'address.bound.repair']]);
+test('Release is offered on a bound address and a container holding one, Assign on a free address and a running container without one (with or without a repair)', () => {
+  assert.deepEqual(offeredOn('conohaIpv6.releaseAddress'), [['address.bound', 'address.bound.repair', 'container.bound']]);
   assert.deepEqual(offeredOn('conohaIpv6.assignAddress'), [['address.free', 'address.free.repair', 'container.free']]);
 });
 
@@ -73,8 +73,8 @@ test('every item menu command is a contributed command', () => {
   assert.deepEqual(itemMenus.map((m) => m.command).filter((c) => !commands.has(c)), []);
 });
 
-test('Copy Address is offered, inline and on right-click, on every address row (free or bound, with or without a repair)', () => {
-  const addresses = CONTEXT_VALUES.filter((v) => v.startsWith('address.'));
+test('Copy Address is offered, inline and on right-click, on every address row (free or bound, with or without a repair) and a container holding one', () => {
+  const addresses = CONTEXT_VALUES.filter((v) => v.startsWith('address.') || v === 'container.bound');
   assert.deepEqual(offeredOn('conohaIpv6.copyAddress'), [addresses, addresses]);
   assert.deepEqual(itemMenus.filter((m) => m.command === 'conohaIpv6.copyAddress').map((m) => m.group?.split('@')[0]), ['inline', '0_copy']);
   // it needs an address: not in the palette (programmatic calls give { host, address })
@@ -83,4 +83,9 @@ test('Copy Address is offered, inline and on right-click, on every address row (
 
 test('Open SSH Terminal is offered on every host row, connected or not', () => {
   assert.deepEqual(offeredOn('conohaIpv6.openSshTerminal'), [CONTEXT_VALUES.filter((v) => v.startsWith('host.'))]);
+});
+
+test('a stopped container without an address offers no binding command (nothing to assign to, nothing to release or copy)', () => {
+  const binding = itemMenus.filter((m) => viewItemPatterns(m.when).every((re) => re.test('container.stopped')));
+  assert.deepEqual(binding.map((m) => m.command), []);
 });

@@ -8,7 +8,7 @@ import { Arg, argsOf, pickSession, Services } from './common';
 export async function copyAddress(svc: Services, arg: Arg): Promise<string | undefined> {
   let address: string | undefined;
   if (isTreeNode(arg)) {
-    if (arg.kind === 'address') address = arg.address;
+    if (arg.kind === 'address' || arg.kind === 'container') address = arg.address;
   } else {
     const a = argsOf(arg);
     if (!a.address) throw new Error('Copy Address: give { host, address }');

@@ -18,6 +18,7 @@ export async function releaseAddress(svc: Services, arg: Arg): Promise<ReleaseRe
       const a = argsOf(arg);
       let target = a.address ?? a.container;
       if (isTreeNode(arg) && arg.kind === 'address') target = arg.address;
+      if (isTreeNode(arg) && arg.kind === 'container' && arg.address) target = arg.address; // a bound row of All containers
       if (!target) {
         const bound = addressNodes(s).filter((n) => n.container);
         target = (await vscode.window.showQuickPick(bound.map((n) => ({ label: n.address, description: `→ ${n.container}` })), { title: `Release on ${s.name}` }))?.label;

@@ -17,6 +17,7 @@ export function hostChildren(session: HostSession): TreeNode[] {
     { kind: 'section', session, section: 'checks' },
     { kind: 'section', session, section: 'addresses' },
     { kind: 'section', session, section: 'containers' },
+    { kind: 'section', session, section: 'all' },
   ];
 }
 
@@ -30,11 +31,20 @@ export function sectionChildren(node: NodeOf<'section'>): TreeNode[] {
   const { session } = node;
   if (node.section === 'checks') return hostChecks(session).map((check) => ({ kind: 'check', session, check }));
   if (node.section === 'addresses') return addressNodes(session);
-  return unboundContainers(session).map((container) => ({ kind: 'container', session, container }));
+  if (node.section === 'all') return allContainers(session);
+  return unboundContainers(session).map((container) => ({ kind: 'container', session, container, group: 'free' }));
 }
 
 export function unboundContainers(session: HostSession) {
   return session.snapshot ? containersWithoutAddress(session.snapshot, session.config?.addresses ?? []) : [];
+}
+
+/** Every container, running or not, with the address it holds (its row in the address rows), in docker's order. */
+export function allContainers(session: HostSession): NodeOf<'container'>[] {
+  const { snapshot, config } = session;
+  if (!snapshot) return [];
+  const rows = config ? addressRows(snapshot, config, session.checks) : [];
+  return snapshot.docker.containers.map((container) => ({ kind: 'container', session, container, group: 'all', address: rows.find((r) => r.container === container.name)?.address }));
 }
 
 /** What the Host setup group shows: the host-wide checks, and any check about an address outside the host's set

@@ -5,7 +5,7 @@ import { formatHostSpec } from '../../core/hostSpec';
 import { PATHS } from '../../core/hostContract';
 import { specOf } from '../settings';
 import { HostSession } from '../session';
-import { addressNodes, hostChecks, problemsOf, unboundContainers } from './children';
+import { addressNodes, allContainers, hostChecks, problemsOf, unboundContainers } from './children';
 import { ContextValue } from './contextValues';
 import { NodeOf, TreeNode } from './nodes';
 
@@ -107,6 +107,15 @@ function sectionItem(node: NodeOf<'section'>): vscode.TreeItem {
     item.contextValue = 'section.addresses' satisfies ContextValue;
     return item;
   }
+  if (node.section === 'all') {
+    const all = allContainers(session);
+    const item = new vscode.TreeItem('All containers', all.length ? C.Expanded : C.None);
+    item.id = `${session.name}:all`;
+    item.description = `${all.length} · ${all.filter((k) => k.address).length} with an address`;
+    item.iconPath = icon('layers');
+    item.contextValue = 'section.all' satisfies ContextValue;
+    return item;
+  }
   const n = unboundContainers(session).length;
   const item = new vscode.TreeItem('Containers without an address', n ? C.Expanded : C.None);
   item.id = `${session.name}:containers`;
@@ -161,12 +170,28 @@ function addressItem(n: NodeOf<'address'>): vscode.TreeItem {
   return item;
 }
 
-function containerItem({ container }: NodeOf<'container'>): vscode.TreeItem {
+function containerItem(n: NodeOf<'container'>): vscode.TreeItem {
+  const { container } = n;
   const item = new vscode.TreeItem(container.name, C.None);
-  item.description = container.bridgeOf ? `${container.bridgeInterface} on ${container.bridgeOf}` : `not on a bridge (${container.networks.join(', ') || 'no network'})`;
-  item.iconPath = icon('package');
-  item.contextValue = 'container.free' satisfies ContextValue;
-  item.tooltip = `${container.name} (${container.id.slice(0, 12)}), ${container.state}: right-click → Assign IPv6 to Container`;
+  const where = container.bridgeOf ? `${container.bridgeInterface} on ${container.bridgeOf}` : `not on a bridge (${container.networks.join(', ') || 'no network'})`;
+  const id = `${container.name} (${container.id.slice(0, 12)}), ${container.state}`;
+  if (n.group === 'free') {
+    // Containers without an address: running, no address, where Assign starts
+    item.description = where;
+    item.iconPath = icon('package');
+    item.contextValue = 'container.free' satisfies ContextValue;
+    item.tooltip = `${id}: right-click → Assign IPv6 to Container`;
+    return item;
+  }
+  // All containers: its address or "no address", and its state when it is not running
+  item.description = `${n.address ?? 'no address'}${container.running ? '' : ` · ${container.state}`}`;
+  item.iconPath = icon('package', n.address ? PASS : container.running ? undefined : 'disabledForeground');
+  item.contextValue = (n.address ? 'container.bound' : container.running ? 'container.free' : 'container.stopped') satisfies ContextValue;
+  item.tooltip = n.address
+    ? `${id}, holds ${n.address}: right-click → Copy Address or Release Address`
+    : container.running
+      ? `${id}, ${where}: right-click → Assign IPv6 to Container`
+      : `${id}: not running, no address`;
   return item;
 }
 

@@ -6,10 +6,11 @@ import { HostSession } from '../session';
 
 export type TreeNode =
   | { kind: 'host'; session: HostSession }
-  | { kind: 'section'; session: HostSession; section: 'checks' | 'addresses' | 'containers' }
+  | { kind: 'section'; session: HostSession; section: 'checks' | 'addresses' | 'containers' | 'all' }
   | { kind: 'check'; session: HostSession; check: Check }
   | ({ kind: 'address'; session: HostSession } & AddressRow)
-  | { kind: 'container'; session: HostSession; container: ContainerView }
+  /** group: the row's group (All containers, or Containers without an address); address: the address it holds */
+  | { kind: 'container'; session: HostSession; container: ContainerView; group: 'all' | 'free'; address?: string }
   | { kind: 'message'; session: HostSession; text: string; error: boolean };
 
 export type NodeOf<K extends TreeNode['kind']> = Extract<TreeNode, { kind: K }>;

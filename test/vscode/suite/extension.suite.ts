@@ -35,7 +35,7 @@ async function hostNode(): Promise<TreeNode> {
   assert.ok(h, `host ${HOST} in the tree`);
   return h;
 }
-async function section(name: 'checks' | 'addresses' | 'containers'): Promise<TreeNode[]> {
+async function section(name: 'checks' | 'addresses' | 'containers' | 'all'): Promise<TreeNode[]> {
   const sec = (await children(await hostNode())).find((n) => n.kind === 'section' && n.section === name);
   assert.ok(sec, `section ${name}`);
   return children(sec);
@@ -77,6 +77,9 @@ test('Connect, then the full tree: setup checks, the 16 addresses (all free), th
   assert.ok(addresses.every((a) => label(a).contextValue === 'address.free.repair'), 'no route or proxy entry yet: Repair Host is offered');
   const containers = (await section('containers')).map((n) => label(n).label).sort();
   assert.deepEqual(containers, ['c1', 'c2']);
+  // All containers: every container, c3 (created, never started) too, none with an address yet
+  const all = Object.fromEntries((await section('all')).map((n) => [labelText(n), String(label(n).description)]));
+  assert.deepEqual(all, { c1: 'no address', c2: 'no address', c3: 'no address · created' });
   const checks = await section('checks');
   assert.ok(checks.some((n) => label(n).label === 'forwarding' && label(n).contextValue === 'check.fail.repair'), 'forwarding fails before prepare');
   // not prepared: the host row counts every failing check and offers Repair Host
@@ -121,6 +124,22 @@ test('Assign with an explicit address: c2 gets the last one', async () => {
   const r = await vscode.commands.executeCommand<any>('conohaIpv6.assignAddress', { host: HOST, container: 'c2', address: '2001:db8:1301:814:a157:7:235:12f' });
   assert.equal(r.address, '2001:db8:1301:814:a157:7:235:12f');
   assert.ok(labPing(r.address));
+});
+
+test('All containers lists c1..c3 with their addresses (c3 stopped, none); the bound ones offer Copy Address and Release', async () => {
+  const rows = await section('all');
+  const all = Object.fromEntries(rows.map((n) => [labelText(n), [String(label(n).description), label(n).contextValue]]));
+  assert.deepEqual(all, {
+    c1: ['2001:db8:1301:814:a157:7:235:120', 'container.bound'],
+    c2: ['2001:db8:1301:814:a157:7:235:12f', 'container.bound'],
+    c3: ['no address · created', 'container.stopped'],
+  });
+  const sec = (await children(await hostNode())).find((n) => n.kind === 'section' && n.section === 'all')!;
+  assert.equal(label(sec).description, '3 · 2 with an address');
+  // the bound containers have left Containers without an address (the list of what Assign can take)
+  assert.deepEqual(await section('containers'), []);
+  await vscode.commands.executeCommand('conohaIpv6.copyAddress', rows.find((n) => labelText(n) === 'c2'));
+  assert.equal(await vscode.env.clipboard.readText(), '2001:db8:1301:814:a157:7:235:12f');
 });
 
 test('Copy Address puts the address on the clipboard: from its row, and programmatically ({ host, address })', async () => {
@@ -324,7 +343,7 @@ test('hosts connect independently: a host that never answers shows "connecting�
     // the lab host connects and shows its tree while the dead one is still connecting
     await until('the lab host connects', () => api.hosts.get(HOST)!.state === 'connected');
     assert.equal(api.hosts.get('dead')!.state, 'connecting');
-    assert.deepEqual((await children(await hostNode())).map(labelText), ['Host setup', 'Addresses', 'Containers without an address']);
+    assert.deepEqual((await children(await hostNode())).map(labelText), ['Host setup', 'Addresses', 'Containers without an address', 'All containers']);
     // the dead host's connection is cut: its row says error, its child gives the reason (a notification with Show
     // Log, Retry and Edit Host is shown, and the failure is logged)
     for (const c of sockets) c.destroy();
