@@ -18,7 +18,10 @@ export function activate(ctx: vscode.ExtensionContext): ConohaIpv6Api {
   const log = vscode.window.createOutputChannel('ConoHa IPv6', { log: true });
   const hosts = new HostManager(ctx, log);
   const tree = new HostsTreeProvider(hosts);
-  ctx.subscriptions.push(log, hosts, tree, vscode.window.registerTreeDataProvider('conohaIpv6.hosts', tree), ...registerCommands({ hosts, log }));
+  const view = vscode.window.createTreeView('conohaIpv6.hosts', { treeDataProvider: tree });
+  // host pickers preselect the host selected in the tree
+  const selectedHost = () => view.selection[0]?.session.name;
+  ctx.subscriptions.push(log, hosts, tree, view, ...registerCommands({ hosts, log, selectedHost }));
   const activationMs = Date.now() - t0;
   log.info(`activated in ${activationMs} ms (${hosts.all().length} host(s) configured)`);
   return { hosts, tree, activationMs };

@@ -6,36 +6,37 @@ import { HostSession } from '../session';
 import { addressNodes, unboundContainers } from '../tree/children';
 import { isTreeNode } from '../tree/nodes';
 import { overridesOf } from '../settings';
-import { Arg, argsOf, connected, guarded, pickSession, Services, withProgress } from './common';
+import { assignableAddresses } from '../pickers';
+import { Arg, argsOf, connected, guarded, pickOne, pickSession, Services, withProgress } from './common';
 
-async function pickContainer(s: HostSession): Promise<string | undefined> {
+async function pickContainer(s: HostSession, address?: string): Promise<string | undefined> {
   const items = unboundContainers(s).map((k) => ({ label: k.name, description: k.bridgeOf ? `${k.bridgeInterface} on ${k.bridgeOf}` : 'not on the bridge', detail: k.id.slice(0, 12) }));
   if (!items.length) {
     void vscode.window.showInformationMessage(`${s.name} has no running container without an address.`);
     return undefined;
   }
-  return (await vscode.window.showQuickPick(items, { title: `Assign IPv6 on ${s.name}`, placeHolder: 'Which container?' }))?.label;
+  return (await vscode.window.showQuickPick(items, { title: `Assign ${address ?? 'IPv6'} on ${s.name}`, placeHolder: 'Which container?' }))?.label;
 }
 
-async function pickAddress(s: HostSession): Promise<string | undefined> {
-  const nodes = addressNodes(s);
-  const items = nodes.map((n) => ({ label: n.address, description: n.container ? `bound to ${n.container}` : 'free', free: !n.container }));
-  const qp = vscode.window.createQuickPick<(typeof items)[number]>();
-  qp.title = `Assign IPv6 on ${s.name}`;
-  qp.placeholder = 'Which address? (the first free one is selected)';
-  qp.items = items.filter((i) => i.free);
-  qp.activeItems = qp.items.slice(0, 1);
-  return new Promise((resolve) => {
-    qp.onDidAccept(() => {
-      resolve(qp.selectedItems[0]?.label ?? qp.activeItems[0]?.label);
-      qp.hide();
-    });
-    qp.onDidHide(() => {
-      resolve(undefined);
-      qp.dispose();
-    });
-    qp.show();
-  });
+/** Only the free addresses without problems (route and proxy entry in place, no failing check); the first is active. */
+async function pickAddress(s: HostSession, container: string): Promise<string | undefined> {
+  const rows = addressNodes(s);
+  const usable = assignableAddresses(rows);
+  if (!usable.length) {
+    const free = rows.filter((r) => !r.container).length;
+    const why = free ? `its ${free} free address${free === 1 ? ' has' : 'es have'} problems (route or proxy entry missing)` : 'every address is bound';
+    const repair = free ? ['Repair Host'] : [];
+    void vscode.window.showWarningMessage(`No address to assign to ${container} on ${s.name}: ${why}.`, ...repair).then((a) => a && vscode.commands.executeCommand('conohaIpv6.repairHost', { host: s.name }));
+    return undefined;
+  }
+  const skipped = rows.filter((r) => !r.container).length - usable.length;
+  const items = usable.map((n) => ({ label: n.address, description: 'free' }));
+  const picked = await pickOne(
+    items,
+    { title: `Assign IPv6 to ${container} on ${s.name}`, placeholder: `Which address? (the first free one is selected${skipped ? `; ${skipped} with problems not offered` : ''})` },
+    items[0],
+  );
+  return picked?.label;
 }
 
 export async function assignAddress(svc: Services, arg: Arg): Promise<AssignResult | undefined> {
@@ -49,14 +50,14 @@ export async function assignAddress(svc: Services, arg: Arg): Promise<AssignResu
       let { container, address } = argsOf(arg);
       if (isTreeNode(arg) && arg.kind === 'address') {
         address = arg.address; // right-click on a free address: which container?
-        container = await pickContainer(s);
+        container = await pickContainer(s, address);
       } else if (isTreeNode(arg) && arg.kind === 'container') {
         container = arg.container.name; // right-click on a container: which address?
-        address = await pickAddress(s);
+        address = await pickAddress(s, container);
         if (!address) return undefined;
       } else if (!container) {
         container = await pickContainer(s); // the palette: both
-        if (container) address = await pickAddress(s);
+        if (container) address = await pickAddress(s, container);
         if (!address) return undefined;
       }
       if (!container) return undefined;

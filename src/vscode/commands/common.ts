@@ -6,6 +6,7 @@ import { Civ6Error, StepFailedError, changedText } from '../../core/errors';
 import { actionButtons, notifyWithActions } from '../actions';
 import { HostManager } from '../hosts';
 import { specOf } from '../settings';
+import { preferredHost } from '../pickers';
 import { HostSession, isConnectFailure } from '../session';
 import { TreeNode, isTreeNode } from '../tree/nodes';
 
@@ -26,6 +27,8 @@ export interface CommandArgs {
 export interface Services {
   hosts: HostManager;
   log: vscode.LogOutputChannel;
+  /** the name of the host whose row (or a row under it) is selected in the tree, if any */
+  selectedHost?: () => string | undefined;
 }
 
 export type Arg = TreeNode | CommandArgs | undefined;
@@ -48,11 +51,30 @@ export async function pickSession(svc: Services, arg: Arg, filter: (s: HostSessi
     return undefined;
   }
   if (candidates.length === 1) return candidates[0];
-  const picked = await vscode.window.showQuickPick(
-    candidates.map((s) => ({ label: s.name, description: formatHostSpec(specOf(s.entry)), detail: s.state, session: s })),
-    { title: 'ConoHa host', placeHolder: 'Which host?' },
-  );
+  const items = candidates.map((s) => ({ label: s.name, description: formatHostSpec(specOf(s.entry)), detail: s.state, session: s }));
+  const preferred = preferredHost(candidates, svc.selectedHost?.());
+  const picked = await pickOne(items, { title: 'ConoHa host', placeholder: 'Which host?' }, items.find((i) => i.session === preferred));
   return picked?.session;
+}
+
+/** A quick pick of one item with `active` preselected (showQuickPick cannot preselect); undefined when dismissed. */
+export function pickOne<T extends vscode.QuickPickItem>(items: T[], o: { title: string; placeholder: string }, active?: T): Promise<T | undefined> {
+  const qp = vscode.window.createQuickPick<T>();
+  qp.title = o.title;
+  qp.placeholder = o.placeholder;
+  qp.items = items;
+  if (active) qp.activeItems = [active];
+  return new Promise((resolve) => {
+    qp.onDidAccept(() => {
+      resolve(qp.selectedItems[0] ?? qp.activeItems[0]);
+      qp.hide();
+    });
+    qp.onDidHide(() => {
+      resolve(undefined);
+      qp.dispose();
+    });
+    qp.show();
+  });
 }
 
 /** The session's transport, with a "Connecting…" notification only when it is not connected yet. */
