@@ -24,6 +24,17 @@ export interface Step {
   title: string;
   /** bash run as root on the host; every value in it is validated and quoted */
   script: string;
+  /** why the step is needed, in one plain sentence for someone who does not know IPv6 routing terms */
+  why?: string;
+  /** the files the step writes, with their full content (the script carries them encoded) */
+  files?: StepFile[];
+}
+
+export interface StepFile {
+  path: string;
+  /** octal, e.g. "0644" */
+  mode: string;
+  content: string;
 }
 
 export interface Plan {
@@ -134,6 +145,11 @@ function writeFile(path: string, content: string, mode: string): string {
   return `civ6_write ${shq(path)} ${mode} ${shq(Buffer.from(content).toString('base64'))}`;
 }
 
+/** a file a step writes: the script line, and the file as the plan shows it */
+function fileStep(path: string, content: string, mode: string): { script: string; file: StepFile } {
+  return { script: writeFile(path, content, mode), file: { path, mode, content } };
+}
+
 function setSysctl(dev: string, key: string, value: number): string {
   return `echo ${value} > ${shq(`/proc/sys/net/ipv6/conf/${dev}/${key}`)}`;
 }
@@ -180,6 +196,8 @@ export function prepareBlockers(s: HostSnapshot, c: HostConfig): Blocker[] {
   return blockers;
 }
 
+const WATCHER_WHY = 'Starts the script on the host now, so it puts each container\'s address back from this moment on.';
+
 export interface PlanOptions {
   /** commit-confirmed: arm a rollback that fires after this many seconds unless a new connection confirms */
   rollbackSeconds?: number;
@@ -195,7 +213,7 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts, op
   }
   const steps: Step[] = [];
   const notes: string[] = [];
-  const add = (id: string, title: string, script: string) => steps.push({ id, title, script });
+  const add = (id: string, title: string, script: string, why: string, files?: StepFile[]) => steps.push({ id, title, script, why, ...(files?.length ? { files } : {}) });
   const up = c.uplink;
   const br = c.bridge;
 
@@ -217,24 +235,24 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts, op
       ip6ForwardPolicy: firewallFacts({ ip6tablesSave: s.netfilter.ip6tablesSave }).forwardPolicy ?? null,
       radvdInstalled: s.tools.radvd,
     };
+    const f = fileStep(PATHS.previousJson, JSON.stringify(previous, null, 2) + '\n', '0644');
     add(
       'record-previous',
       `record the host's state before any change in ${PATHS.previousJson}` + (s.radvd.conf !== undefined ? ` (and a copy of ${PATHS.radvdConf})` : ''),
-      [
-        s.radvd.conf !== undefined ? `mkdir -p ${PATHS.backupDir} && cp -p ${PATHS.radvdConf} ${PATHS.radvdBackup}` : ':',
-        writeFile(PATHS.previousJson, JSON.stringify(previous, null, 2) + '\n', '0644'),
-      ].join('\n'),
+      [s.radvd.conf !== undefined ? `mkdir -p ${PATHS.backupDir} && cp -p ${PATHS.radvdConf} ${PATHS.radvdBackup}` : ':', f.script].join('\n'),
+      'Notes how the host was set up before any change, so that unprepare can put everything back the way it was.',
+      [f.file],
     );
   }
 
   if (sysctl(s, br, 'disable_ipv6') === 1) {
-    add('bridge-ipv6', `enable IPv6 on ${br} (disable_ipv6 is 1; newer Docker turns it off on IPv4-only bridges)`, setSysctl(br, 'disable_ipv6', 0));
+    add('bridge-ipv6', `enable IPv6 on ${br} (disable_ipv6 is 1; newer Docker turns it off on IPv4-only bridges)`, setSysctl(br, 'disable_ipv6', 0), 'Docker switched IPv6 off on the network the containers are attached to; it has to be on before any container can use an IPv6 address.');
   }
   const setup = hostSetup(s, c);
   const { route, firewall } = setup;
   const acceptRa = ownsAcceptRa(s, c);
   if (acceptRa && sysctl(s, up, 'accept_ra') !== 2) {
-    add('accept-ra', `keep accepting router advertisements on ${up} while forwarding: accept_ra=2 (now ${sysctl(s, up, 'accept_ra')})`, setSysctl(up, 'accept_ra', 2));
+    add('accept-ra', `keep accepting router advertisements on ${up} while forwarding: accept_ra=2 (now ${sysctl(s, up, 'accept_ra')})`, setSysctl(up, 'accept_ra', 2), `The host learns its way out to the internet from announcements of the provider's router; once the host passes traffic on for the containers (the next steps), Linux would stop listening to them and drop that way out, cutting the host off, so this keeps it listening.`);
   }
   const ensureDefault =
     // metric 2048: a later RA route (1024) or the network manager's own is installed beside it, not refused as a duplicate
@@ -246,31 +264,36 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts, op
       'forwarding',
       `turn on IPv6 forwarding: net.ipv6.conf.all.forwarding=1 (now ${sysctl(s, 'all', 'forwarding')}), keeping the default route via ${c.gateway} dev ${up}`,
       `${setSysctl('all', 'forwarding', 1)}\nsleep 0.2\n${ensureDefault}`,
+      'Lets the host pass traffic between the internet and the containers; without it, traffic for their addresses stops at the host. If the host loses its own way out to the internet, the step turns this off again.',
     );
   } else if (defaultRoutes(s).length === 0) {
-    add('default-route', `restore the lost default route: default via ${c.gateway} dev ${up}`, ensureDefault);
+    add('default-route', `restore the lost default route: default via ${c.gateway} dev ${up}`, ensureDefault, 'The host has no way out to the internet over IPv6 right now; this puts back the route through the provider\'s router.');
   }
   if (sysctl(s, up, 'proxy_ndp') !== 1) {
-    add('proxy-ndp', `answer neighbour solicitations for the addresses on ${up}: proxy_ndp=1 (now ${sysctl(s, up, 'proxy_ndp')})`, setSysctl(up, 'proxy_ndp', 1));
+    add('proxy-ndp', `answer neighbour solicitations for the addresses on ${up}: proxy_ndp=1 (now ${sysctl(s, up, 'proxy_ndp')})`, setSysctl(up, 'proxy_ndp', 1), 'The provider\'s router asks on the network who has each address; with this on, the host answers for the containers\' addresses, so their traffic is sent to this host.');
   }
   if (s.files.sysctlConf !== sysctlConfText(c, acceptRa)) {
-    add('sysctl-conf', `persist the sysctls in ${SYSCTL_PATH}`, writeFile(SYSCTL_PATH, sysctlConfText(c, acceptRa), '0644'));
+    const f = fileStep(SYSCTL_PATH, sysctlConfText(c, acceptRa), '0644');
+    add('sysctl-conf', `persist the sysctls in ${SYSCTL_PATH}`, f.script, 'Settings changed directly are lost at the next reboot; this file makes the host set them again at every boot.', [f.file]);
   }
   const networkFile = networkdFileOf(s, up);
   if (networkFile) {
     const dropIn = networkdDropInPath(networkFile);
     if (!dropIn) notes.push(`systemd-networkd configures ${up} from ${JSON.stringify(networkFile)}, a path this tool does not write a drop-in for: after "systemctl restart systemd-networkd" the agent re-applies proxy NDP.`);
     else if (s.files.networkdDropIn !== networkdDropInText(c, route === 'ra')) {
+      const f = fileStep(dropIn, networkdDropInText(c, route === 'ra'), '0644');
       add(
         'networkd',
         `tell systemd-networkd, which configures ${up}, to keep proxy NDP for the addresses${route === 'ra' ? ' and to keep accepting RAs while forwarding' : ''}: ${dropIn} (applies when networkd next reconfigures ${up}; nothing is reloaded now)`,
-        writeFile(dropIn, networkdDropInText(c, route === 'ra'), '0644'),
+        f.script,
+        `systemd-networkd manages ${up} and would undo the host's answering for the containers' addresses the next time it sets the link up; this tells it to keep it.`,
+        [f.file],
       );
     }
   }
 
   if (!s.tools.radvd) {
-    add('radvd-install', 'install radvd (apt-get install radvd)', 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q radvd </dev/null 2>&1 | tail -n 3; test -x /usr/sbin/radvd');
+    add('radvd-install', 'install radvd (apt-get install radvd)', 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q radvd </dev/null 2>&1 | tail -n 3; test -x /usr/sbin/radvd', 'radvd is the small program that tells the containers where their way out to the internet is; it is not installed yet.');
   }
   const radvd = desiredRadvdConf(s.radvd.conf, br);
   const radvdChanges = radvd.text !== (s.radvd.conf ?? '');
@@ -279,10 +302,17 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts, op
     const keep = s.radvd.conf !== undefined
       ? `mkdir -p ${PATHS.backupDir} && cp -p ${PATHS.radvdConf} "${PATHS.radvdBackup}.$(date -u +%Y%m%dT%H%M%S%N)" && ls -1t ${PATHS.radvdBackup}.2* | tail -n +6 | xargs -r rm -f\n`
       : '';
-    add('radvd-conf', `advertise a default route to containers: add "interface ${br} { AdvSendAdvert on; };" to /etc/radvd.conf` + (s.radvd.conf ? ' (other stanzas kept)' : ''), keep + writeFile(PATHS.radvdConf, radvd.text, '0644'));
+    const f = fileStep(PATHS.radvdConf, radvd.text, '0644');
+    add(
+      'radvd-conf',
+      `advertise a default route to containers: add "interface ${br} { AdvSendAdvert on; };" to /etc/radvd.conf` + (s.radvd.conf ? ' (other stanzas kept)' : ''),
+      keep + f.script,
+      `Tells radvd to announce on ${br}, the containers' network, that this host is their way out, so the containers send their internet traffic to it.`,
+      [f.file],
+    );
   }
   if (s.systemd && s.tools.radvd && s.radvd.running && !radvdChanges && s.radvd.enabled !== 'enabled') {
-    add('radvd-enable', `start radvd at boot: systemctl enable radvd (now ${s.radvd.enabled || 'unknown'})`, 'systemctl enable radvd');
+    add('radvd-enable', `start radvd at boot: systemctl enable radvd (now ${s.radvd.enabled || 'unknown'})`, 'systemctl enable radvd', 'radvd runs now but would not come back after a reboot, and the containers would lose their way out.');
   }
   if (radvdChanges || !s.radvd.running || !s.tools.radvd) {
     const restart = s.systemd
@@ -292,16 +322,17 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts, op
       'radvd-start',
       `${s.radvd.running ? 'restart' : 'start'} radvd${s.systemd ? ' (and enable it at boot)' : ''}`,
       `${restart}\nfor i in $(seq 30); do [ "$(civ6_radvd_pids)" != '[]' ] && exit 0; sleep 0.1; done\necho 'radvd is not running after the start; see its log (journalctl -u radvd or /var/log/syslog)'; exit 1`,
+      'radvd reads its settings when it starts; (re)starting it lets the containers learn their way out now, and at every boot.',
     );
   }
 
   const missingRoutes = c.addresses.filter((a) => !hasRoute(s, a, br));
   if (missingRoutes.length) {
-    add('routes', `route ${missingRoutes.length} address(es) to ${br}: ip -6 route replace X/128 dev ${br}`, missingRoutes.map((a) => `ip -6 route replace ${shq(a + '/128')} dev ${shq(br)}`).join('\n'));
+    add('routes', `route ${missingRoutes.length} address(es) to ${br}: ip -6 route replace X/128 dev ${br}`, missingRoutes.map((a) => `ip -6 route replace ${shq(a + '/128')} dev ${shq(br)}`).join('\n'), `Sends the traffic that arrives for each container address into ${br}, the network the containers are attached to, where the container holding the address picks it up.`);
   }
   const missingProxies = c.addresses.filter((a) => !hasProxy(s, a, up));
   if (missingProxies.length) {
-    add('proxies', `answer for ${missingProxies.length} address(es) on ${up}: ip -6 neigh replace proxy X dev ${up}`, missingProxies.map((a) => `ip -6 neigh replace proxy ${shq(a)} dev ${shq(up)}`).join('\n'));
+    add('proxies', `answer for ${missingProxies.length} address(es) on ${up}: ip -6 neigh replace proxy X dev ${up}`, missingProxies.map((a) => `ip -6 neigh replace proxy ${shq(a)} dev ${shq(up)}`).join('\n'), 'With this, the host answers the provider\'s router for each container address, so the traffic for them from the internet is sent to this host.');
   }
   const dropped = (s.recorded?.addresses ?? []).filter((a) => !c.addresses.includes(a));
   if (dropped.length) {
@@ -311,14 +342,21 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts, op
       'drop-old',
       `remove the routes and proxy entries of ${dropped.length} address(es) no longer in the set`,
       dropped.map((a) => `ip -6 route del ${shq(a + '/128')} dev ${shq(oldBr)} 2>/dev/null; ip -6 neigh del proxy ${shq(a)} dev ${shq(oldUp)} 2>/dev/null; true`).join('\n'),
+      'These addresses were taken out of the set: the host stops receiving and passing on their traffic.',
     );
   }
 
   const agentChanges = s.agent.sha256 !== art.agentSha256;
-  if (agentChanges) add('agent', `${s.agent.sha256 ? 'update' : 'install'} ${AGENT_PATH} (re-applies bindings on container start and at boot)`, writeFile(AGENT_PATH, art.agent, '0755'));
+  if (agentChanges) {
+    const f = fileStep(AGENT_PATH, art.agent, '0755');
+    add('agent', `${s.agent.sha256 ? 'update' : 'install'} ${AGENT_PATH} (re-applies bindings on container start and at boot)`, f.script, 'Docker forgets a container\'s IPv6 address when the container restarts, and the host forgets its routes at reboot; this small script on the host puts them back each time.', [f.file]);
+  }
   const confChanges = s.files.hostConf !== hostConfText(c, setup);
-  if (confChanges) add('host-conf', `record uplink ${up}, bridge ${br}, gateway ${c.gateway} and the ${c.addresses.length} addresses in ${PATHS.hostConf}`, writeFile(PATHS.hostConf, hostConfText(c, setup), '0644'));
-  if (firewall.needed) add('firewall', firewall.title, `${AGENT_PATH} firewall`);
+  if (confChanges) {
+    const f = fileStep(PATHS.hostConf, hostConfText(c, setup), '0644');
+    add('host-conf', `record uplink ${up}, bridge ${br}, gateway ${c.gateway} and the ${c.addresses.length} addresses in ${PATHS.hostConf}`, f.script, 'The script on the host reads from this file which network card, Docker network and addresses it looks after.', [f.file]);
+  }
+  if (firewall.needed) add('firewall', firewall.title, `${AGENT_PATH} firewall`, 'The host\'s firewall would otherwise block the traffic between the internet and the containers\' addresses.');
   notes.push(...firewall.notes);
   const unitChanges = s.agent.unit !== unitText();
   const wants = PATHS.unitWants;
@@ -326,16 +364,23 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts, op
     // enabling is a symlink in multi-user.target.wants (what systemctl enable writes); with systemd
     // running, systemctl does it and reloads; without (a container, a chroot), the link is made directly
     const enable = s.systemd ? `systemctl daemon-reload\nsystemctl enable ${PATHS.unitName}` : `mkdir -p ${shq(wants.replace(/\/[^/]*$/, ''))}\nln -sfn ../${PATHS.unitName} ${shq(wants)}`;
-    add('unit', `install and enable the systemd unit ${UNIT_PATH} (starts after docker, at every boot)`, (unitChanges ? writeFile(UNIT_PATH, unitText(), '0644') + '\n' : '') + enable);
+    const f = fileStep(UNIT_PATH, unitText(), '0644');
+    add(
+      'unit',
+      `install and enable the systemd unit ${UNIT_PATH} (starts after docker, at every boot)`,
+      (unitChanges ? f.script + '\n' : '') + enable,
+      'Makes the host start the script at every boot, after Docker, so the addresses come back by themselves.',
+      unitChanges ? [f.file] : undefined,
+    );
   }
   if (s.systemd) {
     if (agentChanges || confChanges || unitChanges || s.agent.unitActive !== 'active') {
-      add('watcher', 'start the conoha-ipv6 service (watches container starts)', `systemctl restart ${PATHS.unitName}\nsystemctl is-active ${PATHS.unitName}`);
+      add('watcher', 'start the conoha-ipv6 service (watches container starts)', `systemctl restart ${PATHS.unitName}\nsystemctl is-active ${PATHS.unitName}`, WATCHER_WHY);
     }
   } else {
     notes.push(`${s.hostname} is not running systemd now: the watcher is started directly; the unit is enabled, so systemd starts it at boot.`);
     if (agentChanges || confChanges || s.agent.watchPid === undefined) {
-      add('watcher', 'start the watcher (no systemd running: started directly)', `${AGENT_PATH} stop-watch\nsleep 0.2\n${AGENT_PATH} start-watch`);
+      add('watcher', 'start the watcher (no systemd running: started directly)', `${AGENT_PATH} stop-watch\nsleep 0.2\n${AGENT_PATH} start-watch`, WATCHER_WHY);
     }
   }
   const firstNetwork = steps.findIndex((x) => NETWORK_STEPS.includes(x.id));
@@ -344,10 +389,11 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts, op
       id: 'arm-rollback',
       title: `arm a rollback: unless a new connection confirms the change within ${opts.rollbackSeconds} s, the host restores its forwarding, accept_ra, proxy NDP and default route by itself`,
       script: armScript(s, c, opts.rollbackSeconds),
+      why: 'If the changes below cut this connection to the host, the host undoes them by itself after that time, so you are not locked out.',
     });
   }
   if (s.files.rolledBack !== undefined) {
-    add('clear-rolled-back', `forget the earlier rollback (${s.files.rolledBack.trim()})`, `rm -f ${ROLLED_BACK}`);
+    add('clear-rolled-back', `forget the earlier rollback (${s.files.rolledBack.trim()})`, `rm -f ${ROLLED_BACK}`, 'An earlier change was undone automatically; this removes the note about it, now that the host is set up again.');
   }
   return { steps, notes };
 }
