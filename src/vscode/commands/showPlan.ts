@@ -1,7 +1,9 @@
-// Show Plan (Dry Run): what Prepare Host would change, in a read-only document; nothing changes.
+// Show Plan (Dry Run): what Prepare Host would change, as a rendered Markdown preview of a read-only document
+// (the text document itself when the preview cannot open); nothing changes.
 import * as vscode from 'vscode';
 import { prepare } from '../../host/operations';
 import { overridesOf } from '../settings';
+import { planMarkdown } from '../planText';
 import { Arg, connected, guarded, pickSession, Services, withProgress } from './common';
 
 export const PLAN_SCHEME = 'conoha-ipv6-plan';
@@ -30,25 +32,22 @@ export async function showPlan(svc: Services, docs: PlanDocuments, arg: Arg): Pr
       const t = await connected(s);
       const r = await withProgress(`Planning ${s.name}…`, () => prepare(t, overridesOf(s.entry), { dryRun: true }, s.observer));
       s.update(r.before, r.config, r.checks);
-      const c = r.config;
-      const text = [
-        `# Prepare Host plan for ${s.name} (dry run: nothing was changed)`,
-        '',
-        `uplink ${c.uplink}, gateway ${c.gateway}, bridge ${c.bridge}, ${c.addresses.length} addresses ${c.prefix ?? ''}`,
-        '',
-        ...(r.plan.steps.length ? r.plan.steps.map((x, i) => `${i + 1}. ${x.title}`) : ['Nothing to change: the host is already prepared.']),
-        ...r.plan.notes.map((n) => `\nNote: ${n}`),
-        '',
-        '## Commands, as they will run on the host (as root)',
-        '',
-        ...r.plan.steps.flatMap((x) => [`### ${x.id}`, '```sh', x.script.replace(/civ6_write (\S+) (\S+) '[^']*'/g, 'write $1 (mode $2)'), '```', '']),
-      ].join('\n');
+      const text = planMarkdown(s.name, r.config, r.plan);
       const uri = vscode.Uri.parse(`${PLAN_SCHEME}:/${encodeURIComponent(s.name)}.md`);
       docs.set(uri, text);
-      const doc = await vscode.workspace.openTextDocument(uri);
-      await vscode.window.showTextDocument(doc, { preview: true });
+      await openRendered(uri);
       return text;
     },
     s,
   );
+}
+
+/** the Markdown preview of the plan; the plain text document when the preview command is missing or fails */
+async function openRendered(uri: vscode.Uri): Promise<void> {
+  try {
+    await vscode.commands.executeCommand('markdown.showPreview', uri);
+  } catch {
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc, { preview: true });
+  }
 }

@@ -90,12 +90,14 @@ test('Connect, then the full tree: setup checks, the 16 addresses (all free), th
   assert.match(String(host.description), new RegExp(` · ${failing} problems$`));
 });
 
-test('Show Plan opens a read-only dry-run document, and nothing changes', async () => {
+test('Show Plan opens a read-only dry-run document (rendered), and nothing changes', async () => {
   const text = await vscode.commands.executeCommand<string>('conohaIpv6.showPlan', { host: HOST });
   assert.match(text, /dry run: nothing was changed/);
   assert.match(text, /turn on IPv6 forwarding/);
-  const doc = vscode.window.activeTextEditor?.document;
-  assert.equal(doc?.uri.scheme, 'conoha-ipv6-plan');
+  assert.match(text, /\*Why:\*/);
+  assert.doesNotMatch(text, /civ6_/);
+  // the Markdown preview of the document, or the document itself when the preview could not open
+  assert.ok(vscode.workspace.textDocuments.some((d) => d.uri.scheme === 'conoha-ipv6-plan'), 'the plan document is open');
   const after = await section('checks');
   assert.ok(after.some((n) => label(n).label === 'forwarding' && label(n).contextValue === 'check.fail.repair'), 'still not prepared');
 });
