@@ -239,7 +239,10 @@ function describeConfig(c: HostConfig): string {
 function printPlan(host: string, p: Plan, c: HostConfig): void {
   out(`Plan for ${host}: ${describeConfig(c)}`);
   if (p.steps.length === 0) out('  nothing to change: the host is already prepared');
-  p.steps.forEach((s, i) => out(`  ${i + 1}. ${s.title}`));
+  p.steps.forEach((s, i) => {
+    out(`  ${i + 1}. ${s.title}`);
+    if (s.why) out(`       why: ${s.why}`);
+  });
   for (const n of p.notes) out(`  note: ${n}`);
 }
 

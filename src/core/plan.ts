@@ -252,7 +252,7 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts, op
   const { route, firewall } = setup;
   const acceptRa = ownsAcceptRa(s, c);
   if (acceptRa && sysctl(s, up, 'accept_ra') !== 2) {
-    add('accept-ra', `keep accepting router advertisements on ${up} while forwarding: accept_ra=2 (now ${sysctl(s, up, 'accept_ra')})`, setSysctl(up, 'accept_ra', 2), `The host learns its way out to the internet from announcements of the provider's router; once the host passes traffic on for the containers (the next steps), Linux would stop listening to them and drop that way out, cutting the host off, so this keeps it listening.`);
+    add('accept-ra', `keep accepting router advertisements on ${up} while forwarding: accept_ra=2 (now ${sysctl(s, up, 'accept_ra')})`, setSysctl(up, 'accept_ra', 2), `Turning forwarding on (next) would make Linux ignore the provider's router announcements and drop the host's way out to the internet they give it; this keeps it listening, so the host stays reachable.`);
   }
   const ensureDefault =
     // metric 2048: a later RA route (1024) or the network manager's own is installed beside it, not refused as a duplicate

@@ -82,11 +82,30 @@ export function planMarkdown(host: string, c: HostConfig, plan: Plan): string {
     '',
     escapeInline(`uplink ${c.uplink}, gateway ${c.gateway}, bridge ${c.bridge}, ${c.addresses.length} addresses${c.prefix ? ` (${c.prefix})` : ''}`),
     '',
-    n ? `${n} change${n === 1 ? '' : 's'}:` : 'Nothing to change: the host is already prepared.',
+    n ? `${changes(n)}:` : 'Nothing to change: the host is already prepared.',
     '',
     ...plan.steps.map((x, i) => `${i + 1}. ${escapeInline(x.title)}`),
     '',
     ...plan.notes.flatMap((note) => [`> **Note:** ${escapeInline(note)}`, '']),
     ...plan.steps.flatMap(stepBlock),
   ].join('\n');
+}
+
+/** "1 change", "3 changes" */
+export function changes(n: number): string {
+  return `${n} change${n === 1 ? '' : 's'}`;
+}
+
+/** a why cut to its first sentence, and that to `max` characters at a word */
+export function shortWhy(why: string, max = 220): string {
+  const first = /^.*?\.(?=\s|$)/.exec(why)?.[0] ?? why;
+  const s = first.replace(/\.$/, '');
+  if (s.length <= max) return s;
+  const cut = s.slice(0, max - 1);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), max / 2))}…`;
+}
+
+/** the steps in the Prepare confirmation: each numbered title, its why (short) under it */
+export function confirmLines(steps: Step[]): string {
+  return steps.map((x, i) => `${i + 1}. ${x.title}${x.why ? `\n    ${shortWhy(x.why)}` : ''}`).join('\n');
 }

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { prepare, PrepareResult } from '../../host/operations';
 import { overridesOf } from '../settings';
 import { actionButtons, notifyWithActions } from '../actions';
+import { changes, confirmLines } from '../planText';
 import { Arg, argsOf, connected, guarded, pickSession, Services, withProgress } from './common';
 
 /** Prepare Host; as Repair Host (from a row with a failing check, or a Verify notification) the same, named so. */
@@ -24,8 +25,8 @@ export async function prepareHost(svc: Services, arg: Arg, verb: 'Prepare' | 'Re
             onPlan: async (plan, config) => {
               svc.log.info(`[${s.name}] plan: ${plan.steps.length} step(s)${plan.steps.map((x) => `\n  - ${x.title}`).join('')}`);
               if (!ask || plan.steps.length === 0) return true;
-              const detail = `${config.uplink}, ${config.bridge}, ${config.prefix ?? `${config.addresses.length} addresses`}\n\n${plan.steps.map((x, i) => `${i + 1}. ${x.title}`).join('\n')}${plan.notes.length ? `\n\n${plan.notes.join('\n')}` : ''}`;
-              const go = await vscode.window.showInformationMessage(`${verb === 'Repair' ? `Repair ${s.name}: apply` : 'Apply'} ${plan.steps.length} change(s)${verb === 'Repair' ? '' : ` to ${s.name}`}?`, { modal: true, detail }, 'Apply');
+              const detail = `${config.uplink}, ${config.bridge}, ${config.prefix ?? `${config.addresses.length} addresses`}\n\n${confirmLines(plan.steps)}${plan.notes.length ? `\n\n${plan.notes.join('\n')}` : ''}`;
+              const go = await vscode.window.showInformationMessage(`${verb === 'Repair' ? `Repair ${s.name}: apply` : 'Apply'} ${changes(plan.steps.length)}${verb === 'Repair' ? '' : ` to ${s.name}`}?`, { modal: true, detail }, 'Apply');
               return go === 'Apply';
             },
             // commit-confirmed: the change is confirmed over a new connection, else the host rolls it back
