@@ -44,10 +44,12 @@ export async function showPlan(svc: Services, docs: PlanDocuments, arg: Arg): Pr
 
 /** the Markdown preview of the plan; the plain text document when the preview command is missing or fails */
 async function openRendered(uri: vscode.Uri): Promise<void> {
+  // the document is loaded first (from the content provider), so the preview renders it at once and it stays open
+  // for whoever asks for it (another command, a test) even when the preview loads in the background
+  const doc = await vscode.workspace.openTextDocument(uri);
   try {
     await vscode.commands.executeCommand('markdown.showPreview', uri);
   } catch {
-    const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc, { preview: true });
   }
 }
