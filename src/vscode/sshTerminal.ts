@@ -3,11 +3,11 @@
 import { HostSpec, InputError, formatHostSpec, parseHostSpec } from '../core/hostSpec';
 
 /**
- * `-p PORT [-i KEY] -l USER -- HOST`, the IPv6 literal without brackets as ssh expects. The user, host and port
+ * `-p PORT [-i KEY] [-o UserKnownHostsFile="FILE"] -l USER -- HOST`, the IPv6 literal without brackets as ssh expects. The user, host and port
  * are validated as Add Host validates them (a user or host that reads as an option is refused), and `--` ends the
  * options before the destination in any case; the key file is `-i`'s value, never an option of its own.
  */
-export function sshTerminalArgs(spec: HostSpec, identityFile?: string): string[] {
+export function sshTerminalArgs(spec: HostSpec, identityFile?: string, knownHostsFile?: string): string[] {
   let parsed: HostSpec;
   try {
     parsed = parseHostSpec(formatHostSpec(spec));
@@ -18,7 +18,18 @@ export function sshTerminalArgs(spec: HostSpec, identityFile?: string): string[]
     throw new InputError(`cannot open ssh to "${formatHostSpec(spec)}": it does not read back as the same user, host and port`);
   }
   if (identityFile !== undefined && (identityFile === '' || /[\0\r\n]/.test(identityFile))) throw new InputError(`"${identityFile}" is not a key file path`);
-  return ['-p', String(parsed.port), ...(identityFile ? ['-i', identityFile] : []), '-l', parsed.user, '--', parsed.host];
+  return ['-p', String(parsed.port), ...(identityFile ? ['-i', identityFile] : []), ...knownHostsOption(knownHostsFile), '-l', parsed.user, '--', parsed.host];
+}
+
+/**
+ * `-o UserKnownHostsFile="PATH"` when conohaIpv6.knownHostsFile is set, so the terminal checks the host key against
+ * the same file the extension trusts. ssh reads the value as a config line: quoted (a space would split it into two
+ * files), `%` doubled (a token otherwise); a quote, a newline or a relative path cannot be said there and is refused.
+ */
+function knownHostsOption(file: string | undefined): string[] {
+  if (file === undefined) return [];
+  if (!file.startsWith('/') || /["\0\r\n]/.test(file)) throw new InputError(`"${file}" cannot be given to ssh as its known_hosts file: use an absolute path without quotes or newlines`);
+  return ['-o', `UserKnownHostsFile="${file.replace(/%/g, '%%')}"`];
 }
 
 /** The terminal's name: the host's name as the sidebar shows it. */

@@ -35,3 +35,14 @@ test('a hostile host, user or port is refused; a key file that looks like an opt
   assert.throws(() => sshTerminalArgs({ user: 'root', host: 'vps.example', port: 22 }, 'key\n-oX'), /not a key file/);
   assert.throws(() => sshTerminalArgs({ user: 'root', host: 'vps.example', port: 22 }, ''), /not a key file/);
 });
+
+test('the known_hosts setting reaches ssh as one quoted UserKnownHostsFile, % doubled; a path ssh cannot take is refused', () => {
+  const spec = { user: 'root', host: 'vps.example', port: 22 };
+  assert.deepEqual(sshTerminalArgs(spec, undefined, '/home/me/my hosts/known_hosts'), [
+    '-p', '22', '-o', 'UserKnownHostsFile="/home/me/my hosts/known_hosts"', '-l', 'root', '--', 'vps.example',
+  ]);
+  assert.deepEqual(sshTerminalArgs(spec, undefined, '/k/100%d').slice(2, 4), ['-o', 'UserKnownHostsFile="/k/100%%d"']);
+  for (const bad of ['known_hosts', '/k/"x', '/k/a\nb', '/k/a\0b', '']) {
+    assert.throws(() => sshTerminalArgs(spec, undefined, bad), /cannot be given to ssh/, JSON.stringify(bad));
+  }
+});

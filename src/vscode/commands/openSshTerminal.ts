@@ -1,7 +1,7 @@
 // Open SSH Terminal: VS Code's integrated terminal running ssh to the host (its user, port and key file), the
 // arguments passed as an array (no shell). From a host row, the palette, or { host }.
 import * as vscode from 'vscode';
-import { identityOf, specOf } from '../settings';
+import { identityOf, knownHostsFileSetting, specOf } from '../settings';
 import { sshTerminalArgs, sshTerminalName } from '../sshTerminal';
 import { Arg, pickSession, Services } from './common';
 
@@ -9,7 +9,7 @@ export async function openSshTerminal(svc: Services, arg: Arg): Promise<vscode.T
   const s = await pickSession(svc, arg);
   if (!s) return undefined;
   try {
-    const shellArgs = sshTerminalArgs(specOf(s.entry), identityOf(s.entry));
+    const shellArgs = sshTerminalArgs(specOf(s.entry), identityOf(s.entry), knownHostsFileSetting());
     svc.log.info(`Open SSH Terminal: ssh ${shellArgs.join(' ')}`);
     const terminal = vscode.window.createTerminal({ name: sshTerminalName(s.name), shellPath: 'ssh', shellArgs, iconPath: new vscode.ThemeIcon('terminal') });
     terminal.show();
