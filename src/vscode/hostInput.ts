@@ -86,24 +86,22 @@ export const FIELD_TITLES: Record<EditField, string> = {
   addresses: 'Addresses (PREFIX/124 or a list)',
 };
 
+/** The optional fields and the entry's key each one is stored under ('' or absent: the default applies). */
+const OPTIONAL_KEYS = {
+  identity: 'identityFile',
+  interface: 'interface',
+  gateway: 'gateway',
+  bridge: 'bridge',
+  addresses: 'addresses',
+} as const satisfies Partial<Record<EditField, keyof HostEntry>>;
+type OptionalField = keyof typeof OPTIONAL_KEYS;
+const isOptional = (f: EditField): f is OptionalField => f in OPTIONAL_KEYS;
+
 /** The field's value as Edit Host shows it ('' when not set: the default applies). */
 export function fieldValue(e: HostEntry, f: EditField): string {
-  switch (f) {
-    case 'host':
-      return formatHostSpec({ user: e.user || 'root', host: e.host.replace(/^\[(.*)\]$/, '$1'), port: e.port || 22 });
-    case 'identity':
-      return e.identityFile ?? '';
-    case 'name':
-      return e.name;
-    case 'interface':
-      return e.interface ?? '';
-    case 'gateway':
-      return e.gateway ?? '';
-    case 'bridge':
-      return e.bridge ?? '';
-    case 'addresses':
-      return e.addresses ?? '';
-  }
+  if (isOptional(f)) return e[OPTIONAL_KEYS[f]] ?? '';
+  if (f === 'name') return e.name;
+  return formatHostSpec({ user: e.user || 'root', host: e.host.replace(/^\[(.*)\]$/, '$1'), port: e.port || 22 });
 }
 
 /** The message that says why `value` cannot be field `f` of `e` (undefined: it can; '' clears an optional field). */
@@ -138,40 +136,20 @@ export function fieldProblem(e: HostEntry, f: EditField, value: string, others: 
 /** The entry with field `f` set to `value` ('' takes an optional field out: its default applies again). */
 export function withField(e: HostEntry, f: EditField, value: string): HostEntry {
   const v = value.trim();
+  if (isOptional(f)) {
+    const { [OPTIONAL_KEYS[f]]: _old, ...rest } = e;
+    return v ? { ...rest, [OPTIONAL_KEYS[f]]: v } : rest;
+  }
   const out: HostEntry = { ...e };
-  switch (f) {
-    case 'host': {
-      const spec = parseHostSpec(v);
-      out.host = spec.host;
-      if (spec.user === 'root') delete out.user;
-      else out.user = spec.user;
-      if (spec.port === 22) delete out.port;
-      else out.port = spec.port;
-      break;
-    }
-    case 'name':
-      out.name = v;
-      break;
-    case 'identity':
-      if (v) out.identityFile = v;
-      else delete out.identityFile;
-      break;
-    case 'interface':
-      if (v) out.interface = v;
-      else delete out.interface;
-      break;
-    case 'gateway':
-      if (v) out.gateway = v;
-      else delete out.gateway;
-      break;
-    case 'bridge':
-      if (v) out.bridge = v;
-      else delete out.bridge;
-      break;
-    case 'addresses':
-      if (v) out.addresses = v;
-      else delete out.addresses;
-      break;
+  if (f === 'name') {
+    out.name = v;
+  } else {
+    const spec = parseHostSpec(v);
+    out.host = spec.host;
+    if (spec.user === 'root') delete out.user;
+    else out.user = spec.user;
+    if (spec.port === 22) delete out.port;
+    else out.port = spec.port;
   }
   return out;
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultName, fieldProblem, keyChoices, typedHostItem, withField } from '../../src/vscode/hostInput';
+import { EDIT_FIELDS, defaultName, fieldProblem, fieldValue, keyChoices, typedHostItem, withField } from '../../src/vscode/hostInput';
 
 test('a typed host becomes "Add user@host"; a bad one carries the parser\'s message and no spec', () => {
   assert.deepEqual(typedHostItem('deploy@[2001:db8::2]'), { label: 'Add deploy@[2001:db8::2]', spec: { user: 'deploy', host: '2001:db8::2', port: 22 } });
@@ -55,4 +55,11 @@ test('Edit Host fields: validated like the settings, empty takes an optional one
   assert.deepEqual(withField(e, 'interface', ''), { name: 'vps1', host: '2001:db8::2', user: 'deploy' });
   assert.deepEqual(withField(e, 'host', 'root@vps.example:2222'), { name: 'vps1', host: 'vps.example', port: 2222, interface: 'ens3' });
   assert.deepEqual(withField(e, 'identity', '~/.ssh/id_rsa'), { ...e, identityFile: '~/.ssh/id_rsa' });
+  // every field reads back what was set, and '' takes each optional one out again
+  const values = { host: 'deploy@[2001:db8::9]:2222', identity: '/k/id', name: 'web', interface: 'eth0', gateway: 'fe80::1', bridge: 'br0', addresses: '2001:db8::/124' };
+  for (const f of EDIT_FIELDS) {
+    const set = withField(e, f, values[f]);
+    assert.equal(fieldValue(set, f), values[f], f);
+    if (f !== 'host' && f !== 'name') assert.deepEqual(withField(set, f, ''), f === 'interface' ? { name: 'vps1', host: '2001:db8::2', user: 'deploy' } : e, f);
+  }
 });
