@@ -105,18 +105,19 @@ export async function guarded<T>(svc: Services, what: string, body: () => Thenab
 const reported = new WeakSet();
 
 /**
- * Logs a failure and shows it once (one connect failure awaited by the tree and a command is one notification), with
+ * Logs a failure and shows it, once each (one connect failure awaited by the tree and a command is one notification), with
  * the buttons its actions name, Retry, and for a failed connect Edit Host; Show Log last.
  */
 export function reportFailure(log: vscode.LogOutputChannel, what: string, e: unknown, session?: HostSession, again?: () => Thenable<unknown>): void {
   const extra = e instanceof Civ6Error ? changedText(e) : '';
   const msg = `${e instanceof Error ? e.message : String(e)}${extra ? ` ${extra}` : ''}`;
-  log.error(`${what}: ${msg}`);
   if (e instanceof Error) session?.setError(e);
   if (typeof e === 'object' && e !== null) {
     if (reported.has(e)) return;
     reported.add(e);
   }
+  // logged once: a failed connect already is, by its session ("[host] connect failed: …")
+  if (!isConnectFailure(e)) log.error(`${what}: ${msg}`);
   const host = session?.name ?? '';
   const actions = e instanceof Civ6Error ? e.actions : [];
   if (isConnectFailure(e)) {
