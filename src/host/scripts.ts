@@ -22,6 +22,18 @@ export const artifacts: Artifacts = {
   agentSha256: createHash('sha256').update(agent).digest('hex'),
 };
 
+/**
+ * A script as sent for one call: without its whole-line comments (the installed agent keeps them, for whoever reads
+ * it on the host). Safe because no script here has a multi-line string or heredoc with a line that starts with '#';
+ * test/unit/hostContract.test.ts holds that with bash -n and by comparing the commands that remain.
+ */
+export const withoutComments = (text: string): string =>
+  text
+    .split('\n')
+    .filter((l) => !/^\s*#/.test(l))
+    .join('\n');
+const sent = { preamble: withoutComments(shellPreamble()), snapshot: withoutComments(snapshotLib), apply: withoutComments(applyLib) };
+
 /** What the snapshot pings from the host: some (validated) addresses, or every address the host has recorded as bound. */
 export type PingTargets = string[] | 'bound';
 
@@ -41,7 +53,7 @@ function whole(body: string): string {
 }
 
 export function snapshotScript(ping: PingTargets = [], probe?: ProbeTarget): string {
-  return whole(`${shellPreamble()}${pingLine(ping)}\n${probeLine(probe)}\n${snapshotLib}\nciv6_snapshot`);
+  return whole(`${sent.preamble}${pingLine(ping)}\n${probeLine(probe)}\n${sent.snapshot}\nciv6_snapshot`);
 }
 
 /** the steps, then a fresh snapshot, all in one script */
@@ -56,7 +68,7 @@ export function applyScript(steps: Step[], ping: PingTargets = []): string {
     .join('\n');
   // the preamble gives the steps what they may use (civ6_write, civ6_radvd_pids, the CIV6_* paths); the libraries
   // after it are the runner's and the snapshot's own
-  return whole(`${shellPreamble()}${pingLine(ping)}\n${probeLine()}\n${snapshotLib}\n${applyLib}\n${body}\necho ${MARKERS.snapshot}\nciv6_snapshot`);
+  return whole(`${sent.preamble}${pingLine(ping)}\n${probeLine()}\n${sent.snapshot}\n${sent.apply}\n${body}\necho ${MARKERS.snapshot}\nciv6_snapshot`);
 }
 
 export interface StepResult {

@@ -15,7 +15,7 @@ import { SnapshotError, SnapshotVersionError, parseSnapshot } from '../../src/co
 import { resolveHostConfig } from '../../src/core/config';
 import { hostConfText, hostSetup, planAssign, planHostSetup } from '../../src/core/plan';
 import { judgeHost } from '../../src/core/checks';
-import { agentText, applyScript, artifacts, snapshotScript } from '../../src/host/scripts';
+import { agentText, applyScript, artifacts, snapshotScript, withoutComments } from '../../src/host/scripts';
 import { LAUNCHER } from '../../src/host/transport';
 
 const root = join(__dirname, '../../..');
@@ -93,6 +93,23 @@ test('the agent as installed is self-contained: its #! line, the generated pream
   assert.equal(u.status, EXIT.refused, u.stderr);
 });
 
+test('a script is sent without its comment lines, and bash reads the same functions and values from it', () => {
+  const libs = ['snapshot.sh', 'apply.sh'].map((f) => readFileSync(join(root, 'src/host/scripts', f), 'utf8'));
+  const full = [shellPreamble(), ...libs].join('\n');
+  const lean = withoutComments(full);
+  assert.ok(lean.length < full.length * 0.9, `${lean.length} of ${full.length} bytes`);
+  // what bash defines from each, printed in its own normal form (comments are gone from it in both)
+  const defs = (text: string) => spawnSync('bash', ['-c', `${text}\ndeclare -f; set | grep '^CIV6_'`], { encoding: 'utf8' });
+  const a = defs(full), b = defs(lean);
+  assert.equal(a.status, 0, a.stderr);
+  assert.ok(a.stdout.includes('civ6_snapshot ()'));
+  assert.equal(b.stdout, a.stdout);
+  for (const sent of [snapshotScript(), applyScript([])]) {
+    assert.ok(!/^\s*#/m.test(sent), 'a comment line is sent');
+    assert.equal(spawnSync('bash', ['-n'], { input: sent, encoding: 'utf8' }).status, 0);
+  }
+});
+
 test('step scripts use only what the preamble defines, not functions of the libraries that happen to precede them', () => {
   const s = parseSnapshot(FRESH);
   const steps = planHostSetup(s, resolveHostConfig(s), artifacts, { rollbackSeconds: 60 }).steps;
@@ -103,9 +120,9 @@ test('step scripts use only what the preamble defines, not functions of the libr
   const used = new Set(steps.flatMap((x) => [...x.script.matchAll(/\bciv6_[a-z0-9_]+\b/g)].map((m) => m[0])));
   assert.ok(used.has('civ6_write') && used.has('civ6_radvd_pids'), [...used].join());
   for (const f of used) assert.ok(defined.has(f), `a step calls ${f}, which the preamble does not define`);
-  // and the scripts sent to the host start with it
-  assert.ok(snapshotScript().startsWith(`{\n${preamble}`));
-  assert.ok(applyScript(steps).startsWith(`{\n${preamble}`));
+  // and the scripts sent to the host start with it (without its comment lines)
+  assert.ok(snapshotScript().startsWith(`{\n${withoutComments(preamble)}`));
+  assert.ok(applyScript(steps).startsWith(`{\n${withoutComments(preamble)}`));
   // civ6_write works from the preamble alone
   for (const shell of SHELLS) {
     const target = join(tmp, `w${n++}`, 'x.conf');
