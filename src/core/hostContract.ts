@@ -60,6 +60,10 @@ export const EXIT = {
   sudoPassword: 98,
 } as const;
 
+/** The agent's exits that mean it refused before changing anything (another client got there first, the container
+ * went away or stopped, the lock is held): the client reports them as refusals, not as a failed step. */
+export const AGENT_REFUSALS: readonly number[] = [EXIT.refused, EXIT.noContainer, EXIT.notRunning, EXIT.noInterface, EXIT.busy];
+
 /** The version of the JSON the snapshot script prints ("v"). Bump it with any change to the envelope. */
 export const SNAPSHOT_VERSION = 1;
 

@@ -3,7 +3,7 @@
 // core, and applies (when anything changes) in one more round trip that also returns a fresh snapshot.
 import { Check, bindingCheck, checksOfAddress, judgeHost } from '../core/checks';
 import { HostConfig, Overrides, resolveHostConfig } from '../core/config';
-import { EXIT as HOST_EXIT } from '../core/hostContract';
+import { AGENT_REFUSALS, EXIT as HOST_EXIT } from '../core/hostContract';
 import { Action, Civ6Error, InputError, RefusedError, RolledBackError, SnapshotError, StepFailedError } from '../core/errors';
 export { RolledBackError } from '../core/errors';
 import { Plan, Step, planAssign, planHostSetup, planRelease } from '../core/plan';
@@ -50,8 +50,6 @@ async function apply(t: Transport, steps: Step[], ping: PingTargets, obs?: Obser
 
 /** The agent's exit codes for "refused before changing anything": a binding taken meanwhile, a damaged host.conf,
  * a container gone, stopped or off the bridge, or another change holding the host's lock. */
-const AGENT_REFUSALS: readonly number[] = [HOST_EXIT.refused, HOST_EXIT.noContainer, HOST_EXIT.notRunning, HOST_EXIT.noInterface, HOST_EXIT.busy];
-
 /**
  * A failed apply as the error every caller shows: which step failed, which stayed applied (exit 1). A first step
  * run by the agent that refused (AGENT_REFUSALS) changed nothing: that is a refusal (exit 2), as if we had
