@@ -3,12 +3,15 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './commands/registerCommands';
 import { HostManager } from './hosts';
+import { StatusBar, createStatusBar } from './statusBar';
 import { HostsTreeProvider } from './tree/provider';
 
 /** What activate() returns: for tests and other extensions. */
 export interface ConohaIpv6Api {
   hosts: HostManager;
   tree: HostsTreeProvider;
+  /** the status bar item's state */
+  statusBar: StatusBar;
   /** ms spent in activate() */
   activationMs: number;
 }
@@ -21,10 +24,11 @@ export function activate(ctx: vscode.ExtensionContext): ConohaIpv6Api {
   const view = vscode.window.createTreeView('conohaIpv6.hosts', { treeDataProvider: tree });
   // host pickers preselect the host selected in the tree
   const selectedHost = () => view.selection[0]?.session.name;
-  ctx.subscriptions.push(log, hosts, tree, view, ...registerCommands({ hosts, log, selectedHost }));
+  const statusBar = createStatusBar(hosts);
+  ctx.subscriptions.push(log, hosts, tree, view, statusBar, ...registerCommands({ hosts, log, selectedHost }));
   const activationMs = Date.now() - t0;
   log.info(`activated in ${activationMs} ms (${hosts.all().length} host(s) configured)`);
-  return { hosts, tree, activationMs };
+  return { hosts, tree, statusBar, activationMs };
 }
 
 export function deactivate(): void {}

@@ -24,6 +24,8 @@ export class HostSession {
   checks: Check[] = [];
   /** the last error, shown on the host's row */
   error?: string;
+  /** when the host was last read (ms since the epoch): the row's tooltip and the status bar say it */
+  readAt?: number;
   /** ms from connect() to a full snapshot, for the log and the closing numbers */
   lastConnectMs?: number;
   private transport?: Transport;
@@ -104,6 +106,7 @@ export class HostSession {
   /** Takes the state an operation brought back (its fresh snapshot, and checks when it verified). */
   update(snapshot: HostSnapshot, config?: HostConfig, checks?: Check[], configError?: string): void {
     this.snapshot = snapshot;
+    this.readAt = Date.now();
     if (configError) this.config = undefined;
     else if (config) this.config = config;
     this.configError = configError;

@@ -60,7 +60,7 @@ function hostItem({ session }: NodeOf<'host'>): vscode.TreeItem {
   // host text (hostname, versions, errors that quote the host) goes in as text: no links, images or icons from it
   item.tooltip = md(
     [['**', e.name, '** '], ['', where]],
-    session.snapshot ? [['', `${session.snapshot.hostname}, docker ${session.snapshot.docker.version || 'absent'}`]] : [],
+    session.snapshot ? [['', `${session.snapshot.hostname}, docker ${session.snapshot.docker.version || 'absent'}`], [session.readAt ? `, read at ${new Date(session.readAt).toTimeString().slice(0, 8)}` : '']] : [],
     session.error ? [['$(error) ', session.error]] : [],
     ...problems.slice(0, 8).map((k): Line => [['$(warning) ', k.message]]),
     problems.length > 8 ? [[`and ${problems.length - 8} more`]] : [],
