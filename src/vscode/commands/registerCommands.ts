@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { addHost } from './addHost';
 import { assignAddress } from './assignAddress';
 import { Arg, Services } from './common';
-import { connect, disconnect, refresh } from './connect';
+import { connect, connectAll, disconnect, refresh } from './connect';
 import { copyAddress } from './copyAddress';
 import { editHost } from './editHost';
 import { openSshTerminal } from './openSshTerminal';
@@ -32,6 +32,7 @@ export function registerCommands(svc: Services): vscode.Disposable[] {
     cmd('removeHost', (a) => removeHost(svc, a)),
     cmd('editHost', (a) => editHost(svc, a)),
     cmd('connect', (a) => connect(svc, a)),
+    cmd('connectAll', () => connectAll(svc)),
     cmd('disconnect', (a) => disconnect(svc, a)),
     cmd('openSshTerminal', (a) => openSshTerminal(svc, a)),
     cmd('refresh', (a) => refresh(svc, a)),
