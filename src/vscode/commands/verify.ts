@@ -24,6 +24,7 @@ export async function verify(svc: Services, arg: Arg): Promise<VerifyResult | un
         notifyWithActions('warning', `${s.name}: ${failed.length} of ${r.checks.length} checks fail: ${failed.slice(0, 3).map((k) => k.message).join('; ')}`, buttons, () => svc.log.show(true));
       } else {
         void vscode.window.showInformationMessage(`${s.name}: all ${r.checks.length} checks pass.`);
+        void vscode.commands.executeCommand('setContext', 'conohaIpv6.hasVerified', true);
       }
       return r;
     },

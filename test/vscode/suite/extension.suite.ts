@@ -88,6 +88,11 @@ test('Connect, then the full tree: setup checks, the 16 addresses (all free), th
   const failing = api.hosts.get(HOST)!.checks.filter((k) => !k.ok).length;
   assert.ok(failing > 1);
   assert.match(String(host.description), new RegExp(` 路 ${failing} problems$`));
+  // the status bar counts the same: no address bound yet, every failing check, a warning
+  const bar = api.statusBar.current!;
+  assert.equal(bar.text, `$(warning) IPv6 0/16 路 ${failing} problems`);
+  assert.equal(bar.severity, 'warning');
+  assert.match(bar.tooltip, new RegExp(`^${HOST}: 0/16 addresses bound, ${failing} problems \\(read at \\d\\d:\\d\\d:\\d\\d\\)$`, 'm'));
 });
 
 test('Show Plan opens a read-only dry-run document (rendered), and nothing changes', async () => {
@@ -126,6 +131,9 @@ test('Assign with an explicit address: c2 gets the last one', async () => {
   const r = await vscode.commands.executeCommand<any>('conohaIpv6.assignAddress', { host: HOST, container: 'c2', address: '2001:db8:1301:814:a157:7:235:12f' });
   assert.equal(r.address, '2001:db8:1301:814:a157:7:235:12f');
   assert.ok(labPing(r.address));
+  // prepared, two addresses bound: the status bar says so, with a pass icon
+  assert.equal(api.statusBar.current!.text, '$(pass) IPv6 2/16');
+  assert.equal(api.statusBar.current!.severity, undefined);
 });
 
 test('All containers lists c1..c3 with their addresses (c3 stopped, none); the bound ones offer Copy Address and Release', async () => {
@@ -155,7 +163,7 @@ test('Copy Address puts the address on the clipboard: from its row, and programm
   assert.equal(await vscode.env.clipboard.readText(), '2001:db8:1301:814:a157:7:235:12f', 'a refused address is not copied');
 });
 
-test('Open SSH Terminal opens a terminal named for the host running ssh (no shell) with the entry\'s user, port and key', async () => {
+test('Open SSH Terminal opens a terminal named for the host running ssh (no shell) with the entry\'s user, port, key and known_hosts, which log in', async () => {
   const host = await hostNode();
   const e = api.hosts.get(HOST)!.entry;
   await vscode.commands.executeCommand('conohaIpv6.openSshTerminal', host);
@@ -164,8 +172,12 @@ test('Open SSH Terminal opens a terminal named for the host running ssh (no shel
   const o = term.creationOptions as vscode.TerminalOptions;
   assert.equal(o.shellPath, 'ssh');
   const key = e.identityFile ? ['-i', e.identityFile.replace(/^~\//, `${homedir()}/`)] : [];
-  assert.deepEqual(o.shellArgs, ['-p', String(e.port ?? 22), ...key, '-l', e.user ?? 'root', '--', e.host.replace(/^\[(.*)\]$/, '$1')]);
+  const knownHosts = vscode.workspace.getConfiguration('conohaIpv6').get<string>('knownHostsFile')!;
+  assert.deepEqual(o.shellArgs, ['-p', String(e.port ?? 22), ...key, '-o', `UserKnownHostsFile="${knownHosts}"`, '-l', e.user ?? 'root', '--', e.host.replace(/^\[(.*)\]$/, '$1')]);
   assert.match(String(o.shellArgs?.at(-1)), /^fd00:c6:[0-9a-f]+::2$/, 'the IPv6 literal, without brackets');
+  // the same arguments log in for real, without a question: the key is accepted and the host key is the trusted one
+  const r = spawnSync('ssh', ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', ...o.shellArgs, 'echo', 'in'], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.stdout.trim(), 'in', r.stderr);
   term.dispose();
 });
 
@@ -261,6 +273,10 @@ test('Disconnect, and the next command reconnects by itself', async () => {
   const r = await vscode.commands.executeCommand<any>('conohaIpv6.verify', { host: HOST });
   assert.equal(r.ok, true);
   assert.equal(label(await hostNode()).contextValue, 'host.connected');
+  // Connect All Hosts (the view's title button while a host is not connected) connects what is not connected
+  await vscode.commands.executeCommand('conohaIpv6.disconnect', { host: HOST });
+  assert.deepEqual(await vscode.commands.executeCommand('conohaIpv6.connectAll', {}), { connected: [HOST], failed: [] });
+  assert.equal(label(await hostNode()).contextValue, 'host.connected');
 });
 
 test('Undo Host Setup (releasing the bound address) puts the host back as it was; Prepare Host again works', async () => {
@@ -329,6 +345,10 @@ test('hosts connect independently: a host that never answers shows "connecting鈥
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   await vscode.commands.executeCommand('conohaIpv6.addHost', { name: 'dead', host: '127.0.0.1', port });
+  // the user's ssh config, in a file of its own (watched: editing it gives a failed host another try)
+  const sshConfig = join(homedir(), `.civ6-test-ssh-config-${process.pid}`);
+  writeFileSync(sshConfig, '# no hosts yet\n');
+  await vscode.workspace.getConfiguration('conohaIpv6').update('sshConfigFile', sshConfig, vscode.ConfigurationTarget.Global);
   try {
     await vscode.commands.executeCommand('conohaIpv6.disconnect', { host: HOST });
     const hosts = await children();
@@ -355,7 +375,17 @@ test('hosts connect independently: a host that never answers shows "connecting鈥
     const why = await children(row);
     assert.equal(why.length, 1);
     assert.ok(why[0].kind === 'message' && why[0].error && why[0].text.length > 0, JSON.stringify(why.map(labelText)));
+    // the status bar: the live host's addresses, the dead one counted as unreachable, an error background
+    assert.match(api.statusBar.current!.text, /^\$\(error\) IPv6 \d+\/16 路 (\d+ problems? 路 )?1 unreachable$/);
+    assert.match(api.statusBar.current!.tooltip, /^dead: error: /m);
+    // the user edits ~/.ssh/config (here the file the setting names): the failed host goes back to "not connected",
+    // to be tried again with it (a view that shows it expanded connects it at once); the connected one keeps its connection
+    writeFileSync(sshConfig, '# no hosts yet\nHost other\n  Port 2222\n');
+    await until('the ssh config change reaches the view', () => api.hosts.get('dead')!.state !== 'error');
+    assert.equal(api.hosts.get(HOST)!.state, 'connected');
   } finally {
+    await vscode.workspace.getConfiguration('conohaIpv6').update('sshConfigFile', undefined, vscode.ConfigurationTarget.Global);
+    rmSync(sshConfig, { force: true });
     server.close();
     for (const c of sockets) c.destroy();
     await vscode.commands.executeCommand('conohaIpv6.removeHost', { host: 'dead', confirm: false });
