@@ -1,6 +1,7 @@
 // conoha-ipv6: the same operations as the VS Code extension, from a terminal.
 // Exit codes: 0 done / all checks pass, 1 a check or a step failed, 2 bad usage or input or a refusal
 // (nothing changed), 3 connection, authentication or host-key failure.
+import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Check } from './core/checks';
@@ -8,6 +9,8 @@ import { HostConfig, Overrides } from './core/config';
 import { deriveConohaAddresses, normalizeAddress, parseAddressList } from './core/derive';
 import { InputError, HostSpec, parseHostSpec } from './core/hostSpec';
 import { Plan } from './core/plan';
+import { hostsOfAll } from './core/fleet';
+import { parseSshConfig } from './core/sshConfig';
 import { validateContainerName, validateInterfaceName } from './core/shell';
 import { HostSnapshot, containersWithoutAddress, sysctl } from './core/snapshot';
 import { addressRows } from './core/addressRows';
@@ -35,6 +38,11 @@ const USAGE = `usage:
                                                       check everything; exit 0 when all checks pass, 1 otherwise
       --port N                from here, a TCP connection to each bound container address on port N
       --probe ADDR | [ADDR]:PORT  from each bound container, a TCP connection (or a ping) to ADDR: does it reach out?
+  conoha-ipv6 status|verify --host H --host H2 ... | --all FILE|PATTERN [--json]
+                                                      several hosts, 4 at a time: one table (a line per host), exit
+                                                      code of the worst host (3 one is unreachable, 1 a check fails);
+                                                      --all FILE: one host per line; --all 'vps-*': the ssh config's
+                                                      Host aliases that match
 
 connection:
   --host [user@]host[:port]   IPv6 literal in brackets: root@[2001:db8::2]:22 (default user root, port 22)
@@ -54,9 +62,11 @@ interface Args {
   command: string;
   positional: string[];
   flags: Map<string, string | true>;
+  /** every --host given, in order (status and verify take several) */
+  hosts: string[];
 }
 
-const VALUE_FLAGS = new Set(['host', 'identity', 'known-hosts', 'interface', 'bridge', 'gateway', 'addresses', 'port', 'probe', 'rollback-seconds']);
+const VALUE_FLAGS = new Set(['host', 'all', 'identity', 'known-hosts', 'interface', 'bridge', 'gateway', 'addresses', 'port', 'probe', 'rollback-seconds']);
 const BOOL_FLAGS = new Set(['json', 'dry-run', 'accept-new', 'local', 'help', 'version', 'release-all']);
 
 class UsageError extends InputError {}
@@ -64,6 +74,7 @@ class UsageError extends InputError {}
 function parseArgs(argv: string[]): Args {
   const flags = new Map<string, string | true>();
   const positional: string[] = [];
+  const hosts: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') {
@@ -77,6 +88,7 @@ function parseArgs(argv: string[]): Args {
         const v = eq > 0 ? a.slice(eq + 1) : argv.at(++i);
         if (v === undefined || (eq < 0 && v.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
         flags.set(name, v);
+        if (name === 'host') hosts.push(v);
       } else if (BOOL_FLAGS.has(name) && eq < 0) {
         flags.set(name, true);
       } else {
@@ -88,7 +100,7 @@ function parseArgs(argv: string[]): Args {
       positional.push(a);
     }
   }
-  return { command: positional.shift() ?? '', positional, flags };
+  return { command: positional.shift() ?? '', positional, flags, hosts };
 }
 
 const str = (a: Args, k: string) => (typeof a.flags.get(k) === 'string' ? (a.flags.get(k) as string) : undefined);
@@ -287,6 +299,31 @@ function printStatus(s: HostSnapshot, c: HostConfig | undefined, err: string | u
   if (free.length) out(`  running containers without an address: ${free.map((k) => k.name).join(', ')}`);
 }
 
+/** The hosts of a call on several (--host repeated, or --all FILE|PATTERN), undefined for a call on one. */
+function fleetHosts(a: Args): string[] | undefined {
+  const all = str(a, 'all');
+  if (all === undefined) return a.hosts.length > 1 ? a.hosts : undefined;
+  if (a.hosts.length) throw new UsageError('give --host or --all, not both');
+  let text: string | undefined;
+  try {
+    if (statSync(all).isFile()) text = readFileSync(all, 'utf8').slice(0, 1 << 20);
+  } catch {
+    // not a file: a pattern over the ssh config's Host aliases
+  }
+  return hostsOfAll(all, text, text === undefined ? sshConfigAliases(str(a, 'ssh-config')) : []);
+}
+
+/** The concrete Host aliases of the ssh config (FILE, else ~/.ssh/config), for --all PATTERN. */
+function sshConfigAliases(file = join(homedir(), '.ssh', 'config')): string[] {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return parseSshConfig(text, () => []).map((h) => h.alias);
+}
+
 async function main(argv: string[]): Promise<number> {
   const a = parseArgs(argv);
   if (a.flags.get('version')) {
@@ -323,6 +360,16 @@ async function main(argv: string[]): Promise<number> {
   if (a.command === 'release') {
     if (a.positional[0].includes(':')) normalizeAddress(a.positional[0]);
     else validateContainerName(a.positional[0]);
+  }
+  const fleet = fleetHosts(a);
+  if (fleet) {
+    if (a.command !== 'status' && a.command !== 'verify') throw new UsageError(`${a.command} works on one host at a time: give one --host (status and verify take several, or --all)`);
+    if (a.flags.has('addresses') || a.flags.has('gateway')) throw new UsageError('--addresses and --gateway belong to one host: give them with one --host');
+    const { runFleet } = await import('./cliFleet');
+    const r = await runFleet({ command: a.command, hosts: fleet, open: (h) => openTransport({ ...a, flags: new Map(a.flags).set('host', h), hosts: [h] }), overrides: o, verifyOptions: vo, observer: (h) => ({ log: debug && ((line: string) => debug(`[${h}] ${line}`)) }) });
+    if (asJson) json({ ok: r.exitCode === 0, exitCode: r.exitCode, hosts: r.rows });
+    else out(printable(r.table));
+    return r.exitCode;
   }
   const t = await openTransport(a);
   const name = t.description;
