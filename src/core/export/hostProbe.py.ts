@@ -230,7 +230,7 @@ def probe(inp, wait):
         if m and m.group(1):
             networkd_file = m.group(1)
     accept_ra = route == 'ra' and not networkd_file
-    rc, save = run('ip6tables-save', '-t', 'filter')
+    rc, save = run('ip6tables-save')  # as the snapshot reads it (-t filter would create an empty table)
     save = save if rc == 0 else ''
     m = re.search(r'^:FORWARD (\w+)', save, re.M)
     policy_now = m.group(1) if m else None
@@ -342,7 +342,7 @@ def main():
         inp = dict((k, v) for k, v in inp.items() if v not in (None, '', []))
         r = probe(inp, 90 if mode == 'write' else 0)
         if mode == 'write':
-            r['written'] = write(r)
+            r = {'ok': True, 'written': write(r), 'uplink': r['uplink'], 'gateway': r['gateway'], 'addresses': r['addresses'], 'source': r['source']}
     except Refused as e:
         r = {'ok': False, 'error': str(e)}
     print(json.dumps(r))
