@@ -190,9 +190,10 @@ describe('export --format cloud-init: a fresh VPS prepared by its first-boot use
     const s = cloudInit('-m', 'cloudinit.cmd.main', 'schema', '--config-file', join(dir, 'user-data'));
     assert.equal(s.status, 0, s.stdout + s.stderr);
     assert.match(s.stdout, /Valid cloud-config/);
-    writeFileSync(join(dir, 'broken'), readFileSync(join(dir, 'user-data'), 'utf8').replace(/^packages:/m, 'runcmd: 3\npackages:'));
+    writeFileSync(join(dir, 'broken'), readFileSync(join(dir, 'user-data'), 'utf8').replace(/^packages:/m, 'packages: 3\nxpackages:'));
     const b = cloudInit('-m', 'cloudinit.cmd.main', 'schema', '--config-file', join(dir, 'broken'));
     assert.notEqual(b.status, 0, 'the validator accepts anything');
+    assert.match(b.stdout + b.stderr, /packages: 3 is not of type 'array'/);
   });
 
   it('its write_files and runcmd, run on the fresh VPS by cloud-init\'s own code: verify passes, prepare finds nothing to do', async () => {

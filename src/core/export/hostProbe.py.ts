@@ -156,6 +156,10 @@ def has_rules(save, chain, bridge, allow):
         return any(all(re.search(r'(^| )%s %s( |$)' % (re.escape(o), re.escape(v)), l) for o, v in opts) for l in lines)
     return all(has([('-d', n), ('-o', bridge)]) and has([('-s', n), ('-i', bridge)]) for n in allow)
 
+def sysctl_text(uplink, accept_ra):
+    # plan.ts sysctlConfText; sysctl.d names eth0.100 as eth0/100
+    return K['sysctl']['ra' if accept_ra else 'noRa'].replace(K['sentinel']['uplink'], uplink.replace('.', '/'))
+
 def render_host_conf(values):
     lines = [K['hostConf']['header']]
     for k in K['hostConf']['keys']:
@@ -251,8 +255,7 @@ def probe(inp, wait):
         if not has_rules(save, 'FORWARD', bridge, allow):
             missing.append('forward')
     files = {}
-    sysctl_text = K['sysctl']['ra' if accept_ra else 'noRa'].replace(S['uplink'], uplink.replace('.', '/'))
-    files[K['paths']['sysctlConf']] = sysctl_text
+    files[K['paths']['sysctlConf']] = sysctl_text(uplink, accept_ra)
     files[K['paths']['hostConf']] = render_host_conf({'uplink': uplink, 'bridge': bridge, 'gateway': gateway, 'addresses': addresses, 'route': route,
                                                       'allow': allow, 'firewall': mechanisms, 'forwardPolicy': forward_policy})
     dropin = None
