@@ -13,7 +13,7 @@ import { Lab, ROOT, cleanupHome, cli, eventually, lab, labDown, labUp } from './
 
 /** lab prefixes: cv6ea, cv6eb (ansible), cv6ec (cloud-init); another stem lets two runs share a machine */
 const P = process.env.CIV6_TEST_EXPORT_PREFIX ?? 'cv6e';
-const envOf = (prefix: string): NodeJS.ProcessEnv => ({ LAB_KIND: 'systemd', LAB_PREFIX: prefix, LAB_VARIANT: 'd26-ra' });
+const envOf = (prefix: string, variant = 'd26-ra', uplink = 'eth0'): NodeJS.ProcessEnv => ({ LAB_KIND: 'systemd', LAB_PREFIX: prefix, LAB_VARIANT: variant, LAB_UPLINK: uplink });
 const CLOUD_INIT = join(process.env.CONOHA_IPV6_CLOUDINIT_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'conoha-ipv6', 'export-cloud-init'), 'root/usr/lib/python3/dist-packages');
 
 const conn = (L: Lab) => ['--host', `labuser@[${L.LAB_SSH6}]`, '--identity', L.LAB_KEY_USER, '--known-hosts', L.LAB_KNOWN_HOSTS];
@@ -46,8 +46,10 @@ function nothingToChange(L: Lab): void {
   assert.match(r.stdout, /nothing to change: the host is already prepared/, `prepare would still change ${L.LAB_PREFIX}:\n${r.stdout}`);
 }
 
-describe('export --format ansible: one playbook, two VPSes at once', () => {
-  const envs = [envOf(`${P}a`), envOf(`${P}b`)];
+// two different hosts: Docker 28 with systemd-networkd on ens3 (a static default route, Docker's DOCKER-USER chain and
+// a FORWARD policy of DROP), and Docker 26 with ufw active (RA default route, ufw denies routed traffic)
+describe('export --format ansible: one playbook, two VPSes at once (d28-networkd and ufw)', () => {
+  const envs = [envOf(`${P}a`, 'd28-networkd', 'ens3'), envOf(`${P}b`, 'ufw')];
   const L: Lab[] = [];
   let dir = '';
   const names = ['vpsa', 'vpsb'];
@@ -103,8 +105,12 @@ describe('export --format ansible: one playbook, two VPSes at once', () => {
     }
   });
 
-  it('the fresh VPSes fail verify', () => {
-    for (const l of L) assert.equal(verify(l).ok, false);
+  it('the fresh VPSes fail verify (their firewalls drop the forwarded TCP)', () => {
+    for (const l of L) {
+      const v = verify(l);
+      assert.equal(v.ok, false);
+      assert.equal(v.checks.find((c) => c.id === 'firewall')?.ok, false, l.LAB_PREFIX);
+    }
   });
 
   it('export writes a playbook that ansible accepts', () => {
@@ -126,6 +132,11 @@ describe('export --format ansible: one playbook, two VPSes at once', () => {
       await green(l, 20_000);
       nothingToChange(l);
     }
+    const vps = (i: number, ...cmd: string[]) => lab(envs[i], 'vps', ...cmd).stdout;
+    // networkd keeps proxy NDP through our drop-in; the firewall rules are where prepare puts them
+    assert.match(vps(0, 'cat', '/etc/systemd/network/10-uplink.network.d/60-conoha-ipv6.conf'), /^IPv6ProxyNDP=yes$/m);
+    assert.match(vps(0, 'ip6tables', '-S', 'DOCKER-USER'), /--comment conoha-ipv6 -j ACCEPT/);
+    assert.match(vps(1, 'ufw', 'status'), /ALLOW FWD/);
     // the addresses each host got: vpsa's by the ConoHa rule on its own address, vpsb's from the inventory
     const conf = (l: Lab) => lab({ LAB_KIND: 'systemd', LAB_PREFIX: l.LAB_PREFIX }, 'vps', 'cat', '/etc/conoha-ipv6/host.conf').stdout;
     for (const l of L) {
