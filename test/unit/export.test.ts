@@ -15,6 +15,7 @@ import { sysctlConfText, unitText } from '../../src/core/plan';
 import { writeHostConf } from '../../src/core/hostState';
 import { deriveConohaAddresses, parseAddressList } from '../../src/core/derive';
 import { HostConfig } from '../../src/core/config';
+import { desiredRadvdConf, managedStanza, parseRadvdConf } from '../../src/core/radvdConf';
 
 const CLI = join(__dirname, '../../../dist/cli.js');
 /** Debian's python3 (with python3-yaml, installed by scripts/setup-test-host.sh), not one earlier in PATH */
@@ -150,4 +151,22 @@ test('the host probe renders host.conf with writeHostConf\'s format, and the sys
   assert.equal(ra, sysctlConfText(c, true));
   assert.equal(noRa, sysctlConfText(c, false));
   assert.ok(HOST_PROBE_PY.includes('def sysctl_text('));
+});
+
+test('the host probe finds the user\'s own radvd stanza for the bridge as radvdConf.ts does', () => {
+  const confs = [
+    '',
+    managedStanza('docker0'),
+    'interface docker0 {\n  AdvSendAdvert on;\n};\n',
+    'interface docker0 {\n  prefix ::/64 { AdvOnLink on; };\n};\n',
+    '# interface docker0 { AdvSendAdvert on; };\ninterface eth1 { AdvSendAdvert on; };\n' + managedStanza('docker0'),
+    'interface docker0 { prefix ::/64 { AdvSendAdvert on; }; AdvSendAdvert off; };\n',
+  ];
+  const got = probeCall(confs.map((c) => ['radvd_own', [c, 'docker0']]));
+  confs.forEach((c, i) => {
+    const own = parseRadvdConf(c).find((x) => x.name === 'docker0' && !x.managed);
+    assert.equal(got[i], own ? (own.advertises ? 'advertises' : 'silent') : null, c);
+    const d = desiredRadvdConf(c, 'docker0');
+    assert.equal(!!d.conflict, got[i] === 'silent');
+  });
 });

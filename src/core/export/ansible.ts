@@ -62,6 +62,8 @@ export function ansiblePlaybook(info: ExportInfo): string {
         marker_begin: new Unsafe(MANAGED_BEGIN),
         marker_end: new Unsafe(MANAGED_END),
         block: '{{ civ6.radvdBlock | b64decode }}',
+        // the user's own stanza already advertises on the bridge: prepare leaves it be, and so do we (no block of ours)
+        state: "{{ 'absent' if civ6.radvdOwn else 'present' }}",
       },
       register: 'civ6_radvd_conf',
     },

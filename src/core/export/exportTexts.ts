@@ -36,7 +36,7 @@ export function probeConstants() {
       noRa: networkdDropInText(sentinelConfig, false),
     },
     radvdStanza: stanza.slice(1, -2).join('\n') + '\n',
-    radvd: { begin: MANAGED_BEGIN, end: MANAGED_END },
+    radvd: { begin: MANAGED_BEGIN, end: MANAGED_END, beginPrefix: MANAGED_BEGIN.split(' (')[0] },
   };
 }
 

@@ -160,6 +160,35 @@ def sysctl_text(uplink, accept_ra):
     # plan.ts sysctlConfText; sysctl.d names eth0.100 as eth0/100
     return K['sysctl']['ra' if accept_ra else 'noRa'].replace(K['sentinel']['uplink'], uplink.replace('.', '/'))
 
+def radvd_own(conf, bridge):
+    # radvdConf.ts: the user's own stanza for the bridge, outside our managed block: 'advertises' (prepare then leaves
+    # it be and writes no block of ours), 'silent' (a conflict prepare refuses to edit), or None
+    out, ours = [], False
+    for line in conf.split('\n'):
+        t = line.strip()
+        if t == K['radvd']['beginPrefix'] or t.startswith(K['radvd']['beginPrefix'] + ' '):
+            ours = True
+        elif ours and t == K['radvd']['end']:
+            ours = False
+        elif not ours:
+            out.append(line)
+    src = re.sub(r'#[^\n]*', '', '\n'.join(out))
+    found = None
+    for m in re.finditer(r'\binterface\s+([^\s{]+)\s*\{', src):
+        depth, i, top = 1, m.end(), ''
+        while i < len(src) and depth > 0:
+            c = src[i]
+            if c == '{':
+                depth += 1
+            elif c == '}':
+                depth -= 1
+            elif depth == 1:
+                top += c
+            i += 1
+        if m.group(1) == bridge:
+            found = 'advertises' if re.search(r'\bAdvSendAdvert\s+on\s*;', top, re.I) else found or 'silent'
+    return found
+
 def render_host_conf(values):
     lines = [K['hostConf']['header']]
     for k in K['hostConf']['keys']:
@@ -269,6 +298,9 @@ def probe(inp, wait):
                 out.extend([line.replace(S['address'], a) for a in addresses] if S['address'] in line else [line])
             files[dropin] = '\n'.join(out)
     stanza = K['radvdStanza'].replace(S['bridge'], bridge)
+    own = radvd_own(read(K['paths']['radvdConf']) or '', bridge)
+    if own == 'silent':
+        raise Refused('/etc/radvd.conf already has a stanza for %s without "AdvSendAdvert on"; add it there (or remove that stanza) and run again' % bridge)
     routes_br = ipjson('-6', 'route', 'show', 'dev', bridge) if os.path.exists('/sys/class/net/%s' % bridge) else []
     routed = set(x.get('dst') for x in routes_br)
     proxied = set(x.get('dst') for x in ipjson('-6', 'neigh', 'show', 'proxy') if x.get('dev') == uplink)
@@ -305,7 +337,7 @@ def probe(inp, wait):
         'firewall': mechanisms, 'firewallMissing': missing, 'forwardPolicy': forward_policy,
         'sysctlsOff': off, 'unrouted': unrouted, 'unproxied': unproxied, 'needsSetup': bool(off or unrouted or unproxied),
         'radvdInstalled': os.path.exists('/usr/sbin/radvd'), 'radvdRunning': radvd_running, 'radvdEnabled': enabled.strip(),
-        'radvdBlock': b64(stanza), 'hasPrevious': os.path.exists(K['paths']['previousJson']),
+        'radvdBlock': b64(stanza), 'radvdOwn': own == 'advertises', 'hasPrevious': os.path.exists(K['paths']['previousJson']),
         'files': dict((k, b64(v)) for k, v in files.items()),
         'previousJson': b64(json.dumps(previous, indent=2) + '\n'),
     }
@@ -331,7 +363,7 @@ def write(r):
             changed.append(path)
     conf = read(K['paths']['radvdConf']) or ''
     block = '%s\n%s%s\n' % (K['radvd']['begin'], base64.b64decode(r['radvdBlock']).decode(), K['radvd']['end'])
-    if K['radvd']['begin'] not in conf:
+    if K['radvd']['begin'] not in conf and not r['radvdOwn']:
         if write_file(K['paths']['radvdConf'], conf + ('' if conf == '' or conf.endswith('\n') else '\n') + block):
             changed.append(K['paths']['radvdConf'])
     return changed
