@@ -101,7 +101,7 @@ describe('export --format ansible: one playbook, two VPSes at once (d28-networkd
     } finally {
       if (dir) rmSync(dir, { recursive: true, force: true });
       cleanupHome();
-      console.log(`timings:\n  ${timings.join('\n  ')}`);
+      console.log(`timings:\n  ${timings.splice(0).join('\n  ')}`);
     }
   });
 
@@ -190,7 +190,7 @@ describe('export --format cloud-init: a fresh VPS prepared by its first-boot use
     } finally {
       if (dir) rmSync(dir, { recursive: true, force: true });
       cleanupHome();
-      console.log(`timings:\n  ${timings.join('\n  ')}`);
+      console.log(`timings:\n  ${timings.splice(0).join('\n  ')}`);
     }
   });
 
