@@ -22,3 +22,5 @@ if [ ! -x node_modules/.bin/esbuild ] || [ package-lock.json -nt node_modules/.p
   echo "setup: npm ci"
   npm ci --no-audit --no-fund >/dev/null
 fi
+# the export tests: Debian's ansible, and cloud-init's schema validator unpacked into the cache (not installed)
+bash scripts/setup-export-tools.sh

@@ -1,7 +1,7 @@
 // conoha-ipv6: the same operations as the VS Code extension, from a terminal.
 // Exit codes: 0 done / all checks pass, 1 a check or a step failed, 2 bad usage or input or a refusal
 // (nothing changed), 3 connection, authentication or host-key failure.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Check } from './core/checks';
@@ -43,6 +43,10 @@ const USAGE = `usage:
                                                       code of the worst host (3 one is unreachable, 1 a check fails);
                                                       --all FILE: one host per line; --all 'vps-*': the ssh config's
                                                       Host aliases that match
+  conoha-ipv6 export --format ansible|cloud-init [--out FILE] [--interface N] [--gateway A] [--bridge N] [--addresses L]
+                                                      the setup of prepare for many hosts: an Ansible playbook (host
+                                                      variables conoha_ipv6_*), or cloud-init user-data for a new VPS
+                                                      (host settings: baked in; unset ones are worked out at first boot)
 
 connection:
   --host [user@]host[:port]   IPv6 literal in brackets: root@[2001:db8::2]:22 (default user root, port 22)
@@ -66,7 +70,7 @@ interface Args {
   hosts: string[];
 }
 
-const VALUE_FLAGS = new Set(['host', 'all', 'identity', 'known-hosts', 'interface', 'bridge', 'gateway', 'addresses', 'port', 'probe', 'rollback-seconds']);
+const VALUE_FLAGS = new Set(['host', 'all', 'identity', 'known-hosts', 'interface', 'bridge', 'gateway', 'addresses', 'port', 'probe', 'rollback-seconds', 'format', 'out']);
 const BOOL_FLAGS = new Set(['json', 'dry-run', 'accept-new', 'local', 'help', 'version', 'release-all']);
 
 class UsageError extends InputError {}
@@ -335,7 +339,7 @@ async function main(argv: string[]): Promise<number> {
     return a.command === '' && !a.flags.get('help') ? 2 : 0;
   }
   const asJson = a.flags.get('json') === true;
-  const arity: Partial<Record<string, [number, number]>> = { derive: [1, 1], status: [0, 0], prepare: [0, 0], unprepare: [0, 0], assign: [1, 2], release: [1, 1], verify: [0, 0] };
+  const arity: Partial<Record<string, [number, number]>> = { derive: [1, 1], status: [0, 0], prepare: [0, 0], unprepare: [0, 0], assign: [1, 2], release: [1, 1], verify: [0, 0], export: [0, 0] };
   const ar = arity[a.command];
   if (!ar) throw new UsageError(`unknown command "${a.command}"`);
   if (a.positional.length < ar[0] || a.positional.length > ar[1]) throw new UsageError(`wrong number of arguments for ${a.command}`);
@@ -349,6 +353,17 @@ async function main(argv: string[]): Promise<number> {
 
   // validate all input before connecting: bad input changes nothing and needs no host
   const o = overridesFrom(a);
+  if (a.command === 'export') {
+    const { exportSetup } = await import('./core/export/exportCommand');
+    const text = exportSetup(str(a, 'format'), o, str(a, 'gateway'));
+    const file = str(a, 'out');
+    if (file === undefined) process.stdout.write(text);
+    else {
+      writeFileSync(file, text, { mode: 0o600 });
+      process.stderr.write(`wrote ${file}\n`);
+    }
+    return 0;
+  }
   const vo = verifyOptionsFrom(a);
   const rs = str(a, 'rollback-seconds');
   if (rs !== undefined && !(/^[0-9]+$/.test(rs) && validRollbackSeconds(Number(rs)))) throw new InputError(`--rollback-seconds ${JSON.stringify(rs)}: give 10 to 3600 seconds`);
