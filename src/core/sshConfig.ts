@@ -141,7 +141,7 @@ function computeRaw(config: SSHConfig, alias: string, user?: string): RawOptions
     const v = c[k];
     return Array.isArray(v) ? v.join(' ') : v;
   };
-  const files = c.identityfile;
+  const files = c.identityfile as string | string[] | undefined; // absent when no block sets it
   return {
     hostname: one('hostname'),
     user: one('user'),
