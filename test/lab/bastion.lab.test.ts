@@ -9,7 +9,7 @@ import { spawn, spawnSync, ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Lab, cli, cleanupHome, labDown, labUp } from './labHarness';
+import { CLI, Lab, cli, cleanupHome, labDown, labUp } from './labHarness';
 import { connectSsh, KeyboardInteractiveQuestion } from '../../src/host/sshTransport';
 import { TransportError } from '../../src/host/transport';
 
@@ -145,9 +145,9 @@ describe('ProxyJump through a bastion on the lab (CLI and transport over real ss
         identityFile: L.LAB_KEY_ROOT,
         agent: '',
         jumps: [{ spec: { user: L.LAB_BASTION_OTP_USER, host: L.LAB_BASTION_SSH6, port: 22 }, knownHostsFile: L.LAB_KNOWN_HOSTS, identityFile: L.LAB_KEY_USER, agent: '' }],
-        onKeyboardInteractive: async (q) => {
+        onKeyboardInteractive: (q) => {
           asked.push(q);
-          return q.prompts.map(() => answer);
+          return Promise.resolve(q.prompts.map(() => answer));
         },
         log: (l) => log.push(l),
       });
@@ -179,5 +179,36 @@ describe('ProxyJump through a bastion on the lab (CLI and transport over real ss
     const r = cli(['status', '--ssh-config', join(tmp, 'otp_config'), '--host', 'vps', '--known-hosts', L.LAB_KNOWN_HOSTS]);
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /keyboard-interactive.*not a terminal/);
+  });
+
+  it('on a terminal the CLI asks the one-time code (not echoed) and goes on through the bastion', async () => {
+    const code = readFileSync(L.LAB_BASTION_OTP_FILE, 'utf8').trim();
+    const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+    const command = [process.execPath, CLI, 'status', '--ssh-config', join(tmp, 'otp_config'), '--host', 'vps', '--known-hosts', L.LAB_KNOWN_HOSTS].map(q).join(' ');
+    // script(1) runs the CLI on a pseudo-terminal; the code is typed when the prompt shows
+    const p = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, HOME: tmp, SSH_AUTH_SOCK: '' } });
+    let out = '';
+    let typed = false;
+    const t0 = performance.now();
+    const code_ = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => p.kill(), 30_000);
+      p.stdout.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+        if (!typed && /Password: ?$/.test(out)) {
+          typed = true;
+          p.stdin.write(`${code}\r`);
+        }
+      });
+      p.on('close', (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    assert.equal(code_, 0, out);
+    assert.ok(typed, out);
+    assert.match(out, /\(otp@\[\S+\]:22 asks\)/);
+    assert.match(out, new RegExp(`${L.LAB_PREFIX}-vps \\(debian`));
+    assert.ok(!out.includes(code), 'the code is not echoed');
+    process.stdout.write(`# CLI on a terminal with a one-time code: ${Math.round(performance.now() - t0)} ms\n`);
   });
 });

@@ -436,6 +436,8 @@ create_bastion() {
   chmod 755 "$B/etc/ssh/lab-otp-check"
   printf '%s\n' '# lab bastion: keyboard-interactive asks for the one-time code (see /etc/ssh/lab-otp-check)' \
     'auth     required pam_exec.so expose_authtok quiet /etc/ssh/lab-otp-check' \
+    '# (pam_exec ignores setcred: a stack that only ignores it fails the login after the code was right)' \
+    'auth     optional pam_permit.so' \
     'account  required pam_permit.so' \
     'session  required pam_permit.so' \
     'password required pam_deny.so' > "$B/etc/pam.d/sshd"
