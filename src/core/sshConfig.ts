@@ -194,7 +194,7 @@ export function resolveSshHost(config: SSHConfig, alias: string, env: Environmen
   if (identityAgent !== undefined) {
     if (identityAgent === 'SSH_AUTH_SOCK') identityAgent = undefined;
     else if (identityAgent !== 'none') {
-      identityAgent = identityAgent.startsWith('$') ? env.env[identityAgent.slice(1)] ?? 'none' : expandPath(identityAgent);
+      identityAgent = /^\$[A-Za-z_][A-Za-z0-9_]*$/.test(identityAgent) ? env.env[identityAgent.slice(1)] ?? 'none' : expandPath(identityAgent);
     }
   }
   return {
