@@ -14,6 +14,8 @@ export interface SshConfigHost {
   user?: string;
   port?: number;
   identityFile?: string;
+  /** ProxyJump as written (the hops are resolved through the config again when connecting) */
+  proxyJump?: string;
 }
 
 export type IncludeReader = (pattern: string) => { path: string; text: string }[];
@@ -120,6 +122,7 @@ export function parseSshConfig(text: string, readInclude: IncludeReader): SshCon
     if (c.user !== undefined) h.user = c.user;
     if (c.port !== undefined && /^\d+$/.test(c.port)) h.port = +c.port;
     if (c.identityfile?.[0] !== undefined) h.identityFile = c.identityfile[0];
+    if (c.proxyjump !== undefined && c.proxyjump.toLowerCase() !== 'none') h.proxyJump = c.proxyjump;
     return h;
   });
 }

@@ -1,13 +1,14 @@
 // Open SSH Terminal's ssh arguments, without vscode (so unit tests hold them). The terminal runs ssh itself
 // (shellPath 'ssh', these as shellArgs): no shell ever parses them.
 import { HostSpec, InputError, formatHostSpec, parseHostSpec } from '../core/hostSpec';
+import { parseJumpList } from '../core/sshConfig';
 
 /**
  * `-p PORT [-i KEY] -l USER -- HOST`, the IPv6 literal without brackets as ssh expects. The user, host and port
  * are validated as Add Host validates them (a user or host that reads as an option is refused), and `--` ends the
  * options before the destination in any case; the key file is `-i`'s value, never an option of its own.
  */
-export function sshTerminalArgs(spec: HostSpec, identityFile?: string): string[] {
+export function sshTerminalArgs(spec: HostSpec, identityFile?: string, proxyJump?: string): string[] {
   let parsed: HostSpec;
   try {
     parsed = parseHostSpec(formatHostSpec(spec));
@@ -18,7 +19,10 @@ export function sshTerminalArgs(spec: HostSpec, identityFile?: string): string[]
     throw new InputError(`cannot open ssh to "${formatHostSpec(spec)}": it does not read back as the same user, host and port`);
   }
   if (identityFile !== undefined && (identityFile === '' || /[\0\r\n]/.test(identityFile))) throw new InputError(`"${identityFile}" is not a key file path`);
-  return ['-p', String(parsed.port), ...(identityFile ? ['-i', identityFile] : []), '-l', parsed.user, '--', parsed.host];
+  // the host's proxyJump setting, parsed and written back (so nothing in it can read as an option)
+  const hops = proxyJump?.trim() ? parseJumpList(proxyJump, 'proxyJump') : [];
+  const jump = hops.map((h) => `${h.user ? `${h.user}@` : ''}${h.host.includes(':') ? `[${h.host}]` : h.host}${h.port ? `:${h.port}` : ''}`).join(',');
+  return ['-p', String(parsed.port), ...(identityFile ? ['-i', identityFile] : []), ...(jump ? ['-J', jump] : []), '-l', parsed.user, '--', parsed.host];
 }
 
 /** The terminal's name: the host's name as the sidebar shows it. */

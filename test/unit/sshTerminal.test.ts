@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sshTerminalArgs, sshTerminalName } from '../../src/vscode/sshTerminal';
+import { InputError } from '../../src/core/errors';
 
 test('user, port and key file, the destination after --; an IPv6 literal without brackets', () => {
   assert.deepEqual(sshTerminalArgs({ user: 'deploy', host: '2001:db8::2', port: 2222 }, '/home/me/.ssh/id_ed25519'), [
@@ -34,4 +35,11 @@ test('a hostile host, user or port is refused; a key file that looks like an opt
   assert.equal(args.indexOf('--'), args.length - 2);
   assert.throws(() => sshTerminalArgs({ user: 'root', host: 'vps.example', port: 22 }, 'key\n-oX'), /not a key file/);
   assert.throws(() => sshTerminalArgs({ user: 'root', host: 'vps.example', port: 22 }, ''), /not a key file/);
+});
+
+test('the proxyJump setting becomes -J, parsed and written back; one that reads as an option is refused', () => {
+  assert.deepEqual(sshTerminalArgs({ user: 'root', host: '2001:db8::2', port: 22 }, undefined, 'jump@[2001:db8::1]:2222, bastion'), [
+    '-p', '22', '-J', 'jump@[2001:db8::1]:2222,bastion', '-l', 'root', '--', '2001:db8::2',
+  ]);
+  assert.throws(() => sshTerminalArgs({ user: 'root', host: 'vps.example', port: 22 }, undefined, '-oProxyCommand=sh'), InputError);
 });

@@ -34,7 +34,7 @@ export async function addHost(svc: Services, arg?: Partial<HostEntry>): Promise<
   if (!picked) return undefined;
   if ('alias' in picked) {
     const h = picked;
-    return save({ name: h.alias, host: h.hostName ?? h.alias, user: h.user, port: h.port, identityFile: h.identityFile }, svc);
+    return save({ name: h.alias, host: h.hostName ?? h.alias, user: h.user, port: h.port, identityFile: h.identityFile, proxyJump: h.proxyJump }, svc);
   }
   const spec = picked;
   const key = await pickKey(`Add ${formatHostSpec(spec)}: which key?`);
