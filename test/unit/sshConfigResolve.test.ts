@@ -183,3 +183,9 @@ test('IdentitiesOnly: with key files named, the agent is not offered', async () 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an ssh config alias may hold "_" (Host my_vps), never start with "-"', () => {
+  assert.deepEqual(parseHostTarget('deploy@my_vps'), { user: 'deploy', host: 'my_vps', port: undefined });
+  assert.throws(() => parseHostTarget('-oProxyCommand=sh'), InputError);
+  assert.throws(() => parseHostTarget('root@-vps'), InputError);
+});
