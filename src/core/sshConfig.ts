@@ -42,12 +42,21 @@ const isSection = (l: Line): l is Section => isDirective(l) && 'config' in l;
 const values = (v: string | { val: string }[]): string[] => (typeof v === 'string' ? [v] : v.map((x) => x.val));
 
 /** The config text parsed, with every Include replaced by what it names (recursively) and keywords normalized. */
-export function loadSshConfig(text: string, readInclude: IncludeReader): SSHConfig {
-  const parsed = SSHConfig.parse(text);
+export function loadSshConfig(text: string, readInclude: IncludeReader, where = 'the ssh config'): SSHConfig {
+  const parsed = parseText(text, where);
   const lines = expand([...parsed], readInclude, 0);
   const out = new SSHConfig();
   out.push(...lines);
   return out;
+}
+
+/** The package's parse, its complaint (an unclosed quote, a Match without a value) an InputError naming the file. */
+function parseText(text: string, where: string): SSHConfig {
+  try {
+    return SSHConfig.parse(text);
+  } catch (e) {
+    throw new InputError(`${where} cannot be read: ${e instanceof Error ? e.message : String(e)} (ssh would refuse it too)`);
+  }
 }
 
 function normalize(line: Line): Line {
@@ -60,7 +69,7 @@ function normalize(line: Line): Line {
 function included(line: Extract<Line, { param: string }>, readInclude: IncludeReader, depth: number): Line[] {
   if (depth >= MAX_INCLUDE_DEPTH) return [];
   return values(line.value).flatMap((pattern) =>
-    readInclude(pattern).flatMap((f) => expand([...SSHConfig.parse(f.text)], readInclude, depth + 1)),
+    readInclude(pattern).flatMap((f) => expand([...parseText(f.text, f.path)], readInclude, depth + 1)),
   );
 }
 

@@ -47,7 +47,7 @@ export function readSshConfig(file = defaultSshConfigFile()): SSHConfig {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new InputError(`cannot read the ssh config ${file}: ${(e as Error).message}`);
   }
-  return loadSshConfig(text, readInclude);
+  return loadSshConfig(text, readInclude, file);
 }
 
 function environment(): Environment {

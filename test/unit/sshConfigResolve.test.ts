@@ -189,3 +189,8 @@ test('an ssh config alias may hold "_" (Host my_vps), never start with "-"', () 
   assert.throws(() => parseHostTarget('-oProxyCommand=sh'), InputError);
   assert.throws(() => parseHostTarget('root@-vps'), InputError);
 });
+
+test('a config the parser cannot read is an InputError naming the file (an Include too)', () => {
+  assert.throws(() => loadSshConfig('Host "unterminated\n', () => [], '/home/me/.ssh/config'), (e: unknown) => e instanceof InputError && /\/home\/me\/\.ssh\/config cannot be read/.test(e.message));
+  assert.throws(() => loadSshConfig('Include bad\n', files({ bad: 'Match host\n' })), (e: unknown) => e instanceof InputError && /^bad cannot be read/.test(e.message));
+});
