@@ -14,7 +14,11 @@ import { Services } from './common';
 export function sshConfigHosts(): SshConfigHost[] {
   const file = sshConfigFile();
   if (!existsSync(file)) return [];
-  return parseSshConfig(readFileSync(file, 'utf8'), readInclude);
+  try {
+    return parseSshConfig(readFileSync(file, 'utf8'), readInclude);
+  } catch {
+    return []; // a config ssh itself would refuse offers no aliases; connecting names the problem
+  }
 }
 
 async function save(entry: HostEntry, svc: Services): Promise<HostEntry> {
