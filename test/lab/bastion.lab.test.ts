@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, Lab, cli, cleanupHome, labDown, labUp } from './labHarness';
@@ -72,6 +72,32 @@ describe('ProxyJump through a bastion on the lab (CLI and transport over real ss
     assert.match(r.stderr, new RegExp(`host key ssh-ed25519 \\S+ matches .* line 3`), 'the VPS at its internal address');
     assert.match(r.stderr, /IdentitiesOnly: not offering the keys in ssh-agent|authenticated as jump/);
     process.stdout.write(`# status through the bastion: ${ms} ms (CLI start to exit)\n`);
+  });
+
+  it('--host ALIAS resolves through ~/.ssh/config and the files it Includes', () => {
+    const home = join(tmp, 'home');
+    mkdirSync(join(home, '.ssh', 'conf.d'), { recursive: true });
+    // the aliases live in an included file; the bastion's key comes from a Match host block on its address
+    writeFileSync(join(home, '.ssh', 'config'), 'Include conf.d/*.conf\nHost *\n  IdentitiesOnly yes\n');
+    writeFileSync(
+      join(home, '.ssh', 'conf.d', 'lab.conf'),
+      [
+        'Host labvps',
+        `  HostName ${L.LAB_VPS_INTERNAL6}`,
+        `  IdentityFile ${L.LAB_KEY_ROOT}`,
+        `  ProxyJump ${L.LAB_BASTION_USER}@labbastion`,
+        'Host labbastion',
+        `  HostName ${L.LAB_BASTION_SSH6}`,
+        `Match host ${L.LAB_BASTION_SSH6}`,
+        `  IdentityFile ${L.LAB_KEY_USER}`,
+        '',
+      ].join('\n'),
+    );
+    const r = cli(['status', '--json', '--host', 'labvps', '--known-hosts', L.LAB_KNOWN_HOSTS], { HOME: home });
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.snapshot.hostname, `${L.LAB_PREFIX}-vps`);
+    assert.match(j.host, new RegExp(`^ssh root@\\[${L.LAB_VPS_INTERNAL6}\\]:22 \\(via jump@\\[${L.LAB_BASTION_SSH6}\\]:22\\)$`));
   });
 
   it('--jump on the command line (the hop logs in with a key from ssh-agent), repeated --jump hops accepted', async () => {
