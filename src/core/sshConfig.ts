@@ -4,7 +4,7 @@
 // Pure: the caller supplies a function that expands an Include pattern into files and their text (host layer).
 // Nothing here runs a program: `Match exec` never matches, and CanonicalizeHostName (which would run nslookup)
 // is dropped before evaluation.
-import SSHConfig, { Line, LineType, Section } from 'ssh-config';
+import SSHConfig, { Line, LineType, Match, Section } from 'ssh-config';
 import { InputError } from './errors';
 import { parseHostTarget } from './hostSpec';
 
@@ -59,10 +59,23 @@ function parseText(text: string, where: string): SSHConfig {
   }
 }
 
+/**
+ * Keywords spelled as the package expects; Host patterns and Match host/originalhost values lowercased, since ssh
+ * matches host names without regard to case (the name asked for is lowercased too, in computeRaw).
+ */
 function normalize(line: Line): Line {
   if (!isDirective(line)) return line;
-  const canonical = CANONICAL[line.param.toLowerCase()];
-  return canonical && canonical !== line.param ? { ...line, param: canonical } : line;
+  const param = CANONICAL[line.param.toLowerCase()] ?? line.param;
+  const lower = (v: string | { val: string; separator: string; quoted?: boolean }[]) =>
+    typeof v === 'string' ? v.toLowerCase() : v.map((x) => ({ ...x, val: x.val.toLowerCase() }));
+  if (param === 'Host') return { ...line, param, value: lower(line.value) };
+  if (param === 'Match' && 'criteria' in line) {
+    const m: Match = line;
+    const criteria = { ...m.criteria };
+    for (const k of Object.keys(criteria)) if (/^(host|originalhost)$/i.test(k)) criteria[k] = lower(criteria[k]);
+    return { ...m, param, criteria };
+  }
+  return param !== line.param ? { ...line, param } : line;
 }
 
 /** the lines of every file an Include line names, expanded in turn */
@@ -148,7 +161,8 @@ interface RawOptions {
 
 /** The package's evaluation (first value wins; Host and Match blocks; no Match exec), keywords lowercased. */
 function computeRaw(config: SSHConfig, alias: string, user?: string): RawOptions {
-  const c = config.compute(user === undefined ? { Host: alias } : { Host: alias, User: user }, { ignoreCase: true, matchExec: false });
+  const host = alias.toLowerCase();
+  const c = config.compute(user === undefined ? { Host: host } : { Host: host, User: user }, { ignoreCase: true, matchExec: false });
   const one = (k: string): string | undefined => {
     const v = c[k];
     return Array.isArray(v) ? v.join(' ') : v;

@@ -194,3 +194,11 @@ test('a config the parser cannot read is an InputError naming the file (an Inclu
   assert.throws(() => loadSshConfig('Host "unterminated\n', () => [], '/home/me/.ssh/config'), (e: unknown) => e instanceof InputError && /\/home\/me\/\.ssh\/config cannot be read/.test(e.message));
   assert.throws(() => loadSshConfig('Include bad\n', files({ bad: 'Match host\n' })), (e: unknown) => e instanceof InputError && /^bad cannot be read/.test(e.message));
 });
+
+test('host names match without regard to case, as in ssh', () => {
+  const text = 'Host VPS.Example.COM\n  User one\nMatch host 10.0.0.*\n  Port 2222\nHost other\n  HostName 10.0.0.7\n';
+  assert.equal(resolve(text, 'vps.example.com').user, 'one');
+  assert.equal(resolve(text, 'VPS.example.com').user, 'one');
+  assert.equal(resolve(text, 'Other').port, 2222);
+  assert.equal(resolve(text, 'Other').hostName, '10.0.0.7');
+});
