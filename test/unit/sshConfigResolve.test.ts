@@ -196,7 +196,7 @@ test('a config the parser cannot read is an InputError naming the file (an Inclu
 });
 
 test('host names match without regard to case, as in ssh', () => {
-  const text = 'Host VPS.Example.COM\n  User one\nMatch host 10.0.0.*\n  Port 2222\nHost other\n  HostName 10.0.0.7\n';
+  const text = 'Host VPS.Example.COM\n  User one\nHost OTHER\n  HostName 10.0.0.7\nMatch Host 10.0.0.*\n  Port 2222\n';
   assert.equal(resolve(text, 'vps.example.com').user, 'one');
   assert.equal(resolve(text, 'VPS.example.com').user, 'one');
   assert.equal(resolve(text, 'Other').port, 2222);
