@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { Check } from './core/checks';
 import { HostConfig, Overrides } from './core/config';
 import { deriveConohaAddresses, normalizeAddress, parseAddressList } from './core/derive';
-import { InputError, HostSpec, parseHostSpec } from './core/hostSpec';
+import { InputError, parseHostTarget } from './core/hostSpec';
+import { JumpHop, parseJumpList } from './core/sshConfig';
+import type { HopWithKeys } from './host/sshConfigFile';
+import type { KeyboardInteractiveQuestion, SshHopOptions } from './host/sshTransport';
 import { Plan } from './core/plan';
 import { hostsOfAll } from './core/fleet';
 import { parseSshConfig } from './core/sshConfig';
@@ -49,12 +52,19 @@ const USAGE = `usage:
                                                       (host settings: baked in; unset ones are worked out at first boot)
 
 connection:
-  --host [user@]host[:port]   IPv6 literal in brackets: root@[2001:db8::2]:22 (default user root, port 22)
+  --host [user@]host[:port]   IPv6 literal in brackets: root@[2001:db8::2]:22 (default user root, port 22); the host
+                              may be a Host alias of ~/.ssh/config, which gives HostName, User, Port, IdentityFile,
+                              IdentityAgent, IdentitiesOnly and ProxyJump (Include and Match host are followed)
+  --jump [user@]host[:port]   reach the host through this SSH jump host (bastion), like ssh -J; repeat it or give a
+                              comma-separated list for several hops; replaces the ssh config's ProxyJump. Every hop's
+                              host key is checked against known_hosts, like the host's
+  --ssh-config FILE           the ssh config to read instead of ~/.ssh/config (like ssh -F)
   --local                     run on this machine instead of over SSH (as root, or through sudo -n)
   --identity FILE             private key (a passphrase is asked on a terminal, or read from CONOHA_IPV6_PASSPHRASE);
                               without it: the SSH agent (SSH_AUTH_SOCK), then ~/.ssh/id_ed25519, id_ecdsa, id_rsa
   --known-hosts FILE          default ~/.ssh/known_hosts; unknown host keys are refused unless --accept-new
   --accept-new                trust and record a host key seen for the first time (a changed key is always refused)
+  one-time codes and other keyboard-interactive questions of a host or jump host are asked on the terminal
 host settings (default: what the host tells, or recorded at its last prepare):
   --interface NAME            the uplink (default: the default route's interface)
   --bridge NAME               the Docker bridge (default docker0)
@@ -70,7 +80,7 @@ interface Args {
   hosts: string[];
 }
 
-const VALUE_FLAGS = new Set(['host', 'all', 'identity', 'known-hosts', 'interface', 'bridge', 'gateway', 'addresses', 'port', 'probe', 'rollback-seconds', 'format', 'out']);
+const VALUE_FLAGS = new Set(['host', 'all', 'jump', 'ssh-config', 'identity', 'known-hosts', 'interface', 'bridge', 'gateway', 'addresses', 'port', 'probe', 'rollback-seconds', 'format', 'out']);
 const BOOL_FLAGS = new Set(['json', 'dry-run', 'accept-new', 'local', 'help', 'version', 'release-all']);
 
 class UsageError extends InputError {}
@@ -91,7 +101,9 @@ function parseArgs(argv: string[]): Args {
       if (VALUE_FLAGS.has(name)) {
         const v = eq > 0 ? a.slice(eq + 1) : argv.at(++i);
         if (v === undefined || (eq < 0 && v.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
-        flags.set(name, v);
+        // --jump may be repeated: the hops in order, as one ssh -J list; --host too: several hosts (status, verify)
+        const before = flags.get(name);
+        flags.set(name, name === 'jump' && typeof before === 'string' ? `${before},${v}` : v);
         if (name === 'host') hosts.push(v);
       } else if (BOOL_FLAGS.has(name) && eq < 0) {
         flags.set(name, true);
@@ -131,6 +143,24 @@ function verifyOptionsFrom(a: Args): VerifyOptions {
 async function askHidden(prompt: string): Promise<string> {
   if (process.env.CONOHA_IPV6_PASSPHRASE !== undefined) return process.env.CONOHA_IPV6_PASSPHRASE;
   if (!process.stdin.isTTY) throw new TransportError('auth', 'the key is encrypted: set CONOHA_IPV6_PASSPHRASE, run on a terminal, or load the key into ssh-agent');
+  return readTty(prompt, false);
+}
+
+/** keyboard-interactive (one-time codes, PAM questions): asked on the terminal only, never read from elsewhere */
+async function askKeyboard(q: KeyboardInteractiveQuestion): Promise<string[]> {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) {
+    throw new TransportError('auth', `${q.who} asks for keyboard-interactive answers (${q.prompts.map((p) => p.prompt.trim()).join(' ')}), such as a one-time code, and this is not a terminal: run the command on a terminal, or log in with a key that host accepts alone`);
+  }
+  process.stderr.write(printable(`(${q.who} asks)\n`));
+  if (q.name) process.stderr.write(printable(q.name) + '\n');
+  if (q.instructions) process.stderr.write(printable(q.instructions) + '\n');
+  const answers: string[] = [];
+  for (const p of q.prompts) answers.push(await readTty(printable(p.prompt), p.echo));
+  return answers;
+}
+
+/** one line from the terminal, shown as typed only when `echo` */
+function readTty(prompt: string, echo: boolean): Promise<string> {
   process.stderr.write(prompt);
   const stdin = process.stdin;
   stdin.setRawMode(true);
@@ -149,8 +179,13 @@ async function askHidden(prompt: string): Promise<string> {
           reject(new TransportError('auth', 'cancelled'));
           return;
         }
-        if (ch === '\u007f') buf = buf.slice(0, -1);
-        else buf += ch;
+        if (ch === '\u007f') {
+          if (echo && buf) process.stderr.write('\b \b');
+          buf = buf.slice(0, -1);
+        } else {
+          buf += ch;
+          if (echo) process.stderr.write(printable(ch));
+        }
       }
     };
     const done = () => {
@@ -170,24 +205,38 @@ async function openTransport(a: Args): Promise<Transport> {
   }
   const hostText = str(a, 'host');
   if (!hostText) throw new UsageError(`${a.command} needs --host [user@]host[:port] (or --local)`);
-  const spec: HostSpec = parseHostSpec(hostText);
+  const { target, jump } = connectionInput(a);
   const { connectSsh } = await import('./host/sshTransport');
-  // where OpenSSH would look for and record this host's key (the ssh config through ssh -G); --known-hosts
-  // replaces the user files
-  const { hostKeyOptions } = await import('./host/sshConfigHostKeys');
-  const pendingKeys = hostKeyOptions(spec.host, spec.port, spec.user, { knownHostsFile: str(a, 'known-hosts'), fallbackKnownHostsFile: join(homedir(), '.ssh', 'known_hosts') });
+  // the ssh config (--ssh-config, else ~/.ssh/config) says how to reach the host and each jump host; where OpenSSH
+  // would look for and record each one's key comes from ssh -G; --known-hosts replaces the user files
+  const { readSshConfig, resolveConnection, connectionWithHostKeys } = await import('./host/sshConfigFile');
+  const configFile = str(a, 'ssh-config');
+  const resolved = resolveConnection(target, { config: readSshConfig(configFile), jump });
+  const pending = connectionWithHostKeys(resolved, { knownHostsFile: str(a, 'known-hosts'), fallbackKnownHostsFile: join(homedir(), '.ssh', 'known_hosts'), configFile });
   // ssh2 loads (tens of ms of CPU; connectSsh would load it next) while ssh -G runs
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads ssh2 (the CPU-heavy part of start-up) while ssh -G runs, before it is needed
   require('ssh2');
-  const keys = await pendingKeys;
+  const c = await pending;
+  const hop = (h: HopWithKeys, identity?: string): SshHopOptions => {
+    const { alias: _alias, identityFiles, ...rest } = h;
+    const file = identity ?? identityFiles.at(0);
+    return { ...rest, identityFile: file, identityFiles, passphrase: () => askHidden(`passphrase for ${file}: `) };
+  };
   return connectSsh({
-    spec,
-    ...keys,
+    ...hop(c.target, str(a, 'identity')),
+    jumps: c.jumps.map((j) => hop(j)),
     acceptNew: a.flags.get('accept-new') === true,
-    identityFile: str(a, 'identity'),
-    passphrase: () => askHidden(`passphrase for ${str(a, 'identity')}: `),
+    onKeyboardInteractive: askKeyboard,
     log: debug,
   });
+}
+
+/** --host and --jump, parsed (bad ones are a usage error, before anything connects) */
+function connectionInput(a: Args): { target: JumpHop; jump?: JumpHop[] } {
+  const hostText = str(a, 'host') ?? '';
+  const target = parseHostTarget(hostText);
+  const jumpText = str(a, 'jump');
+  return { target, jump: jumpText === undefined ? undefined : parseJumpList(jumpText) };
 }
 
 /** The options that name the host and how to reach it, as the user gave them: repeated in suggested commands. */
@@ -201,7 +250,7 @@ function connectionArgs(argv: string[]): string {
   })();
   if (!a) return '--host HOST';
   if (a.flags.get('local')) return '--local';
-  const keep = ['host', 'identity', 'known-hosts', 'interface', 'bridge', 'gateway', 'addresses'];
+  const keep = ['host', 'jump', 'ssh-config', 'identity', 'known-hosts', 'interface', 'bridge', 'gateway', 'addresses'];
   return keep.flatMap((k) => (typeof a.flags.get(k) === 'string' ? [`--${k} ${shq(a.flags.get(k) as string)}`] : [])).join(' ') || '--host HOST';
 }
 
@@ -304,7 +353,7 @@ function printStatus(s: HostSnapshot, c: HostConfig | undefined, err: string | u
 }
 
 /** The hosts of a call on several (--host repeated, or --all FILE|PATTERN), undefined for a call on one. */
-function fleetHosts(a: Args): string[] | undefined {
+async function fleetHosts(a: Args): Promise<string[] | undefined> {
   const all = str(a, 'all');
   if (all === undefined) return a.hosts.length > 1 ? a.hosts : undefined;
   if (a.hosts.length) throw new UsageError('give --host or --all, not both');
@@ -314,18 +363,19 @@ function fleetHosts(a: Args): string[] | undefined {
   } catch {
     // not a file: a pattern over the ssh config's Host aliases
   }
-  return hostsOfAll(all, text, text === undefined ? sshConfigAliases(str(a, 'ssh-config')) : []);
+  return hostsOfAll(all, text, text === undefined ? await sshConfigAliases(str(a, 'ssh-config')) : []);
 }
 
-/** The concrete Host aliases of the ssh config (FILE, else ~/.ssh/config), for --all PATTERN. */
-function sshConfigAliases(file = join(homedir(), '.ssh', 'config')): string[] {
+/** The concrete Host aliases of the ssh config (FILE, else ~/.ssh/config; Include followed), for --all PATTERN. */
+async function sshConfigAliases(file?: string): Promise<string[]> {
+  const { defaultSshConfigFile, readInclude } = await import('./host/sshConfigFile');
   let text = '';
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(file ?? defaultSshConfigFile(), 'utf8');
   } catch {
     return [];
   }
-  return parseSshConfig(text, () => []).map((h) => h.alias);
+  return parseSshConfig(text, readInclude).map((h) => h.alias);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -376,7 +426,7 @@ async function main(argv: string[]): Promise<number> {
     if (a.positional[0].includes(':')) normalizeAddress(a.positional[0]);
     else validateContainerName(a.positional[0]);
   }
-  const fleet = fleetHosts(a);
+  const fleet = await fleetHosts(a);
   if (fleet) {
     if (a.command !== 'status' && a.command !== 'verify') throw new UsageError(`${a.command} works on one host at a time: give one --host (status and verify take several, or --all)`);
     if (a.flags.has('addresses') || a.flags.has('gateway')) throw new UsageError('--addresses and --gateway belong to one host: give them with one --host');
@@ -386,6 +436,7 @@ async function main(argv: string[]): Promise<number> {
     else out(printable(r.table));
     return r.exitCode;
   }
+  if (!a.flags.get('local') && str(a, 'host')) connectionInput(a); // bad --host / --jump: exit 2 before connecting
   const t = await openTransport(a);
   const name = t.description;
   try {

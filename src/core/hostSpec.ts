@@ -11,13 +11,20 @@ export interface HostSpec {
 export { InputError } from './errors';
 
 const USER = /^[a-z_][a-z0-9_.-]{0,31}$/i;
-const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
+// host names, and ssh config aliases (which may hold "_", as in Host my_vps); never starting with "-"
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 export function parseHostSpec(spec: string, defaults: { user?: string; port?: number } = {}): HostSpec {
+  const t = parseHostTarget(spec);
+  return { user: t.user ?? defaults.user ?? 'root', host: t.host, port: t.port ?? defaults.port ?? 22 };
+}
+
+/** `[user@]host[:port]` with only what it says: user and port undefined when not written (an ssh config may set them). */
+export function parseHostTarget(spec: string): { user?: string; host: string; port?: number } {
   const hint = 'write it as [user@]host[:port], with an IPv6 literal in brackets: root@[2001:db8::2]:22';
   let rest = spec.trim();
-  let user = defaults.user ?? 'root';
+  let user: string | undefined;
   const at = rest.lastIndexOf('@');
   if (at >= 0) {
     user = rest.slice(0, at);
@@ -46,7 +53,7 @@ export function parseHostSpec(spec: string, defaults: { user?: string; port?: nu
     portText = colon >= 0 ? rest.slice(colon + 1) : undefined;
     if (!IPV4.test(host) && !HOSTNAME.test(host)) throw new InputError(`"${host}" is not a host name or address in host "${spec}"; ${hint}`);
   }
-  let port = defaults.port ?? 22;
+  let port: number | undefined;
   if (portText !== undefined) {
     if (!/^\d{1,5}$/.test(portText) || +portText < 1 || +portText > 65535) throw new InputError(`"${portText}" is not a port (1-65535) in host "${spec}"; ${hint}`);
     port = +portText;

@@ -75,6 +75,11 @@ export interface AuthPlanOptions {
   /** ssh-agent socket (or pageant / a Windows pipe); undefined: none */
   agent?: string;
   identityFile?: string;
+  /** more key files (the ssh config's IdentityFile lines), offered after identityFile; encrypted ones are read only
+   * with a passphrase already known (never asked), else skipped */
+  identityFiles?: string[];
+  /** IdentitiesOnly: with key files named, the agent is not offered (its keys could be others) */
+  identitiesOnly?: boolean;
   /** for an encrypted identity file; a function is called only when the key turns out encrypted */
   passphrase?: string | (() => Promise<string>);
   /** a passphrase learned earlier on this transport (read and written: a reconnect does not ask again) */
@@ -88,12 +93,16 @@ export interface AuthPlanOptions {
 }
 
 /**
- * Keys to offer, in order: ssh-agent, then the identity file if given, else the default key files. Default keys are
+ * Keys to offer, in order: ssh-agent (not with IdentitiesOnly and key files named), then the identity file if given,
+ * then the other identity files; the default key files when no file is named. Keys other than identityFile are
  * only ever decrypted with a passphrase string: one that would need asking is skipped (so is one that fails to read).
  */
 export async function* authPlan(o: AuthPlanOptions): AsyncGenerator<AnyAuthMethod, void, void> {
   const { username, agent, log, secrets } = o;
-  if (agent && (agent === 'pageant' || agent.startsWith('\\\\.\\pipe\\') || existsSync(agent))) {
+  const files = [...(o.identityFile ? [o.identityFile] : []), ...(o.identityFiles ?? []).filter((f) => f !== o.identityFile)];
+  if (o.identitiesOnly && files.length > 0) {
+    log('ssh: IdentitiesOnly: not offering the keys in ssh-agent');
+  } else if (agent && (agent === 'pageant' || agent.startsWith('\\\\.\\pipe\\') || existsSync(agent))) {
     o.tried.push(`ssh-agent (${agent})`);
     log(`ssh: trying the keys in ssh-agent ${agent}`);
     yield { type: 'agent', username, agent };
@@ -118,11 +127,13 @@ export async function* authPlan(o: AuthPlanOptions): AsyncGenerator<AnyAuthMetho
     o.tried.push(o.identityFile);
     log(`ssh: trying key ${o.identityFile} (${key.type})`);
     yield { type: 'publickey', username, key };
-    return;
   }
-  for (const name of DEFAULT_KEY_FILES) {
-    const file = join(homedir(), '.ssh', name);
-    if (!existsSync(file)) continue;
+  const more = o.identityFile ? files.slice(1) : files;
+  for (const file of files.length > 0 ? more : DEFAULT_KEY_FILES.map((name) => join(homedir(), '.ssh', name))) {
+    if (!existsSync(file)) {
+      if (files.length > 0) log(`ssh: skipping ${file}: no such file`);
+      continue;
+    }
     let key: ParsedKey;
     try {
       ({ key } = await readKey(file, { known }));

@@ -3,7 +3,12 @@
 // MAX_OUTPUT_BYTES, and reconnecting. Every host key ssh2 sees (at connect and at each rekey) goes to
 // knownHostsPolicy.ts (ssh2 itself would accept any key); the keys offered come from sshKeys.ts. ssh2 is required
 // lazily, so code that only imports this module (the VS Code extension at activation) does not load it.
-import type { AnyAuthMethod, AuthenticationType, Client, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
+// ProxyJump: each hop is a connection of its own (its own host-key check against known_hosts, its own keys and
+// keyboard-interactive questions); the next hop's TCP connection is a direct-tcpip channel (forwardOut) of the one
+// before, given to the next ssh2 Client as its socket. Nothing is sent towards a hop before the one before it is
+// authenticated.
+import type { Duplex } from 'node:stream';
+import type { AnyAuthMethod, AuthenticationType, Client, ClientChannel, ConnectConfig, KeyboardInteractiveAuthMethod, ServerHostKeyAlgorithm } from 'ssh2';
 import { HostSpec } from '../core/hostSpec';
 import { HostKeyOptions, HostKeyPolicy } from './knownHostsPolicy';
 import { authPlan } from './sshKeys';
@@ -12,17 +17,47 @@ import { LAUNCHER, OutputBuffer, RunOptions, RunResult, Transport, TransportErro
 export type { KnownHostKey, UnknownHostKeyInfo } from './knownHostsPolicy';
 
 /** Host keys: known_hosts files, HostKeyAlias, HashKnownHosts, accept-new, asking (see HostKeyOptions). */
-export interface SshTransportOptions extends HostKeyOptions {
-  identityFile?: string;
-  /** for an encrypted identity file; a function is called at most once, only when the key turns out encrypted */
-  passphrase?: string | (() => Promise<string>);
-  /** ssh-agent socket; default process.env.SSH_AUTH_SOCK */
-  agent?: string;
+export interface SshTransportOptions extends SshHopOptions {
+  /** ProxyJump: the hops before this host, first to last (each checked against known_hosts like the host) */
+  jumps?: SshHopOptions[];
+  /** record keys of hosts not yet in known_hosts, on every hop (OpenSSH StrictHostKeyChecking=accept-new) */
+  acceptNew?: boolean;
+  /**
+   * keyboard-interactive authentication (one-time codes, PAM questions) on any hop: the answers, in order; without
+   * it a host that wants this method is refused with a message that says so. Waiting for it does not count against
+   * the connect timeout.
+   */
+  onKeyboardInteractive?: (q: KeyboardInteractiveQuestion) => Promise<string[]>;
   /** connecting, host key and authentication included (time spent waiting for the user excluded); default 15000 */
   readyTimeoutMs?: number;
   keepaliveIntervalMs?: number;
   log?: (line: string) => void;
 }
+
+/** One SSH host on the way (the target, or a ProxyJump hop): where, its host-key settings, its keys. */
+export interface SshHopOptions extends HostKeyOptions {
+  identityFile?: string;
+  /** more key files (the ssh config's IdentityFile lines) */
+  identityFiles?: string[];
+  /** IdentitiesOnly: the agent is not offered when key files are named */
+  identitiesOnly?: boolean;
+  /** for an encrypted identity file; a function is called at most once, only when the key turns out encrypted */
+  passphrase?: string | (() => Promise<string>);
+  /** ssh-agent socket; default process.env.SSH_AUTH_SOCK; '' for none (IdentityAgent none) */
+  agent?: string;
+}
+
+/** What a server asks in keyboard-interactive authentication. */
+export interface KeyboardInteractiveQuestion {
+  /** user@host:port of the hop that asks */
+  who: string;
+  name: string;
+  instructions: string;
+  prompts: { prompt: string; echo: boolean }[];
+}
+
+/** What every hop of one connection shares: how to ask, how long to wait, where to log. */
+type Shared = Pick<SshTransportOptions, 'acceptNew' | 'onUnknownHostKey' | 'onKeyboardInteractive' | 'readyTimeoutMs' | 'keepaliveIntervalMs' | 'log'>;
 
 const DEFAULT_RUN_TIMEOUT_MS = 120_000;
 
@@ -58,27 +93,35 @@ class SshTransport implements Transport {
   readonly description: string;
   roundTrips = 0;
   private client: Client | undefined;
+  /** the ProxyJump hops' clients under `client`, first to last */
+  private hops: Client[] = [];
   private dropped = false;
   private closed = false;
   private connecting: Promise<void> | undefined;
-  private readonly secrets: Secrets = {};
+  /** one per hop (the target last) */
+  private readonly secrets: Secrets[];
   private readonly who: string;
 
   constructor(private readonly ssh2: Ssh2, private readonly options: SshTransportOptions) {
     const { user, host, port } = options.spec;
     this.who = `${user}@${bracketed(host)}:${port}`;
-    this.description = `ssh ${this.who}`;
+    const via = (options.jumps ?? []).map((j) => `${j.spec.user}@${bracketed(j.spec.host)}:${j.spec.port}`);
+    this.description = `ssh ${this.who}${via.length ? ` (via ${via.join(', ')})` : ''}`;
+    this.secrets = [...via, this.who].map(() => ({}));
   }
 
   /** (Re)connects; concurrent callers share one attempt. */
   connect(): Promise<void> {
-    this.connecting ??= openClient(this.ssh2, this.options, this.secrets)
-      .then((client) => {
+    this.connecting ??= openChain(this.ssh2, this.options, this.secrets)
+      .then((clients) => {
+        const client = clients[clients.length - 1];
         if (this.closed) {
-          client.end(); // close() was called while this connection was being made
+          for (const c of clients.reverse()) c.end(); // close() was called while this connection was being made
           throw new Error(`${this.description}: closed while connecting`);
         }
+        for (const c of this.hops) c.destroy(); // the hops of a dropped connection
         this.client = client;
+        this.hops = clients.slice(0, -1);
         this.dropped = false;
         const lost = () => {
           if (this.client !== client || this.dropped) return;
@@ -87,6 +130,8 @@ class SshTransport implements Transport {
         };
         client.on('end', lost);
         client.on('close', lost);
+        // a hop that goes away takes the tunnel with it
+        for (const hop of this.hops) hop.on('close', lost);
       })
       .finally(() => {
         this.connecting = undefined;
@@ -208,7 +253,17 @@ class SshTransport implements Transport {
   async close(): Promise<void> {
     this.closed = true;
     const client = this.client;
+    const hops = this.hops;
     this.client = undefined;
+    this.hops = [];
+    try {
+      await this.closeClient(client);
+    } finally {
+      for (const hop of hops.reverse()) hop.end();
+    }
+  }
+
+  private async closeClient(client: Client | undefined): Promise<void> {
     if (!client) return;
     if (this.dropped) {
       client.destroy(); // already closed: no 'close' event is coming
@@ -228,12 +283,60 @@ class SshTransport implements Transport {
   }
 }
 
-/** One connection attempt: TCP, host key, authentication. Rejects only with TransportErrors (or a known_hosts read error). */
-function openClient(ssh2: Ssh2, o: SshTransportOptions, secrets: Secrets): Promise<Client> {
+/**
+ * One connection attempt through every hop: the clients, first hop to target. A hop is opened only once the one
+ * before it is authenticated; on a failure the ones already open are closed.
+ */
+async function openChain(ssh2: Ssh2, o: SshTransportOptions, secrets: Secrets[]): Promise<Client[]> {
+  const shared: Shared = { acceptNew: o.acceptNew, onUnknownHostKey: o.onUnknownHostKey, onKeyboardInteractive: o.onKeyboardInteractive, readyTimeoutMs: o.readyTimeoutMs, keepaliveIntervalMs: o.keepaliveIntervalMs, log: o.log };
+  const hops: SshHopOptions[] = [...(o.jumps ?? []), o];
+  const clients: Client[] = [];
+  try {
+    let sock: Duplex | undefined;
+    for (let i = 0; i < hops.length; i++) {
+      const hop = { ...hops[i], acceptNew: shared.acceptNew, onUnknownHostKey: shared.onUnknownHostKey };
+      const via = i > 0 ? hops[i - 1].spec : undefined;
+      clients.push(await openClient(ssh2, hop, shared, secrets[i], sock, via));
+      if (i + 1 < hops.length) sock = await forwardOut(clients[i], hops[i].spec, hops[i + 1].spec, shared);
+    }
+    return clients;
+  } catch (e) {
+    for (const c of clients.reverse()) c.destroy();
+    throw e;
+  }
+}
+
+/** A direct-tcpip channel from the hop `from` to `to`: the next hop's socket. */
+function forwardOut(client: Client, from: HostSpec, to: HostSpec, shared: Shared): Promise<Duplex> {
+  const where = `${bracketed(to.host)} port ${to.port}`;
+  const hop = `${from.user}@${bracketed(from.host)}:${from.port}`;
+  const ms = shared.readyTimeoutMs ?? 15_000;
+  shared.log?.(`ssh: ${hop} opens a connection to ${where}`);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new TransportError('timeout', `the jump host ${hop} did not connect to ${where} within ${seconds(ms)}: check the address and that ${where} is reachable from the jump host`)), ms);
+    try {
+      client.forwardOut('127.0.0.1', 0, to.host, to.port, (err, stream) => {
+        clearTimeout(timer);
+        if (err) {
+          reject(new TransportError('connect', `the jump host ${hop} could not connect to ${where}: ${err.message} (is the address right, is sshd listening there, and does the jump host allow forwarding: AllowTcpForwarding?)`));
+          return;
+        }
+        resolve(stream);
+      });
+    } catch (e) {
+      clearTimeout(timer);
+      reject(new TransportError('connect', `the jump host ${hop} could not connect to ${where}: ${(e as Error).message}`));
+    }
+  });
+}
+
+/** One hop's connection: TCP (or `sock`, a channel of the hop before), host key, authentication. Rejects only with TransportErrors (or a known_hosts read error). */
+function openClient(ssh2: Ssh2, o: SshHopOptions, shared: Shared, secrets: Secrets, sock?: Duplex, via?: HostSpec): Promise<Client> {
   const { user, host, port } = o.spec;
   const who = `${user}@${bracketed(host)}:${port}`;
-  const log = (line: string) => o.log?.(line);
-  const readyTimeoutMs = o.readyTimeoutMs ?? 15_000;
+  const log = (line: string) => shared.log?.(line);
+  const readyTimeoutMs = shared.readyTimeoutMs ?? 15_000;
+  const through = via ? ` through the jump host ${bracketed(via.host)}` : '';
 
   const policy = new HostKeyPolicy(o, log);
   const preferred = policy.knownTypes.flatMap((t) => ALGORITHMS_FOR_KEY_TYPE[t] ?? []);
@@ -249,7 +352,7 @@ function openClient(ssh2: Ssh2, o: SshTransportOptions, secrets: Secrets): Promi
     const armTimer = () => {
       clearTimeout(timer);
       timer = setTimeout(() => {
-        fail(new TransportError('timeout', `no SSH session with ${who} within ${seconds(readyTimeoutMs)}: check that the address is right and reachable from here (for IPv6: that this machine has IPv6 connectivity), and that port ${port} is open in the firewall / ConoHa security group`));
+        fail(new TransportError('timeout', `no SSH session with ${who}${through} within ${seconds(readyTimeoutMs)}: check that the address is right and reachable from here (for IPv6: that this machine has IPv6 connectivity), and that port ${port} is open in the firewall / ConoHa security group`));
       }, readyTimeoutMs);
     };
     /** waiting for the user (host key question, passphrase) does not count against the timeout */
@@ -308,6 +411,8 @@ function openClient(ssh2: Ssh2, o: SshTransportOptions, secrets: Secrets): Promi
       username: user,
       agent: o.agent ?? process.env.SSH_AUTH_SOCK,
       identityFile: o.identityFile,
+      identityFiles: o.identityFiles,
+      identitiesOnly: o.identitiesOnly,
       passphrase: o.passphrase,
       secrets,
       tried,
@@ -315,14 +420,67 @@ function openClient(ssh2: Ssh2, o: SshTransportOptions, secrets: Secrets): Promi
       pauseTimer,
       armTimer,
     });
+    let keysDone = false;
+    let questions = 0;
+    const ask = shared.onKeyboardInteractive;
+    const prompt: KeyboardInteractiveAuthMethod['prompt'] = (name, instructions, _lang, prompts, finish) => {
+      if (prompts.length === 0) {
+        finish([]); // an information-only round (PAM messages)
+        return;
+      }
+      if (!ask || decided) {
+        finish([]);
+        return;
+      }
+      pauseTimer();
+      ask({ who, name, instructions, prompts: prompts.map((p) => ({ prompt: p.prompt, echo: p.echo === true })) }).then(
+        (answers) => {
+          armTimer();
+          finish(answers);
+        },
+        (e: unknown) => {
+          armTimer();
+          decided = e instanceof TransportError ? e : new TransportError('auth', `${who} asked for keyboard-interactive answers: ${e instanceof Error ? e.message : String(e)}`);
+          finish([]);
+        },
+      );
+    };
+    /** after the keys: keyboard-interactive when the host offers it (up to 3 rounds, as ssh), else give up */
+    const afterKeys = (methodsLeft: AuthenticationType[] | null, next: (auth: AnyAuthMethod | false) => void): void => {
+      if (!decided && methodsLeft?.includes('keyboard-interactive')) {
+        if (!ask) {
+          decided = new TransportError('auth', `${who} wants keyboard-interactive authentication (a one-time code or password) after the keys, and there is nobody to ask here: run on a terminal (the CLI) or in VS Code`);
+        } else if (questions < 3) {
+          questions++;
+          tried.push('keyboard-interactive');
+          log(`ssh: ${who}: keyboard-interactive authentication`);
+          next({ type: 'keyboard-interactive', username: user, prompt });
+          return;
+        }
+      }
+      if (!decided && methodsLeft && !methodsLeft.includes('publickey') && !methodsLeft.includes('keyboard-interactive')) {
+        decided = new TransportError('auth', `${who} does not accept public keys (it offers: ${methodsLeft.join(', ')}); this tool logs in with keys (and keyboard-interactive): enable PubkeyAuthentication in the server's sshd_config`);
+      }
+      next(false);
+    };
     const authHandler = (methodsLeft: AuthenticationType[] | null, _partial: boolean | null, next: (auth: AnyAuthMethod | false) => void): void => {
-      if (methodsLeft && !methodsLeft.includes('publickey')) {
-        decided = new TransportError('auth', `${who} does not accept public keys (it offers: ${methodsLeft.join(', ')}); this tool logs in with keys only: enable PubkeyAuthentication in the server's sshd_config`);
+      if (decided) {
         next(false);
         return;
       }
+      if (keysDone || (methodsLeft && !methodsLeft.includes('publickey'))) {
+        afterKeys(methodsLeft, next);
+        return;
+      }
       plan.next().then(
-        (step) => next(step.done ? false : step.value),
+        (step) => {
+          if (!step.done) {
+            next(step.value);
+            return;
+          }
+          keysDone = true;
+          afterKeys(methodsLeft, next);
+        },
         (e: unknown) => {
           decided = e instanceof TransportError ? e : new TransportError('auth', e instanceof Error ? e.message : String(e));
           next(false);
@@ -330,9 +488,10 @@ function openClient(ssh2: Ssh2, o: SshTransportOptions, secrets: Secrets): Promi
       );
     };
 
-    const config = connectConfig(o, hostVerifier, authHandler as ConnectConfig['authHandler'], preferred);
+    const config = connectConfig(o, shared, hostVerifier, authHandler as ConnectConfig['authHandler'], preferred);
+    if (sock) config.sock = sock;
     if (preferred.length > 0) log(`ssh: ${policy.name} is known by ${policy.knownTypes.join(', ')}; asking for those host keys first`);
-    log(`ssh: connecting to ${who}`);
+    log(`ssh: connecting to ${who}${through}`);
     armTimer();
     try {
       client.connect(config);
@@ -344,7 +503,8 @@ function openClient(ssh2: Ssh2, o: SshTransportOptions, secrets: Secrets): Promi
 
 /** ssh2's options for one connection: the only place they are put together. */
 function connectConfig(
-  o: SshTransportOptions,
+  o: SshHopOptions,
+  shared: Shared,
   hostVerifier: ConnectConfig['hostVerifier'],
   authHandler: ConnectConfig['authHandler'],
   /** host key algorithms for the key types known_hosts records: asked for first */
@@ -356,7 +516,7 @@ function connectConfig(
     port,
     username: user,
     readyTimeout: 0, // our own timer, paused while the user is asked something
-    keepaliveInterval: o.keepaliveIntervalMs ?? 15_000,
+    keepaliveInterval: shared.keepaliveIntervalMs ?? 15_000,
     keepaliveCountMax: 3,
     hostVerifier,
     authHandler,
@@ -388,6 +548,9 @@ function describeConnectError(err: Error & { level?: string; code?: string }, sp
     return new TransportError('timeout', `${where}: ${err.message}: check that the host is up and reachable`);
   }
   if (err.level === 'client-authentication') {
+    if (tried.includes('keyboard-interactive')) {
+      return new TransportError('auth', `${spec.user}@${where} refused the login: tried ${tried.filter((t) => t !== 'keyboard-interactive').join(', ') || 'no key'}, then keyboard-interactive answers (a wrong or expired one-time code?)`);
+    }
     const keys = tried.length > 0 ? tried.join(', ') : 'nothing (no ssh-agent, no ~/.ssh/id_ed25519, id_ecdsa or id_rsa)';
     return new TransportError('auth', `${spec.user}@${where} refused every key: tried ${keys}; name the key file in the host's settings or load it into ssh-agent (ssh-add FILE), and check that its public key is in ~${spec.user}/.ssh/authorized_keys on the host`, [{ id: 'set-host-setting', setting: 'identity' }]);
   }

@@ -1,44 +1,70 @@
-// Opening an SSH transport from VS Code: an unknown host key shows its fingerprint and asks; a changed one
-// is refused (the transport explains why); a key passphrase is asked once and kept in SecretStorage.
+// Opening an SSH transport from VS Code: the host (and each ProxyJump hop) as the ssh config describes it; an
+// unknown host key shows its fingerprint and asks; a changed one is refused (the transport explains why); a key
+// passphrase is asked once and kept in SecretStorage; keyboard-interactive questions (one-time codes) are asked in
+// input boxes and never stored.
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import { Transport, TransportError } from '../host/transport';
 import type { UnknownHostKeyInfo } from '../host/knownHostsPolicy';
-import { HostEntry, identityOf, knownHostsFile, knownHostsFileSetting, specOf, sshConfigFileSetting } from './settings';
+import type { KeyboardInteractiveQuestion, SshHopOptions } from '../host/sshTransport';
+import type { HopWithKeys } from '../host/sshConfigFile';
+import { parseJumpList } from '../core/sshConfig';
+import { HostEntry, identityOf, knownHostsFile, knownHostsFileSetting, sshConfigFile, sshConfigFileSetting } from './settings';
 
 const secretKey = (identity: string) => `conohaIpv6.passphrase:${identity}`;
 
 export async function openTransport(entry: HostEntry, ctx: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<Transport> {
   // ssh2 is loaded here, on the first connection, not at activation
   const { connectSsh } = await import('../host/sshTransport');
-  const identity = identityOf(entry);
-  let typed: string | undefined;
-  const spec = specOf(entry);
-  // where OpenSSH would look for and record this host's key (the ssh config through ssh -G, which reads
-  // ~/.ssh/config and /etc/ssh/ssh_config as ssh does; -F, which skips the system file as in ssh, only for a file
-  // named in conohaIpv6.sshConfigFile); conohaIpv6.knownHostsFile, when set, replaces the user files
-  const { hostKeyOptions } = await import('../host/sshConfigHostKeys');
+  const { readSshConfig, resolveConnection, connectionWithHostKeys } = await import('../host/sshConfigFile');
+  // how to reach the host and each jump host: the ssh config (conohaIpv6.sshConfigFile, else ~/.ssh/config), with
+  // the entry's own user, port, key and proxyJump first; where OpenSSH would look for and record each one's key
+  // through ssh -G (which reads ~/.ssh/config and /etc/ssh/ssh_config as ssh does; -F, which skips the system file
+  // as in ssh, only for a file named in conohaIpv6.sshConfigFile); conohaIpv6.knownHostsFile replaces the user files
   const config = sshConfigFileSetting();
-  const keys = await hostKeyOptions(spec.host, spec.port, spec.user, {
-    knownHostsFile: knownHostsFileSetting(),
-    fallbackKnownHostsFile: knownHostsFile(),
-    configFile: config && existsSync(config) ? config : undefined,
-  });
+  const configFile = config && existsSync(config) ? config : undefined;
+  const jump = entry.proxyJump?.trim() ? parseJumpList(entry.proxyJump, `conohaIpv6.hosts[${entry.name}].proxyJump`) : undefined;
+  const target = { user: entry.user || undefined, host: entry.host.replace(/^\[(.*)\]$/, '$1'), port: entry.port || undefined };
+  const resolved = resolveConnection(target, { config: readSshConfig(sshConfigFile()), jump });
+  const c = await connectionWithHostKeys(resolved, { knownHostsFile: knownHostsFileSetting(), fallbackKnownHostsFile: knownHostsFile(), configFile });
+
+  /** passphrases typed now, stored once the connection is up */
+  const typed = new Map<string, string>();
+  const passphrase = (identity: string | undefined) => async () => {
+    const saved = identity ? await ctx.secrets.get(secretKey(identity)) : undefined;
+    if (saved !== undefined) return saved;
+    const answer = await vscode.window.showInputBox({
+      title: `Passphrase for ${identity}`,
+      prompt: `The key for ${entry.name} is encrypted. The passphrase is kept in VS Code's secret storage, never in settings or logs.`,
+      password: true,
+      ignoreFocusOut: true,
+    });
+    if (answer === undefined) throw new TransportError('auth', `no passphrase given for ${identity}`);
+    if (identity) typed.set(identity, answer);
+    return answer;
+  };
+  const hop = (h: HopWithKeys, identity?: string): SshHopOptions => {
+    const { alias: _alias, identityFiles, ...rest } = h;
+    const file = identity ?? identityFiles.at(0);
+    return { ...rest, identityFile: file, identityFiles, passphrase: passphrase(file) };
+  };
+  const identity = identityOf(entry);
   const options = {
-    spec,
-    ...keys,
-    identityFile: identity,
-    passphrase: async () => {
-      const saved = identity ? await ctx.secrets.get(secretKey(identity)) : undefined;
-      if (saved !== undefined) return saved;
-      typed = await vscode.window.showInputBox({
-        title: `Passphrase for ${identity}`,
-        prompt: `The key for ${entry.name} is encrypted. The passphrase is kept in VS Code's secret storage, never in settings or logs.`,
-        password: true,
-        ignoreFocusOut: true,
-      });
-      if (typed === undefined) throw new TransportError('auth', `no passphrase given for ${identity}`);
-      return typed;
+    ...hop(c.target, identity),
+    jumps: c.jumps.map((j) => hop(j)),
+    onKeyboardInteractive: async (q: KeyboardInteractiveQuestion) => {
+      const answers: string[] = [];
+      for (const [i, p] of q.prompts.entries()) {
+        const answer = await vscode.window.showInputBox({
+          title: `${q.name || 'Login'}: ${q.who}${q.prompts.length > 1 ? ` (${i + 1}/${q.prompts.length})` : ''}`,
+          prompt: [q.instructions, p.prompt].filter(Boolean).join(' ').trim(),
+          password: !p.echo,
+          ignoreFocusOut: true,
+        });
+        if (answer === undefined) throw new TransportError('auth', `no answer given to ${q.who}'s question "${p.prompt.trim()}"`);
+        answers.push(answer);
+      }
+      return answers;
     },
     onUnknownHostKey: async (info: UnknownHostKeyInfo) => {
       const trust = 'Trust and Connect';
@@ -60,12 +86,14 @@ export async function openTransport(entry: HostEntry, ctx: vscode.ExtensionConte
   };
   try {
     const t = await connectSsh(options);
-    if (identity && typed !== undefined) await ctx.secrets.store(secretKey(identity), typed);
+    for (const [file, p] of typed) await ctx.secrets.store(secretKey(file), p);
     return t;
   } catch (e) {
     // a stored passphrase that no longer decrypts the key is forgotten, so the next attempt asks again (a key the
     // server refuses, or a lost network, says nothing about the passphrase)
-    if (identity && e instanceof TransportError && e.kind === 'passphrase') await ctx.secrets.delete(secretKey(identity));
+    if (e instanceof TransportError && e.kind === 'passphrase') {
+      for (const file of [options.identityFile, ...options.jumps.map((j) => j.identityFile)]) if (file) await ctx.secrets.delete(secretKey(file));
+    }
     throw e;
   }
 }

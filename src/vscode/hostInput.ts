@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parseAddressList } from '../core/derive';
 import { HostSpec, formatHostSpec, parseHostSpec } from '../core/hostSpec';
 import { validateInterfaceName } from '../core/shell';
+import { parseJumpList } from '../core/sshConfig';
 import type { HostEntry } from './settings';
 
 /** The quick pick's item for what the user typed: "Add user@host" when it parses, else the parser's message. */
@@ -71,7 +72,7 @@ export function defaultName(spec: HostSpec, taken: string[]): string {
 }
 
 /** What Edit Host changes; `identity` is the key file, `host` is where: user@host[:port]. */
-export const EDIT_FIELDS = ['host', 'identity', 'name', 'interface', 'gateway', 'bridge', 'addresses'] as const;
+export const EDIT_FIELDS = ['host', 'identity', 'proxyJump', 'name', 'interface', 'gateway', 'bridge', 'addresses'] as const;
 export type EditField = (typeof EDIT_FIELDS)[number];
 
 export const isEditField = (v: unknown): v is EditField => typeof v === 'string' && (EDIT_FIELDS as readonly string[]).includes(v);
@@ -79,6 +80,7 @@ export const isEditField = (v: unknown): v is EditField => typeof v === 'string'
 export const FIELD_TITLES: Record<EditField, string> = {
   host: 'Host (user@host[:port])',
   identity: 'Key file',
+  proxyJump: 'Jump hosts (ProxyJump: user@host[:port], commas for several)',
   name: 'Name in the sidebar',
   interface: 'Uplink interface',
   gateway: 'IPv6 gateway',
@@ -89,6 +91,7 @@ export const FIELD_TITLES: Record<EditField, string> = {
 /** The optional fields and the entry's key each one is stored under ('' or absent: the default applies). */
 const OPTIONAL_KEYS = {
   identity: 'identityFile',
+  proxyJump: 'proxyJump',
   interface: 'interface',
   gateway: 'gateway',
   bridge: 'bridge',
@@ -126,6 +129,9 @@ export function fieldProblem(e: HostEntry, f: EditField, value: string, others: 
         if (v) parseAddressList(v, `${e.name}'s addresses`);
         return undefined;
       case 'identity':
+        return undefined;
+      case 'proxyJump':
+        if (v) parseJumpList(v, `${e.name}'s proxyJump`);
         return undefined;
     }
   } catch (err) {

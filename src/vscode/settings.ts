@@ -15,6 +15,8 @@ export interface HostEntry {
   port?: number;
   user?: string;
   identityFile?: string;
+  /** jump hosts, as ssh -J writes them; undefined: the ssh config's ProxyJump */
+  proxyJump?: string;
   bridge?: string;
   interface?: string;
   gateway?: string;

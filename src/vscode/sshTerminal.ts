@@ -1,13 +1,15 @@
 // Open SSH Terminal's ssh arguments, without vscode (so unit tests hold them). The terminal runs ssh itself
 // (shellPath 'ssh', these as shellArgs): no shell ever parses them.
 import { HostSpec, InputError, formatHostSpec, parseHostSpec } from '../core/hostSpec';
+import { parseJumpList } from '../core/sshConfig';
 
 /**
- * `-p PORT [-i KEY] [-o UserKnownHostsFile="FILE"] -l USER -- HOST`, the IPv6 literal without brackets as ssh expects. The user, host and port
+ * `-p PORT [-i KEY] [-J HOPS] [-o UserKnownHostsFile="FILE"] -l USER -- HOST`, the IPv6 literal without brackets as ssh expects. The user, host and port
  * are validated as Add Host validates them (a user or host that reads as an option is refused), and `--` ends the
  * options before the destination in any case; the key file is `-i`'s value, never an option of its own.
  */
-export function sshTerminalArgs(spec: HostSpec, identityFile?: string, knownHostsFile?: string): string[] {
+export function sshTerminalArgs(spec: HostSpec, identityFile?: string, o: { proxyJump?: string; knownHostsFile?: string } = {}): string[] {
+  const { proxyJump, knownHostsFile } = o;
   let parsed: HostSpec;
   try {
     parsed = parseHostSpec(formatHostSpec(spec));
@@ -18,7 +20,10 @@ export function sshTerminalArgs(spec: HostSpec, identityFile?: string, knownHost
     throw new InputError(`cannot open ssh to "${formatHostSpec(spec)}": it does not read back as the same user, host and port`);
   }
   if (identityFile !== undefined && (identityFile === '' || /[\0\r\n]/.test(identityFile))) throw new InputError(`"${identityFile}" is not a key file path`);
-  return ['-p', String(parsed.port), ...(identityFile ? ['-i', identityFile] : []), ...knownHostsOption(knownHostsFile), '-l', parsed.user, '--', parsed.host];
+  // the host's proxyJump setting, parsed and written back (so nothing in it can read as an option)
+  const hops = proxyJump?.trim() ? parseJumpList(proxyJump, 'proxyJump') : [];
+  const jump = hops.map((h) => `${h.user ? `${h.user}@` : ''}${h.host.includes(':') ? `[${h.host}]` : h.host}${h.port ? `:${h.port}` : ''}`).join(',');
+  return ['-p', String(parsed.port), ...(identityFile ? ['-i', identityFile] : []), ...(jump ? ['-J', jump] : []), ...knownHostsOption(knownHostsFile), '-l', parsed.user, '--', parsed.host];
 }
 
 /**

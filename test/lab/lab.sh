@@ -11,6 +11,11 @@
 #   netns $LAB_PREFIX-vps : the VPS. $LAB_UPLINK = $LAB_HOST_ADDR/64 (static, like DHCPv6), default route by RA;
 #                           mgmt0 = fd00:c6:$LAB_NET::2/64 + 169.254.$LAB_NET.2/30 (sshd); dockerd -> docker0, c1 c2 c3.
 #   root netns            : only the veth $LAB_PREFIX-m = fd00:c6:$LAB_NET::1/64 + 169.254.$LAB_NET.1/30.
+# LAB_BASTION=1 (off by default) adds a jump host, and the VPS's sshd is then reachable only through it:
+#   netns $LAB_PREFIX-bst : the bastion. up0 = fd00:c7:$LAB_NET::2/64 (veth $LAB_PREFIX-b = ::1 in the root ns),
+#                           vps1 = fd00:c8:$LAB_NET::1/64 (veth bst0 = ::2 in the VPS); its own sshd and host key,
+#                           its own /etc (users jump, otp; PAM asks otp for a one-time code: keyboard-interactive).
+#   The VPS's sshd then listens on fd00:c8:$LAB_NET::2 only: the root ns has no route there, and mgmt0 refuses.
 # Every VPS process (sshd and its sessions, dockerd, radvd, units) runs through in_vps: the VPS netns plus a
 # private mount namespace in which /etc /root /home /usr/local /var/log /run are the lab's directories under
 # $S/host (etc root home usr-local var-log run).
@@ -23,6 +28,8 @@ LAB_PREFIX=${LAB_PREFIX:-cv6lab}
 S=/run/$LAB_PREFIX                      # state dir (keys, logs, pidfiles, the VPS's disk under host/)
 NS_VPS=$LAB_PREFIX-vps
 NS_UP=$LAB_PREFIX-up
+NS_BST=$LAB_PREFIX-bst                  # LAB_BASTION=1: the jump host
+BST_ROOT=$LAB_PREFIX-b                  # root-ns end of the bastion's veth
 MGMT_ROOT=$LAB_PREFIX-m                 # root-ns end of the management veth
 MGMT_VPS=mgmt0
 RT_IF=vps0                              # router-ns end of the uplink veth
@@ -34,7 +41,7 @@ KEY_PASSPHRASE='lab passphrase'         # of $S/keys/id_enc
 PWUSER_PASSWORD='lab password'          # pwuser's login password (sudo asks for it)
 CONTAINER_CMD='trap "exit 0" TERM; while :; do sleep 1 & wait; done'   # exits at once on SIGTERM
 VPS_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-CONF_VARS="LAB_UPLINK LAB_GATEWAY LAB_HOST_ADDR LAB_ROUTER_ADDR LAB_NET LAB_RADVD_EXISTING"
+CONF_VARS="LAB_UPLINK LAB_GATEWAY LAB_HOST_ADDR LAB_ROUTER_ADDR LAB_NET LAB_RADVD_EXISTING LAB_BASTION"
 
 # report the failing command (main shell only: failures inside $(...) surface at their assignment)
 trap 'rc=$?; [ "$BASHPID" = $$ ] && echo "lab.sh: FAILED at line $LINENO: $BASH_COMMAND (exit $rc)" >&2' ERR
@@ -64,8 +71,12 @@ load_config() {  # $1=fresh: ignore a saved config (used by 'up')
     LAB_ROUTER_ADDR=${env_LAB_ROUTER_ADDR:-2001:db8:1301:814::1}
     LAB_NET=${env_LAB_NET:-$(( $(printf %s "$LAB_PREFIX" | cksum | cut -d' ' -f1) % 200 + 20 ))}
     LAB_RADVD_EXISTING=${env_LAB_RADVD_EXISTING:-1}
+    LAB_BASTION=${env_LAB_BASTION:-0}
   fi
+  LAB_BASTION=${LAB_BASTION:-0}   # (a config saved before the bastion existed)
   MG6_ROOT=fd00:c6:$LAB_NET::1 MG6_VPS=fd00:c6:$LAB_NET::2
+  BS6_ROOT=fd00:c7:$LAB_NET::1 BS6_BST=fd00:c7:$LAB_NET::2   # root ns <-> bastion
+  IN6_BST=fd00:c8:$LAB_NET::1  IN6_VPS=fd00:c8:$LAB_NET::2   # bastion <-> VPS
   MG4_ROOT=169.254.$LAB_NET.1  MG4_VPS=169.254.$LAB_NET.2
   # stable MACs (a real VPS NIC keeps its MAC, so its link-local survives a reboot)
   local x; x=$(printf %02x "$LAB_NET")
@@ -85,6 +96,7 @@ validate_config() {
   [[ $LAB_NET =~ ^[0-9]+$ ]] && [ "$LAB_NET" -ge 1 ] && [ "$LAB_NET" -le 250 ] || die "LAB_NET='$LAB_NET' must be a number 1..250"
   [[ ${LAB_GATEWAY,,} == fe80:* ]] || die "LAB_GATEWAY='$LAB_GATEWAY' must be a link-local (fe80::/64) address"
   [[ $LAB_HOST_ADDR == *:* && $LAB_ROUTER_ADDR == *:* ]] || die "LAB_HOST_ADDR / LAB_ROUTER_ADDR must be IPv6 addresses"
+  [[ $LAB_BASTION == [01] ]] || die "LAB_BASTION='$LAB_BASTION': 0 (no jump host, the default) or 1"
 }
 
 # ---------------------------------------------------------------------------------------------------------
@@ -158,7 +170,8 @@ alive() { local st; st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1; st=${st##
 ns_ino() { stat -L -c %i "/run/netns/$1" 2>/dev/null || true; }
 # netns inodes of the VPS (current + every earlier boot, recorded) or of the router
 lab_inos() {
-  local which=$1 ns; [ "$which" = vps ] && ns=$NS_VPS || ns=$NS_UP
+  local which=$1 ns
+  case $which in vps) ns=$NS_VPS;; bastion) ns=$NS_BST;; *) ns=$NS_UP;; esac
   { ns_ino "$ns"; cat "$S/netns-ino.$which" 2>/dev/null || true; } | sort -u | xargs
 }
 record_ino() { ns_ino "$2" >> "$S/netns-ino.$1"; }
@@ -214,7 +227,7 @@ kill_lab() {
   local which=$1 grace=$2 pids round
   for round in 1 2 3 4; do
     if [ "$which" = vps ]; then pids=$(lab_pids "$(lab_inos vps)" $(container_cgroup_pids))
-    else pids=$(lab_pids "$(lab_inos up)"); fi
+    else pids=$(lab_pids "$(lab_inos "$which")"); fi
     [ -n "$pids" ] || return 0
     [ "${QUIET:-0}" = 1 ] || say "stopping $which processes:$(describe_pids $pids)"
     # shellcheck disable=SC2086
@@ -252,7 +265,7 @@ restart_policy_running() {
 # ---------------------------------------------------------------------------------------------------------
 check_net_free() {  # another lab (or anything else) must not use our mgmt subnets
   local a; a=$(ip -o addr show 2>/dev/null | awk -v me="$MGMT_ROOT" -v n="$LAB_NET" \
-    '$2 != me && (index($4, "169.254." n ".") == 1 || index($4, "fd00:c6:" n "::") == 1) {print $2 " " $4; exit}')
+    '$2 != me && (index($4, "169.254." n ".") == 1 || index($4, "fd00:c6:" n "::") == 1 || index($4, "fd00:c7:" n "::") == 1) {print $2 " " $4; exit}')
   [ -z "$a" ] || die "LAB_NET=$LAB_NET is already used in the root netns ($a; another lab?): set LAB_NET=1..250 to a free one"
 }
 
@@ -297,10 +310,14 @@ EOF
   ssh-keygen -q -t ed25519 -N '' -C "$LAB_PREFIX-vps" -f "$H/etc/ssh/ssh_host_ed25519_key"
   cat "$S/keys/id_root.pub" "$S/keys/id_enc.pub" > "$H/root/.ssh/authorized_keys"
   chmod 600 "$H/root/.ssh/authorized_keys"
+  local listen="ListenAddress $MG6_VPS
+ListenAddress $MG4_VPS"
+  # behind the bastion: only its link; VERBOSE logs every connection (a test checks that none came)
+  [ "$LAB_BASTION" = 1 ] && listen="ListenAddress $IN6_VPS
+LogLevel VERBOSE"
   cat > "$H/etc/ssh/sshd_config" <<EOF
 # lab VPS sshd (written by test/lab/lab.sh)
-ListenAddress $MG6_VPS
-ListenAddress $MG4_VPS
+$listen
 Port 22
 HostKey /etc/ssh/ssh_host_ed25519_key
 PermitRootLogin prohibit-password
@@ -317,6 +334,7 @@ Subsystem sftp internal-sftp
 EOF
   local hk; hk=$(cut -d' ' -f1,2 "$H/etc/ssh/ssh_host_ed25519_key.pub")
   printf '%s %s\n%s %s\n' "$MG6_VPS" "$hk" "$MG4_VPS" "$hk" > "$S/known_hosts"
+  [ "$LAB_BASTION" = 1 ] && printf '%s %s\n' "$IN6_VPS" "$hk" >> "$S/known_hosts"
   # a pre-existing radvd.conf for another interface: the tool must keep this stanza
   if [ "$LAB_RADVD_EXISTING" = 1 ]; then
     cat > "$H/etc/radvd.conf" <<'EOF'
@@ -370,6 +388,87 @@ create_containers() {
 }
 
 # ---------------------------------------------------------------------------------------------------------
+# the bastion (LAB_BASTION=1): a jump host in its own netns, with its own sshd, host key and /etc
+# ---------------------------------------------------------------------------------------------------------
+# its filesystem view: /etc /home /var/log /run are the lab's directories under $S/bastion (as VPS_SETUP does)
+BST_SETUP='
+S=$1; shift
+awk '\''$5 ~ "^/(run|var/lib)/" {print $5}'\'' /proc/self/mountinfo | sort -r | while read -r m; do umount -n -l "$m" 2>/dev/null; done
+mount -n --bind "$S/bastion/etc" /etc && mount -n --bind "$S/bastion/home" /home &&
+mount -n --bind "$S/bastion/var-log" /var/log && mount -n --bind "$S/bastion/run" /run || exit 121
+cat /etc/hostname > /proc/sys/kernel/hostname 2>/dev/null
+exec "$@"'
+
+in_bastion() {
+  [ -e "/run/netns/$NS_BST" ] || die "the lab '$LAB_PREFIX' has no bastion (up with LAB_BASTION=1)"
+  env -i PATH=$VPS_PATH HOME=/root USER=root LOGNAME=root LANG=C.UTF-8 \
+    nsenter --net="/run/netns/$NS_BST" unshare -m -u --propagation slave sh -c "$BST_SETUP" sh "$S" "$@"
+}
+
+# the bastion's netns and its link to the root ns (its link to the VPS comes with each VPS boot: create_vps_links)
+create_bastion_net() {
+  ip netns add "$NS_BST"; record_ino bastion "$NS_BST"
+  ip -n "$NS_BST" link set lo up
+  ip link add "$BST_ROOT" type veth peer name up0 netns "$NS_BST"
+  ip addr add "$BS6_ROOT/64" dev "$BST_ROOT" nodad
+  ip link set "$BST_ROOT" up
+  ip -n "$NS_BST" addr add "$BS6_BST/64" dev up0 nodad
+  ip -n "$NS_BST" link set up0 up
+}
+
+# its disk: a copy of /etc with its own host key, sshd_config and PAM stack; users jump (key) and otp (key, then a
+# one-time code asked through keyboard-interactive: PAM's pam_exec compares the answer with /etc/ssh/lab-otp)
+create_bastion() {
+  local B=$S/bastion hk
+  [ -n "$S" ] && [ "$B" = "/run/$LAB_PREFIX/bastion" ] || die "bad state dir '$S'"
+  mkdir -p "$B/home" "$B/var-log" "$B/run"
+  install -d -m 755 "$B/run/sshd"
+  cp -a /etc "$B/etc"
+  rm -rf "$B"/etc/ssh/ssh_host_* "$B"/etc/ssh/sshd_config.d/* "$B"/etc/sudoers.d/lab-*
+  echo "$LAB_PREFIX-bastion" > "$B/etc/hostname"
+  ssh-keygen -q -t ed25519 -N '' -C "$LAB_PREFIX-bastion" -f "$B/etc/ssh/ssh_host_ed25519_key"
+  printf '%06d\n' $(( $(od -An -N4 -tu4 /dev/urandom) % 1000000 )) > "$B/etc/ssh/lab-otp"
+  chmod 600 "$B/etc/ssh/lab-otp"
+  printf '%s\n' '#!/bin/sh' \
+    '# lab bastion (pam_exec expose_authtok): the answer comes on stdin; right when it is the code in /etc/ssh/lab-otp' \
+    "code=\$(tr -d '\\000\\n')" \
+    '[ -n "$code" ] && [ "$code" = "$(cat /etc/ssh/lab-otp)" ]' > "$B/etc/ssh/lab-otp-check"
+  chmod 755 "$B/etc/ssh/lab-otp-check"
+  printf '%s\n' '# lab bastion: keyboard-interactive asks for the one-time code (see /etc/ssh/lab-otp-check)' \
+    'auth     required pam_exec.so expose_authtok quiet /etc/ssh/lab-otp-check' \
+    '# (pam_exec ignores setcred: a stack that only ignores it fails the login after the code was right)' \
+    'auth     optional pam_permit.so' \
+    'account  required pam_permit.so' \
+    'session  required pam_permit.so' \
+    'password required pam_deny.so' > "$B/etc/pam.d/sshd"
+  printf '%s\n' '# lab bastion sshd (written by test/lab/lab.sh)' \
+    "ListenAddress $BS6_BST" 'Port 22' 'HostKey /etc/ssh/ssh_host_ed25519_key' 'PermitRootLogin no' \
+    'PubkeyAuthentication yes' 'PasswordAuthentication no' 'KbdInteractiveAuthentication yes' 'UsePAM yes' \
+    'AuthenticationMethods publickey' 'AllowTcpForwarding yes' 'LogLevel VERBOSE' 'PrintMotd no' 'PrintLastLog no' \
+    'MaxStartups 64' 'Match User otp' '  AuthenticationMethods publickey,keyboard-interactive' > "$B/etc/ssh/sshd_config"
+  in_bastion sh -ec '
+    for u in jump otp; do
+      useradd -l -m -s /bin/sh -c "lab bastion $u" $u
+      install -d -m 700 -o $u -g $u /home/$u/.ssh
+      printf "%s\n" "$1" > /home/$u/.ssh/authorized_keys
+      chown $u:$u /home/$u/.ssh/authorized_keys; chmod 600 /home/$u/.ssh/authorized_keys
+    done' sh "$(cat "$S/keys/id_user.pub")"
+  hk=$(cut -d' ' -f1,2 "$B/etc/ssh/ssh_host_ed25519_key.pub")
+  printf '%s %s\n' "$BS6_BST" "$hk" >> "$S/known_hosts"
+}
+
+start_bastion_sshd() {
+  in_bastion /usr/sbin/sshd -t || die "sshd -t rejected the bastion's sshd_config"
+  rm -f "$S/bastion/run/sshd.pid"
+  ( exec setsid env -i PATH=$VPS_PATH HOME=/root USER=root LOGNAME=root LANG=C.UTF-8 \
+      nsenter --net="/run/netns/$NS_BST" unshare -m -u --propagation slave sh -c "$BST_SETUP" sh "$S" /usr/sbin/sshd -D -e \
+  ) </dev/null >>"$S/log/bastion-sshd.log" 2>&1 &
+  echo $! > "$S/bastion-sshd.pid"
+  wait_for 10 "the bastion's sshd" pid_of "$S/bastion/run/sshd.pid" || { tail -5 "$S/log/bastion-sshd.log" >&2; die "the bastion's sshd did not start"; }
+}
+
+
+# ---------------------------------------------------------------------------------------------------------
 # boot (shared by 'up' and 'reboot')
 # ---------------------------------------------------------------------------------------------------------
 # the VPS's "hardware": netns, uplink veth to the router, mgmt veth to the root ns, dummy dmz0
@@ -385,6 +484,12 @@ create_vps_links() {
   ip -n "$NS_UP" addr add "$LAB_GATEWAY/64" dev "$RT_IF" nodad
   ip -n "$NS_UP" addr add "$LAB_ROUTER_ADDR/64" dev "$RT_IF" nodad
   ip -n "$NS_UP" link set "$RT_IF" up
+  # behind the bastion: the VPS's link to it (the bastion's end, vps1, goes with this netns at power-off)
+  if [ "$LAB_BASTION" = 1 ]; then
+    ip -n "$NS_VPS" link add bst0 type veth peer name vps1 netns "$NS_BST"
+    ip -n "$NS_BST" addr add "$IN6_BST/64" dev vps1 nodad
+    ip -n "$NS_BST" link set vps1 up
+  fi
   # the management link (nodad: usable at once)
   ip addr add "$MG6_ROOT/64" dev "$MGMT_ROOT" nodad
   ip addr add "$MG4_ROOT/30" dev "$MGMT_ROOT"
@@ -474,6 +579,10 @@ boot_net() {
   ip -n "$NS_VPS" addr add "$MG6_VPS/64" dev "$MGMT_VPS" nodad
   ip -n "$NS_VPS" addr add "$MG4_VPS/30" dev "$MGMT_VPS"
   ip -n "$NS_VPS" link set "$MGMT_VPS" up
+  if [ "$LAB_BASTION" = 1 ]; then
+    ip -n "$NS_VPS" addr add "$IN6_VPS/64" dev bst0 nodad
+    ip -n "$NS_VPS" link set bst0 up
+  fi
   [ "$LAB_RADVD_EXISTING" = 1 ] && ip -n "$NS_VPS" link set dmz0 up && ip -n "$NS_UP" link set dmzpeer up
   ip -n "$NS_VPS" link set "$LAB_UPLINK" up
   start_router_radvd
@@ -650,9 +759,9 @@ power_off() {
 # commands
 # ---------------------------------------------------------------------------------------------------------
 cmd_down() {
-  local ids="" inos_vps inos_up left
+  local ids="" inos_vps inos_up inos_bst left
   load_config
-  inos_vps=$(lab_inos vps); inos_up=$(lab_inos up)
+  inos_vps=$(lab_inos vps); inos_up=$(lab_inos up); inos_bst=$(lab_inos bastion)
   ids=$(ls "$DATA_ROOT/containers" 2>/dev/null | xargs) || true
   # containers first, while dockerd still runs (it then cleans up its veths, mounts and cgroups)
   if pid_of "$S/dockerd.pid" >/dev/null && docker_up; then
@@ -663,8 +772,11 @@ cmd_down() {
   stop_dockerd
   kill_lab vps 5
   kill_lab up 5
+  kill_lab bastion 5
   del_vps_netns
   ip netns del "$NS_UP" 2>/dev/null || true
+  ip netns del "$NS_BST" 2>/dev/null || true
+  ip link del "$BST_ROOT" 2>/dev/null || true
   umount_below "$S" "$DATA_ROOT"
   # (retry once: an interrupted 'up' may still have a 'cp -a /etc' writing into $S for a moment)
   rm -rf --one-file-system "$S" "$DATA_ROOT" 2>/dev/null || { sleep 1; rm -rf --one-file-system "$S" "$DATA_ROOT"; }
@@ -679,9 +791,10 @@ cmd_down() {
   fi
   # report what is left (should be nothing)
   left=""
-  [ -z "$(ip netns list | awk -v a="$NS_VPS" -v b="$NS_UP" '$1 == a || $1 == b')" ] || left+=" netns"
+  [ -z "$(ip netns list | awk -v a="$NS_VPS" -v b="$NS_UP" -v c="$NS_BST" '$1 == a || $1 == b || $1 == c')" ] || left+=" netns"
   ip link show "$MGMT_ROOT" >/dev/null 2>&1 && left+=" link:$MGMT_ROOT"
-  local p; p=$(lab_pids "$inos_vps $inos_up")
+  ip link show "$BST_ROOT" >/dev/null 2>&1 && left+=" link:$BST_ROOT"
+  local p; p=$(lab_pids "$inos_vps $inos_up $inos_bst")
   [ -z "$p" ] || left+=" processes:$(describe_pids $p)"
   [ -e "$S" ] && left+=" $S"
   [ -e "$DATA_ROOT" ] && left+=" $DATA_ROOT"
@@ -702,6 +815,12 @@ cmd_up() {
   create_hostfs
   say "VPS disk: $S/host (etc copied, users' homes, usr-local, keys)"
   create_router
+  if [ "$LAB_BASTION" = 1 ]; then
+    create_bastion_net
+    create_bastion
+    start_bastion_sshd
+    say "bastion up: sshd (pid $(cat "$S/bastion/run/sshd.pid")) on $BS6_BST; the VPS's sshd only through it"
+  fi
   boot_net
   create_users
   start_sshd
@@ -711,7 +830,11 @@ cmd_up() {
   create_containers
   start_units   # none yet on a fresh VPS; radvd is configured (dmz0) but deliberately not started
   wait_booted
-  say "up: done. ssh -i $S/keys/id_root -o UserKnownHostsFile=$S/known_hosts root@$MG6_VPS   (or root@$MG4_VPS)"
+  if [ "$LAB_BASTION" = 1 ]; then
+    say "up: done. ssh -i $S/keys/id_root -o UserKnownHostsFile=$S/known_hosts -J jump@[$BS6_BST] root@$IN6_VPS   (jump's key: $S/keys/id_user)"
+  else
+    say "up: done. ssh -i $S/keys/id_root -o UserKnownHostsFile=$S/known_hosts root@$MG6_VPS   (or root@$MG4_VPS)"
+  fi
 }
 
 cmd_reboot() {
@@ -787,6 +910,18 @@ cmd_env() {
   kv LAB_ROUTER_ADDR "$LAB_ROUTER_ADDR"
   kv LAB_BRIDGE "$BRIDGE"
   kv LAB_HOSTFS "$S/host"
+  kv LAB_BASTION "$LAB_BASTION"
+  if [ "$LAB_BASTION" = 1 ]; then
+    kv LAB_NS_BASTION "$NS_BST"
+    kv LAB_BASTION_SSH6 "$BS6_BST"
+    kv LAB_VPS_INTERNAL6 "$IN6_VPS"
+    kv LAB_BASTION_HOST_KEY_PUB "$S/bastion/etc/ssh/ssh_host_ed25519_key.pub"
+    kv LAB_BASTION_USER jump
+    kv LAB_BASTION_OTP_USER otp
+    kv LAB_BASTION_OTP_FILE "$S/bastion/etc/ssh/lab-otp"
+    kv LAB_BASTION_SSHD_LOG "$S/log/bastion-sshd.log"
+    kv LAB_SSHD_LOG "$S/log/sshd.log"
+  fi
 }
 
 cmd_status() {

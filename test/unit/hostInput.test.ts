@@ -56,7 +56,7 @@ test('Edit Host fields: validated like the settings, empty takes an optional one
   assert.deepEqual(withField(e, 'host', 'root@vps.example:2222'), { name: 'vps1', host: 'vps.example', port: 2222, interface: 'ens3' });
   assert.deepEqual(withField(e, 'identity', '~/.ssh/id_rsa'), { ...e, identityFile: '~/.ssh/id_rsa' });
   // every field reads back what was set, and '' takes each optional one out again
-  const values = { host: 'deploy@[2001:db8::9]:2222', identity: '/k/id', name: 'web', interface: 'eth0', gateway: 'fe80::1', bridge: 'br0', addresses: '2001:db8::/124' };
+  const values = { host: 'deploy@[2001:db8::9]:2222', identity: '/k/id', proxyJump: 'jump@bastion:2222', name: 'web', interface: 'eth0', gateway: 'fe80::1', bridge: 'br0', addresses: '2001:db8::/124' };
   for (const f of EDIT_FIELDS) {
     const set = withField(e, f, values[f]);
     assert.equal(fieldValue(set, f), values[f], f);

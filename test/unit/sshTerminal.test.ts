@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sshTerminalArgs, sshTerminalName } from '../../src/vscode/sshTerminal';
+import { InputError } from '../../src/core/errors';
 
 test('user, port and key file, the destination after --; an IPv6 literal without brackets', () => {
   assert.deepEqual(sshTerminalArgs({ user: 'deploy', host: '2001:db8::2', port: 2222 }, '/home/me/.ssh/id_ed25519'), [
@@ -38,11 +39,18 @@ test('a hostile host, user or port is refused; a key file that looks like an opt
 
 test('the known_hosts setting reaches ssh as one quoted UserKnownHostsFile, % doubled; a path ssh cannot take is refused', () => {
   const spec = { user: 'root', host: 'vps.example', port: 22 };
-  assert.deepEqual(sshTerminalArgs(spec, undefined, '/home/me/my hosts/known_hosts'), [
+  assert.deepEqual(sshTerminalArgs(spec, undefined, { knownHostsFile: '/home/me/my hosts/known_hosts' }), [
     '-p', '22', '-o', 'UserKnownHostsFile="/home/me/my hosts/known_hosts"', '-l', 'root', '--', 'vps.example',
   ]);
-  assert.deepEqual(sshTerminalArgs(spec, undefined, '/k/100%d').slice(2, 4), ['-o', 'UserKnownHostsFile="/k/100%%d"']);
+  assert.deepEqual(sshTerminalArgs(spec, undefined, { knownHostsFile: '/k/100%d' }).slice(2, 4), ['-o', 'UserKnownHostsFile="/k/100%%d"']);
   for (const bad of ['known_hosts', '/k/"x', '/k/a\nb', '/k/a\0b', '']) {
-    assert.throws(() => sshTerminalArgs(spec, undefined, bad), /cannot be given to ssh/, JSON.stringify(bad));
+    assert.throws(() => sshTerminalArgs(spec, undefined, { knownHostsFile: bad }), /cannot be given to ssh/, JSON.stringify(bad));
   }
+});
+
+test('the proxyJump setting becomes -J, parsed and written back; one that reads as an option is refused', () => {
+  assert.deepEqual(sshTerminalArgs({ user: 'root', host: '2001:db8::2', port: 22 }, undefined, { proxyJump: 'jump@[2001:db8::1]:2222, bastion', knownHostsFile: '/k/kh' }), [
+    '-p', '22', '-J', 'jump@[2001:db8::1]:2222,bastion', '-o', 'UserKnownHostsFile="/k/kh"', '-l', 'root', '--', '2001:db8::2',
+  ]);
+  assert.throws(() => sshTerminalArgs({ user: 'root', host: 'vps.example', port: 22 }, undefined, { proxyJump: '-oProxyCommand=sh' }), InputError);
 });

@@ -1,38 +1,24 @@
 // Add Host: pick a Host from ~/.ssh/config (Include followed) or type user@host[:port] (Enter adds it), then the
 // key (~/.ssh/id_*, the SSH agent, or a file) and the name; saved in the conohaIpv6.hosts user setting.
 import * as vscode from 'vscode';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join, basename } from 'node:path';
+import { join } from 'node:path';
 import { HostSpec, formatHostSpec, parseHostSpec } from '../../core/hostSpec';
 import { parseSshConfig, SshConfigHost } from '../../core/sshConfig';
+import { readInclude } from '../../host/sshConfigFile';
 import { defaultName, keyChoices, typedHostItem } from '../hostInput';
 import { HostEntry, readHosts, sshConfigFile, writeHosts } from '../settings';
 import { Services } from './common';
 
-/** Expands an Include pattern the way ssh does: ~, relative to ~/.ssh, and * / ? in the file name. */
-function readInclude(pattern: string): { path: string; text: string }[] {
-  let p = pattern.startsWith('~/') ? join(homedir(), pattern.slice(2)) : pattern;
-  if (!isAbsolute(p)) p = join(homedir(), '.ssh', p);
-  const dir = dirname(p);
-  const base = basename(p);
-  const re = new RegExp('^' + base.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
-  let names: string[];
-  try {
-    names = /[*?]/.test(base) ? readdirSync(dir).filter((n) => re.test(n)).sort() : [base];
-  } catch {
-    return [];
-  }
-  return names
-    .map((n) => join(dir, n))
-    .filter((f) => existsSync(f))
-    .map((f) => ({ path: f, text: readFileSync(f, 'utf8') }));
-}
-
 export function sshConfigHosts(): SshConfigHost[] {
   const file = sshConfigFile();
   if (!existsSync(file)) return [];
-  return parseSshConfig(readFileSync(file, 'utf8'), readInclude);
+  try {
+    return parseSshConfig(readFileSync(file, 'utf8'), readInclude);
+  } catch {
+    return []; // a config ssh itself would refuse offers no aliases; connecting names the problem
+  }
 }
 
 async function save(entry: HostEntry, svc: Services): Promise<HostEntry> {
@@ -52,7 +38,7 @@ export async function addHost(svc: Services, arg?: Partial<HostEntry>): Promise<
   if (!picked) return undefined;
   if ('alias' in picked) {
     const h = picked;
-    return save({ name: h.alias, host: h.hostName ?? h.alias, user: h.user, port: h.port, identityFile: h.identityFile }, svc);
+    return save({ name: h.alias, host: h.hostName ?? h.alias, user: h.user, port: h.port, identityFile: h.identityFile, proxyJump: h.proxyJump }, svc);
   }
   const spec = picked;
   const key = await pickKey(`Add ${formatHostSpec(spec)}: which key?`);

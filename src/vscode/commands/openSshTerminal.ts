@@ -9,7 +9,7 @@ export async function openSshTerminal(svc: Services, arg: Arg): Promise<vscode.T
   const s = await pickSession(svc, arg);
   if (!s) return undefined;
   try {
-    const shellArgs = sshTerminalArgs(specOf(s.entry), identityOf(s.entry), knownHostsFileSetting());
+    const shellArgs = sshTerminalArgs(specOf(s.entry), identityOf(s.entry), { proxyJump: s.entry.proxyJump, knownHostsFile: knownHostsFileSetting() });
     svc.log.info(`Open SSH Terminal: ssh ${shellArgs.join(' ')}`);
     const terminal = vscode.window.createTerminal({ name: sshTerminalName(s.name), shellPath: 'ssh', shellArgs, iconPath: new vscode.ThemeIcon('terminal') });
     terminal.show();
