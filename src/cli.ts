@@ -159,8 +159,15 @@ async function askKeyboard(q: KeyboardInteractiveQuestion): Promise<string[]> {
   return answers;
 }
 
-/** one line from the terminal, shown as typed only when `echo` */
+let ttyTurn: Promise<unknown> = Promise.resolve();
+/** one line from the terminal, shown as typed only when `echo`; one question at a time (hosts connect in parallel) */
 function readTty(prompt: string, echo: boolean): Promise<string> {
+  const mine = ttyTurn.then(() => readTtyNow(prompt, echo));
+  ttyTurn = mine.catch(() => undefined);
+  return mine;
+}
+
+function readTtyNow(prompt: string, echo: boolean): Promise<string> {
   process.stderr.write(prompt);
   const stdin = process.stdin;
   stdin.setRawMode(true);
