@@ -49,7 +49,7 @@ export async function nativeCommand(t: Transport, o: Overrides, a: NativeCommand
         io.out(`  cannot work out the addresses: ${r.configError}`);
         return 0;
       }
-      io.out(`  ${io.describeConfig(r.config)}`);
+      io.out(`  ${io.describeConfig({ ...r.config, bridge: NATIVE.bridge })}`);
       const prefix = r.facts.conf?.prefix ?? r.config.prefix;
       if (prefix) io.out(`  ${engineOf(s, prefix).summary}`);
       io.out(`  network ${NATIVE.network}: ${r.facts.network ? `${r.facts.network.subnets6.join(', ')}${r.facts.network.options['com.docker.network.bridge.gateway_mode_ipv6'] ? `, gateway mode ${r.facts.network.options['com.docker.network.bridge.gateway_mode_ipv6']}` : ''}` : 'missing'}`);
@@ -63,7 +63,7 @@ export async function nativeCommand(t: Transport, o: Overrides, a: NativeCommand
     }
     case 'prepare': {
       if (mode === 'docker') {
-        const r = await nativePrepare(t, o, { dryRun: a.dryRun, releaseAll: a.releaseAll, onPlan: a.asJson ? undefined : (p, c) => io.printPlan(`${name} (docker mode)`, p, c), ...a.prepareOptions }, obs);
+        const r = await nativePrepare(t, o, { dryRun: a.dryRun, releaseAll: a.releaseAll, onPlan: a.asJson ? undefined : (p, c) => io.printPlan(`${name} (docker mode)`, p, { ...c, bridge: NATIVE.bridge }), ...a.prepareOptions }, obs);
         if (a.asJson) {
           io.json({ host: name, mode: 'docker', config: r.config, dryRun: a.dryRun, plan: r.plan.steps.map((s) => ({ id: s.id, title: s.title })), notes: r.plan.notes, results: r.outcome?.results ?? [], confirmation: r.confirmation ?? null, ok: true, checks: r.checks });
           return 0;
@@ -75,7 +75,7 @@ export async function nativeCommand(t: Transport, o: Overrides, a: NativeCommand
         if (r.switched?.outcome) {
           io.out('Undone (radvd mode):');
           io.printResults(r.switched.plan, r.switched.outcome);
-          io.printPlan(`${name} (docker mode, planned again after the undo)`, r.plan, r.config);
+          io.printPlan(`${name} (docker mode, planned again after the undo)`, r.plan, { ...r.config, bridge: NATIVE.bridge });
         }
         if (!r.outcome) return 0;
         io.printResults(r.plan, r.outcome);
@@ -138,7 +138,7 @@ export async function nativeCommand(t: Transport, o: Overrides, a: NativeCommand
       const r = await nativeVerify(t, o, obs, { port: a.port });
       if (a.asJson) io.json({ ok: r.ok, mode: 'docker', checks: r.checks });
       else {
-        io.out(`Verify ${name} (docker mode): ${io.describeConfig(r.config)}`);
+        io.out(`Verify ${name} (docker mode): ${io.describeConfig({ ...r.config, bridge: NATIVE.bridge })}`);
         io.printChecks(r.checks);
       }
       return r.ok ? 0 : 1;

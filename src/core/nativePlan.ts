@@ -630,8 +630,8 @@ export function planNativeUnprepare(s: HostSnapshot, f: NativeFacts, c: HostConf
         return `if [ -e ${shq(p)} ]; then echo ${v} > ${shq(p)}; fi`;
       });
     add('sysctls', `set forwarding, accept_ra and proxy NDP back to their values before the first prepare${prev.sysctlConfExisted ? '' : `, and remove ${PATHS.sysctlConf}`}`, [...sets, prev.sysctlConfExisted ? ':' : `rm -f ${PATHS.sysctlConf}`].join('\n'));
-    // Docker may have changed the policy when it turned forwarding on: back to what the host had (or nothing to do)
-    add('forward-policy', `set the ip6tables FORWARD policy back to ${prev.ip6ForwardPolicy ?? 'what it was'} if it changed`, prev.ip6ForwardPolicy ? `if ip6tables -w 10 -S FORWARD >/dev/null 2>&1; then ip6tables -w 10 -P FORWARD ${prev.ip6ForwardPolicy}; fi` : ':');
+    // Docker may have changed the policy when it turned forwarding on: back to what the host had
+    if (prev.ip6ForwardPolicy && policyNow && policyNow !== prev.ip6ForwardPolicy) add('forward-policy', `set the ip6tables FORWARD policy back to ${prev.ip6ForwardPolicy} (now ${policyNow})`, `ip6tables -w 10 -P FORWARD ${prev.ip6ForwardPolicy}`);
     if (policyNow && !prev.ip6ForwardPolicy) notes.push(`the host had no ip6tables filter table before; Docker created one (FORWARD policy ${policyNow}), which stays as Docker manages it`);
   } else {
     notes.push(`${NATIVE.previous} is missing or unreadable: the sysctls stay as they are`);

@@ -128,7 +128,7 @@ export async function nativePrepare(t: Transport, o: Overrides, opts: PrepareOpt
   const undo = switching ? planUnprepare(before, config, artifacts, { releaseAll: opts.releaseAll }) : undefined;
   // as planned now: on a switch, from a host that still has radvd mode's state (the blockers about it are the undo's)
   const preview = (s: HostSnapshot) =>
-    switching ? planNativePrepare({ ...s, files: { ...s.files, hostConf: undefined }, agent: { ...s.agent, sha256: undefined } }, facts, config, nativeArtifacts, planOpts) : planNativePrepare(s, facts, config, nativeArtifacts, planOpts);
+    switching ? planNativePrepare({ ...s, files: { ...s.files, hostConf: undefined }, agent: { ...s.agent, sha256: undefined }, routes: s.routes.filter((r) => r.dev !== (s.recorded?.bridge ?? config.bridge)) }, facts, config, nativeArtifacts, planOpts) : planNativePrepare(s, facts, config, nativeArtifacts, planOpts);
   let plan: Plan = preview(before);
   const shown: Plan = undo ? { steps: [...undo.steps.map((x) => ({ ...x, id: `radvd-undo:${x.id}`, title: `(radvd mode, undo) ${x.title}` })), ...plan.steps], notes: [`switching ${before.hostname} from radvd mode to docker mode: radvd mode's setup is undone first, then docker mode's steps are planned again from the host as that leaves it`, ...undo.notes, ...plan.notes] } : plan;
   const go = await opts.onPlan?.(shown, config);

@@ -33,6 +33,8 @@ load() {
   [ -n "$UPLINK" ] && [ -n "$BRIDGE" ] && [ -n "$PREFIX" ] || die "$CIV6_NATIVE_CONF lacks UPLINK, BRIDGE or PREFIX: prepare the host again" "$CIV6_EXIT_REFUSED"
 }
 
+# read-only (ip6tables -S or -C with the nft backend would create an empty filter table on a host that has none)
+has_chain() { ip6tables-save -t filter 2>/dev/null | grep -q "^:$1 "; }
 has() { local m; for m in $FIREWALL; do [ "$m" = "$1" ] && return 0; done; return 1; }
 rules() { # rules CHAIN: the rule specs, one per line
   printf '%s\n' "$1 -o $BRIDGE -d $PREFIX -m comment --comment $CIV6_NATIVE_RULE_COMMENT -j ACCEPT" "$1 -i $BRIDGE -s $PREFIX -m comment --comment $CIV6_NATIVE_RULE_COMMENT -j ACCEPT"
@@ -42,14 +44,14 @@ firewall() {
   local chain spec
   if command -v ip6tables >/dev/null 2>&1; then
     for chain in DOCKER-USER FORWARD; do
-      if [ $chain = DOCKER-USER ]; then has docker-user || continue; ip6t -S DOCKER-USER >/dev/null 2>&1 || ip6t -N DOCKER-USER || continue
-      else has forward || continue; fi
+      if [ $chain = DOCKER-USER ]; then has docker-user || continue; else has forward || continue; fi
+      has_chain $chain || { log "no ip6tables chain $chain (yet): its rules are added when it exists"; continue; }
       while read -r spec; do
         # shellcheck disable=SC2086
         ip6t -C $spec 2>/dev/null || ip6t -I $spec || log "ip6tables -I $spec failed"
       done < <(rules $chain)
     done
-    if [ "$FORWARD_POLICY" = DROP ] && ip6t -S FORWARD 2>/dev/null | grep -qx -- '-P FORWARD ACCEPT'; then
+    if [ "$FORWARD_POLICY" = DROP ] && has_chain FORWARD && ip6t -S FORWARD 2>/dev/null | grep -qx -- '-P FORWARD ACCEPT'; then
       ip6t -P FORWARD DROP && log "ip6tables FORWARD policy set back to DROP, as it was before conoha-ipv6"
     fi
   fi
@@ -63,13 +65,14 @@ unfirewall() {
   local chain spec
   if command -v ip6tables >/dev/null 2>&1; then
     for chain in DOCKER-USER FORWARD; do
+      has_chain $chain || continue
       while read -r spec; do
         # shellcheck disable=SC2086
         while ip6t -C $spec 2>/dev/null; do ip6t -D $spec || break; done
       done < <(rules $chain)
     done
   fi
-  if command -v ufw >/dev/null 2>&1; then
+  if has ufw && command -v ufw >/dev/null 2>&1; then
     ufw route delete allow out on "$BRIDGE" to "$PREFIX" >/dev/null 2>&1 || true
     ufw route delete allow in on "$BRIDGE" from "$PREFIX" >/dev/null 2>&1 || true
   fi
