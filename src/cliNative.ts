@@ -54,9 +54,10 @@ export async function nativeCommand(t: Transport, o: Overrides, a: NativeCommand
       if (prefix) io.out(`  ${engineOf(s, prefix).summary}`);
       io.out(`  network ${NATIVE.network}: ${r.facts.network ? `${r.facts.network.subnets6.join(', ')}${r.facts.network.options['com.docker.network.bridge.gateway_mode_ipv6'] ? `, gateway mode ${r.facts.network.options['com.docker.network.bridge.gateway_mode_ipv6']}` : ''}` : 'missing'}`);
       const reserved = prefix ? engineOf(s, prefix).reserved : [];
+      const uplink = r.config.uplink;
       for (const addr of r.facts.conf?.addresses ?? r.config.addresses) {
         const h = nativeHolder(r.facts, addr);
-        const proxied = s.proxies.some((p) => p.address === addr && p.dev === r.config!.uplink);
+        const proxied = s.proxies.some((p) => p.address === addr && p.dev === uplink);
         io.out(`  ${addr.padEnd(40)} ${proxied ? 'proxy' : '-----'}  ${reserved.includes(addr) ? "Docker's own" : h ? `-> ${h.container}${h.running ? '' : ' (stopped)'}` : 'free'}`);
       }
       return 0;

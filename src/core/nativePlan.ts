@@ -367,14 +367,15 @@ export function nativeBlockers(s: HostSnapshot, f: NativeFacts, c: HostConfig): 
   if (!c.addresses.every((a) => [...onLink, ...ownNets].some((n) => inNet(a, n)))) out.push(`the addresses are not on ${c.uplink}'s prefix: the provider routes only that prefix to this host; check the address set`);
   const taken = c.addresses.filter((a) => s.neighbours.some((n) => n.address === a && n.dev === c.uplink && n.lladdr));
   if (taken.length) out.push(`another machine on ${c.uplink} answers for ${taken.join(', ')}: proxying would capture its traffic; check the address set`);
-  if (c.prefix) {
+  const prefix = c.prefix;
+  if (prefix) {
     // another interface (another Docker network, a route by hand) already has the /124 or a part of it
-    const clash = s.routes.filter((r) => r.dev !== NATIVE.bridge && r.dev !== c.uplink && r.dst !== 'default' && (inNet(r.dst.split('/')[0], c.prefix!) || c.addresses.includes(r.dst)));
+    const clash = s.routes.filter((r) => r.dev !== NATIVE.bridge && r.dev !== c.uplink && r.dst !== 'default' && (inNet(r.dst.split('/')[0], prefix) || c.addresses.includes(r.dst)));
     if (clash.length) out.push(`${c.prefix} is already routed elsewhere (${clash.map((r) => `${r.dst} dev ${r.dev}`).join(', ')}): remove that first`);
     if (f.network) {
       if (f.network.labels['conoha-ipv6.mode'] !== 'docker') out.push(`a Docker network named ${NATIVE.network} exists that conoha-ipv6 did not create: rename or remove it`);
       else {
-        const p = networkProblems(f.network, c.prefix, engineOf(s, c.prefix));
+        const p = networkProblems(f.network, prefix, engineOf(s, prefix));
         if (p.length && f.endpoints.length) out.push(`Docker network ${NATIVE.network} must be recreated (${p.join('; ')}) but containers are on it (${f.endpoints.map((x) => x.container).join(', ')}): release them first`);
       }
     }
@@ -455,7 +456,8 @@ export function planNativePrepare(s: HostSnapshot, f: NativeFacts, c: HostConfig
     add('proxies', `answer for ${missing.length} address(es) on ${up}: ip -6 neigh replace proxy X dev ${up}`, missing.map((a) => `ip -6 neigh replace proxy ${shq(a)} dev ${shq(up)}`).join('\n'), 'With this, the host answers the provider\'s router for each container address, so their traffic is sent to this host.');
   }
   const dropped = (f.conf?.addresses ?? []).filter((a) => !c.addresses.includes(a));
-  if (dropped.length) add('drop-old', `remove the proxy entries of ${dropped.length} address(es) no longer in the set`, dropped.map((a) => `ip -6 neigh del proxy ${shq(a)} dev ${shq(f.conf!.uplink)} 2>/dev/null; true`).join('\n'), 'These addresses left the set.');
+  const oldUplink = f.conf?.uplink ?? up;
+  if (dropped.length) add('drop-old', `remove the proxy entries of ${dropped.length} address(es) no longer in the set`, dropped.map((a) => `ip -6 neigh del proxy ${shq(a)} dev ${shq(oldUplink)} 2>/dev/null; true`).join('\n'), 'These addresses left the set.');
   const agentChanges = f.agentSha256 !== art.agentSha256;
   if (agentChanges) {
     const x = fileStep(NATIVE.agent, art.agent, '0755');

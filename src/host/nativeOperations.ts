@@ -136,7 +136,7 @@ export async function nativePrepare(t: Transport, o: Overrides, opts: PrepareOpt
   if (go === true) {
     const now = await readNative(t, obs);
     const again = switching ? planUnprepare(now.snapshot, config, artifacts, { releaseAll: opts.releaseAll }) : preview(now.snapshot);
-    if (!samePlan(switching ? undo! : plan, again)) throw new RefusedError(`${now.snapshot.hostname} changed while the plan was shown: review the new plan`, [{ id: 'prepare' }]);
+    if (!samePlan(undo ?? plan, again)) throw new RefusedError(`${now.snapshot.hostname} changed while the plan was shown: review the new plan`, [{ id: 'prepare' }]);
     before = now.snapshot;
     facts = now.facts;
   }
@@ -202,7 +202,7 @@ export interface NativeVerifyResult {
 /** One round trip (pinging every container address from the host), then with a port a TCP connection from here to each. */
 export async function nativeVerify(t: Transport, o: Overrides, obs?: Observer, vo: { port?: number } = {}): Promise<NativeVerifyResult> {
   const first = await readNative(t, obs);
-  const held = first.facts.endpoints.flatMap((e) => (e.fixed ?? e.address ? [(e.fixed ?? e.address)!] : []));
+  const held = first.facts.endpoints.flatMap((e) => { const a = e.fixed ?? e.address; return a ? [a] : []; });
   const { snapshot, facts } = held.length ? await readNative(t, obs, held) : first;
   const config = resolveHostConfig(snapshot, o);
   const checks = judgeNative(snapshot, facts, config, nativeArtifacts, { port: vo.port });

@@ -127,7 +127,7 @@ for (const v of VARIANTS) {
       const r = await timed(`${v.variant} assign`, () => run('assign', 'c1'));
       assert.equal(r.code, 0, r.stderr);
       addr = r.stdout.trim();
-      assert.ok(!reserved.includes(addr), `${addr} is not one of Docker's own (${reserved})`);
+      assert.ok(!reserved.includes(addr), `${addr} is not one of Docker's own (${reserved.join(', ')})`);
       assert.match(vps('docker', 'inspect', '-f', '{{json .NetworkSettings.Networks}}', 'c1').stdout, new RegExp(`"IPv6Address":"${addr}"`));
       const t = await timed(`${v.variant} TCP from the provider side after assign`, () => eventually(() => reachable(addr), 15_000, 300));
       assert.ok(t >= 0, `TCP to [${addr}]:8080 from here`);
