@@ -166,6 +166,7 @@ export interface NativeAssignResult {
   address: string;
   container: string;
   changed: boolean;
+  outcome?: ApplyOutcome & { facts: NativeFacts };
   checks: Check[];
 }
 
@@ -178,17 +179,17 @@ export async function nativeAssign(t: Transport, o: Overrides, container: string
   const outcome = await apply(t, [p.step], obs, [p.address]);
   const failed = failure(`connecting ${p.container} with ${p.address}`, [p.step], outcome, []);
   if (failed) throw failed;
-  return { address: p.address, container: p.container, changed: true, checks: mine(judgeNative(outcome.after, outcome.facts, config, nativeArtifacts)) };
+  return { address: p.address, container: p.container, changed: true, outcome, checks: mine(judgeNative(outcome.after, outcome.facts, config, nativeArtifacts)) };
 }
 
-export async function nativeRelease(t: Transport, o: Overrides, target: string, obs?: Observer): Promise<{ released: { address: string; container: string }[] }> {
+export async function nativeRelease(t: Transport, o: Overrides, target: string, obs?: Observer): Promise<{ released: { address: string; container: string }[]; outcome: ApplyOutcome & { facts: NativeFacts } }> {
   const { snapshot, facts } = await readNative(t, obs);
   const config = resolveHostConfig(snapshot, o);
   const p = planNativeRelease(snapshot, facts, config, nativeArtifacts, target);
   const outcome = await apply(t, p.steps, obs);
   const failed = failure(`releasing ${target}`, p.steps, outcome, []);
   if (failed) throw failed;
-  return { released: p.released };
+  return { released: p.released, outcome };
 }
 
 export interface NativeVerifyResult {
