@@ -151,6 +151,29 @@ for (const v of VARIANTS) {
       assert.doesNotMatch(vps('docker', 'inspect', '-f', '{{json .NetworkSettings.Networks}}', 'c2').stdout, /conoha-ipv6/);
     });
 
+    it('verify fails when packets would not arrive: our proxy entry gone, our firewall rules gone (Docker 28); prepare repairs', async () => {
+      assert.equal(vps('ip', '-6', 'neigh', 'del', 'proxy', addr, 'dev', uplink).status, 0);
+      let r = verify();
+      assert.equal(r.ok, false);
+      assert.equal(r.checks.find((c) => c.id === `proxy:${addr}`)?.ok, false);
+      if (v.routed) {
+        const rm = vps('sh', '-c', "ip6tables -S DOCKER-USER | grep conoha-ipv6-native | sed 's/^-A/-D/' | while read -r rule; do ip6tables $rule; done");
+        assert.equal(rm.status, 0, rm.stderr);
+        r = verify();
+        const fw = r.checks.find((c) => c.id === 'firewall')!;
+        assert.equal(fw.ok, false);
+        assert.match(fw.message, /inbound .* dropped by ip6tables filter/);
+        assert.equal(r.checks.find((c) => c.id === `binding:${addr}:inbound`)?.ok, false, 'TCP from here is dropped');
+        assert.equal(reachable(addr), false);
+      }
+      const p = run('prepare');
+      assert.equal(p.code, 0, p.stdout + p.stderr);
+      assert.match(p.stdout, /answer for 1 address/);
+      if (v.routed) assert.match(p.stdout, /in the firewall/);
+      await greenWithin(10_000);
+      assert.ok(reachable(addr));
+    });
+
     it('docker restart c1: reachable again with no command from us (Docker keeps the fixed address)', async () => {
       assert.equal(lab(env, 'restart-container', 'c1').status, 0);
       const t = await timed(`${v.variant} reachable after docker restart`, () => eventually(() => reachable(addr), 20_000, 300));
