@@ -139,6 +139,7 @@ export async function nativePrepare(t: Transport, o: Overrides, opts: PrepareOpt
     if (!samePlan(undo ?? plan, again)) throw new RefusedError(`${now.snapshot.hostname} changed while the plan was shown: review the new plan`, [{ id: 'prepare' }]);
     before = now.snapshot;
     facts = now.facts;
+    if (!switching) plan = again;
   }
   let switched: NativePrepareResult['switched'];
   if (undo) {
