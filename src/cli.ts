@@ -23,6 +23,8 @@ import { parsePort, parseProbe } from './core/probe';
 import { validRollbackSeconds } from './core/rollback';
 import { Transport, TransportError } from './host/transport';
 import { shq } from './core/shell';
+import { parseMode } from './core/nativePlan';
+import { nativeCommand } from './cliNative';
 
 const USAGE = `usage:
   conoha-ipv6 derive <ipv6> [--json]                  the 16 extra addresses of a ConoHa host address
@@ -70,6 +72,10 @@ host settings (default: what the host tells, or recorded at its last prepare):
   --bridge NAME               the Docker bridge (default docker0)
   --gateway ADDR              the IPv6 router (default: the current default route's gateway)
   --addresses LIST|PREFIX/124 the extra addresses, when the host's address does not follow the ConoHa rule
+  --mode radvd|docker         radvd (default): radvd, /128 routes to docker0 and the agent; docker: one Docker IPv6
+                              network on the /124, containers join it with a fixed address (README "Docker-native
+                              mode"); prepare with the other mode switches (undo, then prepare; --release-all first
+                              releases what is bound)
 `;
 
 interface Args {
@@ -80,7 +86,7 @@ interface Args {
   hosts: string[];
 }
 
-const VALUE_FLAGS = new Set(['host', 'all', 'jump', 'ssh-config', 'identity', 'known-hosts', 'interface', 'bridge', 'gateway', 'addresses', 'port', 'probe', 'rollback-seconds', 'format', 'out']);
+const VALUE_FLAGS = new Set(['mode', 'host', 'all', 'jump', 'ssh-config', 'identity', 'known-hosts', 'interface', 'bridge', 'gateway', 'addresses', 'port', 'probe', 'rollback-seconds', 'format', 'out']);
 const BOOL_FLAGS = new Set(['json', 'dry-run', 'accept-new', 'local', 'help', 'version', 'release-all']);
 
 class UsageError extends InputError {}
@@ -131,6 +137,8 @@ function overridesFrom(a: Args): Overrides {
   if (gw !== undefined) o.gateway = gw;
   const ad = str(a, 'addresses');
   if (ad !== undefined) o.addresses = parseAddressList(ad, '--addresses');
+  const mode = str(a, 'mode');
+  if (mode !== undefined) o.mode = parseMode(mode, '--mode');
   return o;
 }
 
@@ -257,7 +265,7 @@ function connectionArgs(argv: string[]): string {
   })();
   if (!a) return '--host HOST';
   if (a.flags.get('local')) return '--local';
-  const keep = ['host', 'jump', 'ssh-config', 'identity', 'known-hosts', 'interface', 'bridge', 'gateway', 'addresses'];
+  const keep = ['host', 'jump', 'ssh-config', 'identity', 'known-hosts', 'interface', 'bridge', 'gateway', 'addresses', 'mode'];
   return keep.flatMap((k) => (typeof a.flags.get(k) === 'string' ? [`--${k} ${shq(a.flags.get(k) as string)}`] : [])).join(' ') || '--host HOST';
 }
 
@@ -447,6 +455,15 @@ async function main(argv: string[]): Promise<number> {
   const t = await openTransport(a);
   const name = t.description;
   try {
+    // docker mode (and switching modes): src/cliNative.ts; undefined means radvd mode's code below runs
+    const native = await nativeCommand(
+      t,
+      o,
+      { command: a.command, positional: a.positional, asJson, dryRun: a.flags.get('dry-run') === true, releaseAll: a.flags.get('release-all') === true, port: vo.port, prepareOptions: { reconnect: () => openTransport(a), rollbackSeconds: rs === undefined ? undefined : Number(rs) } },
+      { out, err: (m) => process.stderr.write(printable(m)), json, printPlan, printUndoPlan, printResults, printChecks, describeConfig },
+      obs,
+    );
+    if (native !== undefined) return native;
     switch (a.command) {
       case 'status': {
         const r = await status(t, o, obs);

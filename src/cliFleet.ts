@@ -7,7 +7,8 @@ import { Civ6Error, EXIT } from './core/errors';
 import { FleetRow, fleetExitCode, fleetTable } from './core/fleet';
 import { settledLimited } from './core/limit';
 import { HostSnapshot } from './core/snapshot';
-import { Observer, VerifyOptions, status, verify } from './host/operations';
+import type { Observer, VerifyOptions } from './host/operations';
+import { status, verify } from './host/modeOperations';
 import { artifacts } from './host/scripts';
 import { Transport, TransportError } from './host/transport';
 
@@ -46,8 +47,9 @@ export async function runFleet(o: FleetOptions): Promise<{ rows: FleetRow[]; tab
         const r = await verify(t, o.overrides, o.observer(host), o.verifyOptions);
         return rowOf(host, r.snapshot, r.config, r.checks);
       }
+      // a host in docker mode is judged by that mode's checks
       const r = await status(t, o.overrides, o.observer(host));
-      return rowOf(host, r.snapshot, r.config, r.config ? judgeHost(r.snapshot, r.config, artifacts) : [], r.configError);
+      return rowOf(host, r.snapshot, r.config, r.checks ?? (r.config ? judgeHost(r.snapshot, r.config, artifacts) : []), r.configError);
     } finally {
       await t.close();
     }

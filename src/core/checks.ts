@@ -11,7 +11,9 @@ export interface JudgeOptions {
 }
 
 /** Host-wide checks, per-address checks (scope.address) and per-binding checks (scope.address and .container). */
-export type HostCheckKind = 'recorded-state' | 'rollback' | 'forwarding' | 'proxy-ndp' | 'accept-ra' | 'networkd' | 'default-route' | 'bridge' | 'radvd' | 'persistence' | 'firewall';
+export type HostCheckKind = 'recorded-state' | 'rollback' | 'forwarding' | 'proxy-ndp' | 'accept-ra' | 'networkd' | 'default-route' | 'bridge' | 'radvd' | 'persistence' | 'firewall'
+  // docker mode (nativeChecks.ts)
+  | 'mode' | 'network';
 export type AddressCheckKind = 'route' | 'proxy';
 export type BindingCheckKind = 'container' | 'address' | 'default-route' | 'ping' | 'outbound' | 'inbound';
 

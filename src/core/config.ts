@@ -6,6 +6,8 @@ import { validateInterfaceName } from './shell';
 import { HostSnapshot, defaultRoutes } from './snapshot';
 
 export interface Overrides {
+  /** the host's mode (docker mode: src/core/nativePlan.ts); unset: what the host records, else radvd */
+  mode?: 'radvd' | 'docker';
   interface?: string;
   bridge?: string;
   gateway?: string;

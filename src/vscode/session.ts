@@ -4,7 +4,9 @@ import * as vscode from 'vscode';
 import { Check, judgeHost } from '../core/checks';
 import { HostConfig } from '../core/config';
 import { HostSnapshot } from '../core/snapshot';
-import { Observer, status } from '../host/operations';
+import { Observer } from '../host/operations';
+import { nativeChecksOf, status } from '../host/modeOperations'; // radvd or docker mode
+import type { HostMode } from '../core/nativePlan';
 import { artifacts } from '../host/scripts';
 import { Transport } from '../host/transport';
 import { openTransport } from './connect';
@@ -22,6 +24,8 @@ export class HostSession {
   config?: HostConfig;
   configError?: string;
   checks: Check[] = [];
+  /** the mode the host records (docker mode: src/core/nativePlan.ts); undefined: not prepared */
+  mode?: HostMode;
   /** the last error, shown on the host's row */
   error?: string;
   /** when the host was last read (ms since the epoch): the row's tooltip and the status bar say it */
@@ -100,7 +104,8 @@ export class HostSession {
   async refresh(): Promise<void> {
     const t = this.transport ?? (await this.use());
     const r = await status(t, overridesOf(this.entry), this.observer);
-    this.update(r.snapshot, r.config, undefined, r.configError);
+    this.mode = r.mode;
+    this.update(r.snapshot, r.config, r.checks, r.configError);
   }
 
   /** Takes the state an operation brought back (its fresh snapshot, and checks when it verified). */
@@ -110,7 +115,7 @@ export class HostSession {
     if (configError) this.config = undefined;
     else if (config) this.config = config;
     this.configError = configError;
-    this.checks = checks ?? (this.config ? judgeHost(snapshot, this.config, artifacts) : []);
+    this.checks = checks ?? (this.config ? (nativeChecksOf(snapshot, this.config) ?? judgeHost(snapshot, this.config, artifacts)) : []);
     this.state = 'connected';
     this.error = undefined;
     this.changed();

@@ -6,6 +6,7 @@ import { Overrides } from '../core/config';
 import { parseAddressList } from '../core/derive';
 import { HostSpec } from '../core/hostSpec';
 import { validateInterfaceName } from '../core/shell';
+import { parseMode } from '../core/nativePlan';
 import { parsePort, parseProbe } from '../core/probe';
 import type { VerifyOptions } from '../host/operations';
 
@@ -21,6 +22,8 @@ export interface HostEntry {
   interface?: string;
   gateway?: string;
   addresses?: string;
+  /** radvd (default) or docker (a Docker IPv6 network on the /124): src/core/nativePlan.ts */
+  mode?: string;
   /** verify: a TCP connection from here to each bound container on this port */
   verifyPort?: number;
   /** verify: from each bound container, a TCP connection ([ADDR]:PORT) or a ping (ADDR) outwards */
@@ -83,6 +86,7 @@ export function overridesOf(h: HostEntry): Overrides {
   if (h.bridge) o.bridge = validateInterfaceName(h.bridge, `conohaIpv6.hosts[${h.name}].bridge`);
   if (h.gateway) o.gateway = h.gateway;
   if (h.addresses) o.addresses = parseAddressList(h.addresses, `conohaIpv6.hosts[${h.name}].addresses`);
+  if (h.mode) o.mode = parseMode(h.mode, `conohaIpv6.hosts[${h.name}].mode`);
   return o;
 }
 

@@ -1,7 +1,7 @@
 // Assign IPv6 to Container: from a free address (pick a container), from a container (pick an address, the
 // first free one preselected), or from the palette (pick both). Programmatic: { host, container, address }.
 import * as vscode from 'vscode';
-import { assign, AssignResult } from '../../host/operations';
+import { assign, AssignResult } from '../../host/modeOperations'; // radvd or docker mode
 import { HostSession } from '../session';
 import { addressNodes, unboundContainers } from '../tree/children';
 import { isTreeNode } from '../tree/nodes';

@@ -1,7 +1,7 @@
 // Prepare Host: shows the plan, asks once, applies it under a progress notification (one round trip),
 // then shows what the checks say.
 import * as vscode from 'vscode';
-import { prepare, PrepareResult } from '../../host/operations';
+import { prepare, PrepareResult } from '../../host/modeOperations'; // radvd or docker mode
 import { overridesOf } from '../settings';
 import { actionButtons, notifyWithActions } from '../actions';
 import { changes, confirmLines } from '../planText';

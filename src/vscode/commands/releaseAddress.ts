@@ -1,7 +1,7 @@
 // Release Address: from a bound address (or an address or container name given as an argument), asks, then takes
 // the address back.
 import * as vscode from 'vscode';
-import { release, ReleaseResult } from '../../host/operations';
+import { release, ReleaseResult } from '../../host/modeOperations'; // radvd or docker mode
 import { addressNodes } from '../tree/children';
 import { isTreeNode } from '../tree/nodes';
 import { overridesOf } from '../settings';

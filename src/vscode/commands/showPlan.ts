@@ -1,7 +1,7 @@
 // Show Plan (Dry Run): what Prepare Host would change, as a rendered Markdown preview of a read-only document
 // (the text document itself when the preview cannot open); nothing changes.
 import * as vscode from 'vscode';
-import { prepare } from '../../host/operations';
+import { prepare } from '../../host/modeOperations'; // radvd or docker mode
 import { overridesOf } from '../settings';
 import { planMarkdown } from '../planText';
 import { Arg, connected, guarded, pickSession, Services, withProgress } from './common';

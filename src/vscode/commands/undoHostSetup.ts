@@ -1,7 +1,7 @@
 // Undo Host Setup: shows what it restores, asks once (and whether to release bound addresses first), then puts
 // the host back as it was before the first Prepare Host.
 import * as vscode from 'vscode';
-import { unprepare, UnprepareResult } from '../../host/operations';
+import { unprepare, UnprepareResult } from '../../host/modeOperations'; // radvd or docker mode
 import { overridesOf } from '../settings';
 import { Arg, argsOf, connected, guarded, pickSession, Services, withProgress } from './common';
 

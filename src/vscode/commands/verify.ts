@@ -1,7 +1,7 @@
 // Verify Routes, Neighbors and RA: one round trip (with pings of every bound address); the checks show in
 // the tree, the result in a notification.
 import * as vscode from 'vscode';
-import { verify as verifyHost, VerifyResult } from '../../host/operations';
+import { verify as verifyHost, VerifyResult } from '../../host/modeOperations'; // radvd or docker mode
 import { overridesOf, verifyOptionsOf } from '../settings';
 import { actionButtons, notifyWithActions } from '../actions';
 import { Arg, connected, guarded, pickSession, Services, withProgress } from './common';
