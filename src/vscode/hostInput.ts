@@ -7,6 +7,7 @@ import { parseAddressList } from '../core/derive';
 import { HostSpec, formatHostSpec, parseHostSpec } from '../core/hostSpec';
 import { validateInterfaceName } from '../core/shell';
 import { parseJumpList } from '../core/sshConfig';
+import { parseMode } from '../core/nativePlan';
 import type { HostEntry } from './settings';
 
 /** The quick pick's item for what the user typed: "Add user@host" when it parses, else the parser's message. */
@@ -72,7 +73,7 @@ export function defaultName(spec: HostSpec, taken: string[]): string {
 }
 
 /** What Edit Host changes; `identity` is the key file, `host` is where: user@host[:port]. */
-export const EDIT_FIELDS = ['host', 'identity', 'proxyJump', 'name', 'interface', 'gateway', 'bridge', 'addresses'] as const;
+export const EDIT_FIELDS = ['host', 'identity', 'proxyJump', 'name', 'mode', 'interface', 'gateway', 'bridge', 'addresses'] as const;
 export type EditField = (typeof EDIT_FIELDS)[number];
 
 export const isEditField = (v: unknown): v is EditField => typeof v === 'string' && (EDIT_FIELDS as readonly string[]).includes(v);
@@ -82,6 +83,7 @@ export const FIELD_TITLES: Record<EditField, string> = {
   identity: 'Key file',
   proxyJump: 'Jump hosts (ProxyJump: user@host[:port], commas for several)',
   name: 'Name in the sidebar',
+  mode: 'Mode (radvd, or docker: a Docker IPv6 network); Prepare Host switches',
   interface: 'Uplink interface',
   gateway: 'IPv6 gateway',
   bridge: 'Docker bridge',
@@ -92,6 +94,7 @@ export const FIELD_TITLES: Record<EditField, string> = {
 const OPTIONAL_KEYS = {
   identity: 'identityFile',
   proxyJump: 'proxyJump',
+  mode: 'mode',
   interface: 'interface',
   gateway: 'gateway',
   bridge: 'bridge',
@@ -132,6 +135,9 @@ export function fieldProblem(e: HostEntry, f: EditField, value: string, others: 
         return undefined;
       case 'proxyJump':
         if (v) parseJumpList(v, `${e.name}'s proxyJump`);
+        return undefined;
+      case 'mode':
+        if (v) parseMode(v, `${e.name}'s mode`);
         return undefined;
     }
   } catch (err) {

@@ -48,6 +48,8 @@ test('Edit Host fields: validated like the settings, empty takes an optional one
   assert.equal(fieldProblem(e, 'interface', 'eth0', []), undefined);
   assert.match(fieldProblem(e, 'interface', 'eth0; reboot', []) ?? '', /not a network interface name/);
   assert.match(fieldProblem(e, 'gateway', 'fe80::1/64', []) ?? '', /not an IPv6 address/);
+  assert.match(fieldProblem(e, 'mode', 'native', []) ?? '', /is not a mode/);
+  assert.equal(fieldProblem(e, 'mode', 'docker', []), undefined);
   assert.equal(fieldProblem(e, 'gateway', 'fe80::1', []), undefined);
   assert.match(fieldProblem(e, 'name', 'vps2', ['vps2']) ?? '', /already in the list/);
   assert.match(fieldProblem(e, 'host', 'root@[x', []) ?? '', /missing "\]"/);
@@ -56,7 +58,7 @@ test('Edit Host fields: validated like the settings, empty takes an optional one
   assert.deepEqual(withField(e, 'host', 'root@vps.example:2222'), { name: 'vps1', host: 'vps.example', port: 2222, interface: 'ens3' });
   assert.deepEqual(withField(e, 'identity', '~/.ssh/id_rsa'), { ...e, identityFile: '~/.ssh/id_rsa' });
   // every field reads back what was set, and '' takes each optional one out again
-  const values = { host: 'deploy@[2001:db8::9]:2222', identity: '/k/id', proxyJump: 'jump@bastion:2222', name: 'web', interface: 'eth0', gateway: 'fe80::1', bridge: 'br0', addresses: '2001:db8::/124' };
+  const values = { host: 'deploy@[2001:db8::9]:2222', identity: '/k/id', proxyJump: 'jump@bastion:2222', mode: 'docker', name: 'web', interface: 'eth0', gateway: 'fe80::1', bridge: 'br0', addresses: '2001:db8::/124' };
   for (const f of EDIT_FIELDS) {
     const set = withField(e, f, values[f]);
     assert.equal(fieldValue(set, f), values[f], f);

@@ -11,6 +11,7 @@ import { Arg, argsOf, guarded, pickSession, Services } from './common';
 const DEFAULTS: Partial<Record<EditField, string>> = {
   identity: 'ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa',
   proxyJump: "the ssh config's ProxyJump for the host, else a direct connection",
+  mode: 'radvd (routes to the bridge, radvd, the agent)',
   interface: "the default route's",
   gateway: "the current default route's",
   bridge: 'docker0',
