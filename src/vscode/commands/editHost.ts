@@ -20,7 +20,7 @@ export async function editHost(svc: Services, arg: Arg): Promise<HostEntry | und
   const s = await pickSession(svc, arg);
   if (!s) return undefined;
   const a = argsOf(arg);
-  return guarded(svc, `Edit ${s.name}`, async () => {
+  return guarded(svc, vscode.l10n.t('Edit {0}', s.name), async () => {
     const hosts = readHosts();
     const entry = hosts.find((h) => h.name === s.name);
     if (!entry) throw new InputError(`there is no host named "${s.name}" in conohaIpv6.hosts`);
@@ -29,8 +29,8 @@ export async function editHost(svc: Services, arg: Arg): Promise<HostEntry | und
     let field = a.field;
     if (field === undefined) {
       const picked = await vscode.window.showQuickPick(
-        EDIT_FIELDS.map((f) => ({ label: FIELD_TITLES[f], description: fieldValue(entry, f) || `default: ${DEFAULTS[f] ?? ''}`, field: f })),
-        { title: `Edit ${s.name}`, placeHolder: 'Which setting?' },
+        EDIT_FIELDS.map((f) => ({ label: FIELD_TITLES[f], description: fieldValue(entry, f) || vscode.l10n.t('default: {0}', DEFAULTS[f] ?? ''), field: f })),
+        { title: vscode.l10n.t('Edit {0}', s.name), placeHolder: vscode.l10n.t('Which setting?') },
       );
       if (!picked) return undefined;
       field = picked.field;
@@ -39,14 +39,14 @@ export async function editHost(svc: Services, arg: Arg): Promise<HostEntry | und
     let value = a.value;
     if (value === undefined) {
       if (f === 'identity') {
-        const key = await pickKey(`${s.name}: which key?`);
+        const key = await pickKey(vscode.l10n.t('{0}: which key?', s.name));
         if (!key) return undefined;
         value = key.identityFile ?? '';
       } else {
         value = await vscode.window.showInputBox({
           title: `${s.name}: ${FIELD_TITLES[f]}`,
           value: fieldValue(entry, f),
-          prompt: DEFAULTS[f] ? `empty: ${DEFAULTS[f]}` : undefined,
+          prompt: DEFAULTS[f] ? vscode.l10n.t('empty: {0}', DEFAULTS[f]) : undefined,
           validateInput: (v) => fieldProblem(entry, f, v, others),
           ignoreFocusOut: true,
         });
