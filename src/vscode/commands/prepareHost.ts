@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { prepare, PrepareResult } from '../../host/operations';
 import { overridesOf } from '../settings';
 import { actionButtons, notifyWithActions } from '../actions';
-import { changes, confirmLines } from '../planText';
+import { confirmLines } from '../planText';
 import { Arg, argsOf, connected, guarded, pickSession, Services, withProgress } from './common';
 
 /** Prepare Host; as Repair Host (from a row with a failing check, or a Verify notification) the same, named so. */
@@ -26,7 +26,7 @@ export async function prepareHost(svc: Services, arg: Arg, verb: 'Prepare' | 'Re
               svc.log.info(`[${s.name}] plan: ${plan.steps.length} step(s)${plan.steps.map((x) => `\n  - ${x.title}`).join('')}`);
               if (!ask || plan.steps.length === 0) return true;
               const detail = `${config.uplink}, ${config.bridge}, ${config.prefix ?? vscode.l10n.t('{0} addresses', config.addresses.length)}\n\n${confirmLines(plan.steps)}${plan.notes.length ? `\n\n${plan.notes.join('\n')}` : ''}`;
-              const go = await vscode.window.showInformationMessage(verb === 'Repair' ? vscode.l10n.t('Repair {0}: apply {1}?', s.name, changes(plan.steps.length)) : vscode.l10n.t('Apply {0} to {1}?', changes(plan.steps.length), s.name), { modal: true, detail }, vscode.l10n.t('Apply'));
+              const go = await vscode.window.showInformationMessage(verb === 'Repair' ? vscode.l10n.t('Repair {0}: apply {1}?', s.name, plan.steps.length === 1 ? vscode.l10n.t('1 change') : vscode.l10n.t('{0} changes', plan.steps.length)) : vscode.l10n.t('Apply {0} to {1}?', plan.steps.length === 1 ? vscode.l10n.t('1 change') : vscode.l10n.t('{0} changes', plan.steps.length), s.name), { modal: true, detail }, vscode.l10n.t('Apply'));
               return go === vscode.l10n.t('Apply');
             },
             // commit-confirmed: the change is confirmed over a new connection, else the host rolls it back
