@@ -268,7 +268,7 @@ function printChecks(checks: Check[], total = checks.length): void {
 
 function printStatus(s: HostSnapshot, c: HostConfig | undefined, err: string | undefined): void {
   out(`${s.hostname} (${s.osId || M.unknownOs}, ${M.systemd(s.systemd)}, ${s.uid === 0 ? 'root' : M.uid(s.uid)}${s.sudoUser ? M.viaSudo(s.sudoUser) : ''})`);
-  out(`  docker: ${s.docker.ok ? s.docker.version : s.tools.docker ? M.dockerNotAnswering(String(s.docker.error)) : M.notInstalled}`);
+  out(`  docker: ${s.docker.ok ? s.docker.version : s.tools.docker ? M.dockerNotAnswering(s.docker.error) : M.notInstalled}`);
   out(`  radvd: ${!s.tools.radvd ? M.notInstalled : M.running(s.radvd.running)}${s.radvd.interfaces.length ? M.advertisesOn(s.radvd.interfaces.filter((i) => i.advertises).map((i) => i.name).join(', ')) : ''}`);
   for (const e of s.stateErrors) out(`  ${M.recordedState} ${e}`);
   if (!c) {

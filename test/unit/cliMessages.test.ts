@@ -9,8 +9,7 @@ import { cliLang, cliMessages } from '../../src/cliMessages';
 const CLI = join(__dirname, '../../../dist/cli-main.js');
 
 function run(args: string[], locale: NodeJS.ProcessEnv) {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ['LC_ALL', 'LC_MESSAGES', 'LANG', 'LANGUAGE']) delete env[k];
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['LC_ALL', 'LC_MESSAGES', 'LANG', 'LANGUAGE'].includes(k)));
   return spawnSync(process.execPath, [CLI, ...args], { env: { ...env, ...locale }, encoding: 'utf8' });
 }
 
