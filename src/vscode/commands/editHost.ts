@@ -3,17 +3,28 @@
 // field), or programmatically: { host, field, value } ('' takes an optional field out: its default applies).
 import * as vscode from 'vscode';
 import { InputError } from '../../core/errors';
-import { EDIT_FIELDS, EditField, FIELD_TITLES, fieldProblem, fieldValue, isEditField, withField } from '../hostInput';
+import { EDIT_FIELDS, EditField, fieldProblem, fieldValue, isEditField, withField } from '../hostInput';
 import { HostEntry, readHosts, writeHosts } from '../settings';
 import { pickKey } from './addHost';
 import { Arg, argsOf, guarded, pickSession, Services } from './common';
 
 const DEFAULTS: Partial<Record<EditField, string>> = {
-  identity: 'ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa',
-  interface: "the default route's",
-  gateway: "the current default route's",
+  get identity() { return vscode.l10n.t('ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa'); },
+  get interface() { return vscode.l10n.t("the default route's"); },
+  get gateway() { return vscode.l10n.t("the current default route's"); },
   bridge: 'docker0',
-  addresses: "derived from the host's address",
+  get addresses() { return vscode.l10n.t("derived from the host's address"); },
+};
+
+/** FIELD_TITLES (hostInput.ts) in the display language */
+const TITLES: Record<EditField, string> = {
+  get host() { return vscode.l10n.t('Host (user@host[:port])'); },
+  get identity() { return vscode.l10n.t('Key file'); },
+  get name() { return vscode.l10n.t('Name in the sidebar'); },
+  get interface() { return vscode.l10n.t('Uplink interface'); },
+  get gateway() { return vscode.l10n.t('IPv6 gateway'); },
+  get bridge() { return vscode.l10n.t('Docker bridge'); },
+  get addresses() { return vscode.l10n.t('Addresses (PREFIX/124 or a list)'); },
 };
 
 export async function editHost(svc: Services, arg: Arg): Promise<HostEntry | undefined> {
@@ -29,7 +40,7 @@ export async function editHost(svc: Services, arg: Arg): Promise<HostEntry | und
     let field = a.field;
     if (field === undefined) {
       const picked = await vscode.window.showQuickPick(
-        EDIT_FIELDS.map((f) => ({ label: FIELD_TITLES[f], description: fieldValue(entry, f) || vscode.l10n.t('default: {0}', DEFAULTS[f] ?? ''), field: f })),
+        EDIT_FIELDS.map((f) => ({ label: TITLES[f], description: fieldValue(entry, f) || vscode.l10n.t('default: {0}', DEFAULTS[f] ?? ''), field: f })),
         { title: vscode.l10n.t('Edit {0}', s.name), placeHolder: vscode.l10n.t('Which setting?') },
       );
       if (!picked) return undefined;
@@ -44,7 +55,7 @@ export async function editHost(svc: Services, arg: Arg): Promise<HostEntry | und
         value = key.identityFile ?? '';
       } else {
         value = await vscode.window.showInputBox({
-          title: `${s.name}: ${FIELD_TITLES[f]}`,
+          title: `${s.name}: ${TITLES[f]}`,
           value: fieldValue(entry, f),
           prompt: DEFAULTS[f] ? vscode.l10n.t('empty: {0}', DEFAULTS[f]) : undefined,
           validateInput: (v) => fieldProblem(entry, f, v, others),
