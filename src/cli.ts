@@ -25,6 +25,10 @@ import { Transport, TransportError } from './host/transport';
 import { shq } from './core/shell';
 import { parseMode } from './core/nativePlan';
 import { nativeCommand } from './cliNative';
+import { cliMessages } from './cliMessages';
+
+/** the CLI's own words in the user's language (LC_ALL / LC_MESSAGES / LANG) */
+const M = cliMessages();
 
 const USAGE = `usage:
   conoha-ipv6 derive <ipv6> [--json]                  the 16 extra addresses of a ConoHa host address
@@ -106,7 +110,7 @@ function parseArgs(argv: string[]): Args {
       const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
       if (VALUE_FLAGS.has(name)) {
         const v = eq > 0 ? a.slice(eq + 1) : argv.at(++i);
-        if (v === undefined || (eq < 0 && v.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
+        if (v === undefined || (eq < 0 && v.startsWith('--'))) throw new UsageError(M.needsValue(name));
         // --jump may be repeated: the hops in order, as one ssh -J list; --host too: several hosts (status, verify)
         const before = flags.get(name);
         flags.set(name, name === 'jump' && typeof before === 'string' ? `${before},${v}` : v);
@@ -114,7 +118,7 @@ function parseArgs(argv: string[]): Args {
       } else if (BOOL_FLAGS.has(name) && eq < 0) {
         flags.set(name, true);
       } else {
-        throw new UsageError(`unknown option ${a}`);
+        throw new UsageError(M.unknownOption(a));
       }
     } else if (a === '-h') {
       flags.set('help', true);
@@ -150,7 +154,7 @@ function verifyOptionsFrom(a: Args): VerifyOptions {
 
 async function askHidden(prompt: string): Promise<string> {
   if (process.env.CONOHA_IPV6_PASSPHRASE !== undefined) return process.env.CONOHA_IPV6_PASSPHRASE;
-  if (!process.stdin.isTTY) throw new TransportError('auth', 'the key is encrypted: set CONOHA_IPV6_PASSPHRASE, run on a terminal, or load the key into ssh-agent');
+  if (!process.stdin.isTTY) throw new TransportError('auth', M.keyEncrypted);
   return readTty(prompt, false);
 }
 
@@ -191,7 +195,7 @@ function readTtyNow(prompt: string, echo: boolean): Promise<string> {
         }
         if (ch === '\u0003') {
           done();
-          reject(new TransportError('auth', 'cancelled'));
+          reject(new TransportError('auth', M.cancelled));
           return;
         }
         if (ch === '\u007f') {
@@ -219,7 +223,7 @@ async function openTransport(a: Args): Promise<Transport> {
     return localTransport();
   }
   const hostText = str(a, 'host');
-  if (!hostText) throw new UsageError(`${a.command} needs --host [user@]host[:port] (or --local)`);
+  if (!hostText) throw new UsageError(M.needsHost(a.command));
   const { target, jump } = connectionInput(a);
   const { connectSsh } = await import('./host/sshTransport');
   // the ssh config (--ssh-config, else ~/.ssh/config) says how to reach the host and each jump host; where OpenSSH
@@ -235,7 +239,7 @@ async function openTransport(a: Args): Promise<Transport> {
   const hop = (h: HopWithKeys, identity?: string): SshHopOptions => {
     const { alias: _alias, identityFiles, ...rest } = h;
     const file = identity ?? identityFiles.at(0);
-    return { ...rest, identityFile: file, identityFiles, passphrase: () => askHidden(`passphrase for ${file}: `) };
+    return { ...rest, identityFile: file, identityFiles, passphrase: () => askHidden(M.passphrase(String(file))) };
   };
   return connectSsh({
     ...hop(c.target, str(a, 'identity')),
@@ -269,13 +273,7 @@ function connectionArgs(argv: string[]): string {
   return keep.flatMap((k) => (typeof a.flags.get(k) === 'string' ? [`--${k} ${shq(a.flags.get(k) as string)}`] : [])).join(' ') || '--host HOST';
 }
 
-const SETTING_HINT: Record<Extract<Action, { id: 'set-host-setting' }>['setting'], string> = {
-  interface: '--interface NAME (the uplink)',
-  gateway: '--gateway ADDR (the IPv6 router)',
-  bridge: '--bridge NAME (the Docker bridge)',
-  addresses: '--addresses PREFIX/124 or --addresses ADDR,ADDR,...',
-  identity: '--identity FILE (the private key)',
-};
+const SETTING_HINT: Record<Extract<Action, { id: 'set-host-setting' }>['setting'], string> = M.settingHint;
 
 /** An action as the command line that carries it out. */
 function actionText(x: Action, conn = connectionArgs(process.argv.slice(2))): string {
@@ -292,13 +290,13 @@ function actionText(x: Action, conn = connectionArgs(process.argv.slice(2))): st
     case 'verify':
       return cmd('verify');
     case 'trust-host-key':
-      return "check the key's fingerprint (ssh-keyscan HOST | ssh-keygen -lf -, or the provider's console), then run the same command with --accept-new";
+      return M.trustHostKey;
     case 'set-host-setting':
-      return `run the same command with ${SETTING_HINT[x.setting]}`;
+      return M.setHostSetting(SETTING_HINT[x.setting]);
     case 'start-container':
-      return `on the host: docker start ${shq(x.container)}`;
+      return M.startContainer(shq(x.container));
     case 'retry':
-      return 'run the same command again';
+      return M.retry;
   }
 }
 
@@ -312,28 +310,28 @@ const obs = { log: debug };
 const json = (v: unknown) => out(JSON.stringify(v, null, 2));
 
 function describeConfig(c: HostConfig): string {
-  const how = { option: 'from --addresses', recorded: 'recorded at the last prepare', 'conoha-rule': `ConoHa rule on ${c.hostAddress}` }[c.addressSource];
-  return `uplink ${c.uplink}, gateway ${c.gateway}, bridge ${c.bridge}, ${c.addresses.length} addresses ${c.prefix ?? ''} (${how})`;
+  const how = { option: M.addressSource.option, recorded: M.addressSource.recorded, 'conoha-rule': M.addressSource['conoha-rule'](String(c.hostAddress)) }[c.addressSource];
+  return M.config(c.uplink, c.gateway, c.bridge, c.addresses.length, c.prefix ?? '', how);
 }
 
 function printPlan(host: string, p: Plan, c: HostConfig): void {
-  out(`Plan for ${host}: ${describeConfig(c)}`);
-  if (p.steps.length === 0) out('  nothing to change: the host is already prepared');
+  out(M.planFor(host, describeConfig(c)));
+  if (p.steps.length === 0) out(M.nothingToChange);
   p.steps.forEach((s, i) => {
     out(`  ${i + 1}. ${s.title}`);
-    if (s.why) out(`       why: ${s.why}`);
+    if (s.why) out(`       ${M.why} ${s.why}`);
   });
-  for (const n of p.notes) out(`  note: ${n}`);
+  for (const n of p.notes) out(`  ${M.note} ${n}`);
 }
 
 function printUndoPlan(host: string, p: Plan): void {
-  out(`Undo plan for ${host}:`);
+  out(M.undoPlanFor(host));
   p.steps.forEach((s, i) => out(`  ${i + 1}. ${s.title}`));
-  for (const n of p.notes) out(`  note: ${n}`);
+  for (const n of p.notes) out(`  ${M.note} ${n}`);
 }
 
 function printResults(p: Plan, o: ApplyOutcome): void {
-  out('Result:');
+  out(M.result);
   o.results.forEach((res, i) => {
     const mark = res.rc === 0 ? 'done' : res.rc === null ? 'skip' : 'FAIL';
     out(`  ${mark} ${p.steps[i]?.title ?? res.id} (${res.ms} ms)`);
@@ -343,28 +341,28 @@ function printResults(p: Plan, o: ApplyOutcome): void {
 
 /** the checks given, then the count line; `total` when only some (the failed ones) are listed */
 function printChecks(checks: Check[], total = checks.length): void {
-  for (const c of checks) out(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.id}: ${c.message}${c.fix ? `\n         to fix: ${actionText(c.fix)}` : ''}`);
+  for (const c of checks) out(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.id}: ${c.message}${c.fix ? `\n         ${M.toFix} ${actionText(c.fix)}` : ''}`);
   const failed = checks.filter((c) => !c.ok).length;
-  out(`checks: ${total - failed} passed, ${failed} failed`);
+  out(M.checks(total - failed, failed));
 }
 
 function printStatus(s: HostSnapshot, c: HostConfig | undefined, err: string | undefined): void {
-  out(`${s.hostname} (${s.osId || 'unknown OS'}, ${s.systemd ? 'systemd' : 'no systemd'}, ${s.uid === 0 ? 'root' : `uid ${s.uid}`}${s.sudoUser ? ' via sudo from ' + s.sudoUser : ''})`);
-  out(`  docker: ${s.docker.ok ? s.docker.version : s.tools.docker ? 'not answering: ' + s.docker.error : 'not installed'}`);
-  out(`  radvd: ${!s.tools.radvd ? 'not installed' : s.radvd.running ? 'running' : 'not running'}${s.radvd.interfaces.length ? '; /etc/radvd.conf advertises on ' + s.radvd.interfaces.filter((i) => i.advertises).map((i) => i.name).join(', ') : ''}`);
-  for (const e of s.stateErrors) out(`  recorded state: ${e}`);
+  out(`${s.hostname} (${s.osId || M.unknownOs}, ${M.systemd(s.systemd)}, ${s.uid === 0 ? 'root' : M.uid(s.uid)}${s.sudoUser ? M.viaSudo(s.sudoUser) : ''})`);
+  out(`  docker: ${s.docker.ok ? s.docker.version : s.tools.docker ? M.dockerNotAnswering(s.docker.error) : M.notInstalled}`);
+  out(`  radvd: ${!s.tools.radvd ? M.notInstalled : M.running(s.radvd.running)}${s.radvd.interfaces.length ? M.advertisesOn(s.radvd.interfaces.filter((i) => i.advertises).map((i) => i.name).join(', ')) : ''}`);
+  for (const e of s.stateErrors) out(`  ${M.recordedState} ${e}`);
   if (!c) {
-    out(`  cannot work out the addresses: ${err}`);
+    out(M.cannotWorkOutAddresses(String(err)));
     return;
   }
   out(`  ${describeConfig(c)}`);
-  out(`  forwarding=${sysctl(s, 'all', 'forwarding')} proxy_ndp(${c.uplink})=${sysctl(s, c.uplink, 'proxy_ndp')} accept_ra(${c.uplink})=${sysctl(s, c.uplink, 'accept_ra')}; prepared: ${s.recorded ? 'yes' : 'no'}`);
+  out(`  forwarding=${sysctl(s, 'all', 'forwarding')} proxy_ndp(${c.uplink})=${sysctl(s, c.uplink, 'proxy_ndp')} accept_ra(${c.uplink})=${sysctl(s, c.uplink, 'accept_ra')}; ${M.prepared(!!s.recorded)}`);
   for (const r of addressRows(s, c)) {
     const flags = `${r.routed ? 'route' : '-----'} ${r.proxied ? 'proxy' : '-----'}`;
-    out(`  ${r.address.padEnd(40)} ${flags}  ${r.container ? '-> ' + r.container + (r.recorded ? '' : ' (not recorded)') : 'free'}`);
+    out(`  ${r.address.padEnd(40)} ${flags}  ${r.container ? '-> ' + r.container + (r.recorded ? '' : M.notRecorded) : M.free}`);
   }
   const free = containersWithoutAddress(s, c.addresses);
-  if (free.length) out(`  running containers without an address: ${free.map((k) => k.name).join(', ')}`);
+  if (free.length) out(M.containersWithoutAddress(free.map((k) => k.name).join(', ')));
 }
 
 /** The hosts of a call on several (--host repeated, or --all FILE|PATTERN), undefined for a call on one. */
@@ -400,14 +398,14 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (a.flags.get('help') || a.command === '' || a.command === 'help') {
-    out(USAGE);
+    out(M.usage ?? USAGE);
     return a.command === '' && !a.flags.get('help') ? 2 : 0;
   }
   const asJson = a.flags.get('json') === true;
   const arity: Partial<Record<string, [number, number]>> = { derive: [1, 1], status: [0, 0], prepare: [0, 0], unprepare: [0, 0], assign: [1, 2], release: [1, 1], verify: [0, 0], export: [0, 0] };
   const ar = arity[a.command];
-  if (!ar) throw new UsageError(`unknown command "${a.command}"`);
-  if (a.positional.length < ar[0] || a.positional.length > ar[1]) throw new UsageError(`wrong number of arguments for ${a.command}`);
+  if (!ar) throw new UsageError(M.unknownCommand(a.command));
+  if (a.positional.length < ar[0] || a.positional.length > ar[1]) throw new UsageError(M.wrongArgs(a.command));
 
   if (a.command === 'derive') {
     const set = deriveConohaAddresses(a.positional[0]);
@@ -431,7 +429,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const vo = verifyOptionsFrom(a);
   const rs = str(a, 'rollback-seconds');
-  if (rs !== undefined && !(/^[0-9]+$/.test(rs) && validRollbackSeconds(Number(rs)))) throw new InputError(`--rollback-seconds ${JSON.stringify(rs)}: give 10 to 3600 seconds`);
+  if (rs !== undefined && !(/^[0-9]+$/.test(rs) && validRollbackSeconds(Number(rs)))) throw new InputError(M.rollbackSeconds(JSON.stringify(rs)));
   if (a.command === 'assign') {
     validateContainerName(a.positional[0]);
     const address = a.positional.at(1);
@@ -470,7 +468,7 @@ async function main(argv: string[]): Promise<number> {
         if (asJson) json({ host: name, config: r.config ?? null, configError: r.configError ?? null, configActions: (r.configActions ?? []).map((x) => ({ ...x, command: actionText(x) })), snapshot: r.snapshot });
         else {
           printStatus(r.snapshot, r.config, r.configError);
-          for (const x of r.configActions ?? []) out(`    to fix: ${actionText(x)}`);
+          for (const x of r.configActions ?? []) out(`    ${M.toFix} ${actionText(x)}`);
         }
         return 0;
       }
@@ -493,13 +491,13 @@ async function main(argv: string[]): Promise<number> {
           return 0;
         }
         if (dry) {
-          out('dry run: nothing was changed');
+          out(M.dryRun);
           return 0;
         }
         if (!r.outcome) return 0;
         printResults(r.plan, r.outcome);
-        if (r.confirmation && r.confirmation.outcome !== 'not-armed') out(`Confirmed: ${r.confirmation.detail}`);
-        out('Checks after prepare (all of them: conoha-ipv6 verify):');
+        if (r.confirmation && r.confirmation.outcome !== 'not-armed') out(M.confirmed(r.confirmation.detail));
+        out(M.checksAfterPrepare);
         printChecks(r.checks.filter((c) => !c.ok), r.checks.length);
         return 0;
       }
@@ -511,31 +509,31 @@ async function main(argv: string[]): Promise<number> {
           return 0;
         }
         if (dry || !r.outcome) {
-          out('dry run: nothing was changed');
+          out(M.dryRun);
           return 0;
         }
         printResults(r.plan, r.outcome);
-        out(`${name} is as it was before conoha-ipv6 prepared it.`);
+        out(M.unprepared(name));
         return 0;
       }
       case 'assign': {
         const r = await assign(t, o, a.positional[0], a.positional[1], obs);
         out(r.address);
-        if (!r.changed) process.stderr.write(`${r.container} already holds ${r.address}: nothing changed\n`);
+        if (!r.changed) process.stderr.write(`${M.alreadyHolds(r.container, r.address)}\n`);
         const failed = r.checks.filter((c) => !c.ok);
-        for (const c of failed) process.stderr.write(printable(`warning: ${c.id}: ${c.message}`) + '\n');
+        for (const c of failed) process.stderr.write(printable(`${M.warning} ${c.id}: ${c.message}`) + '\n');
         return 0;
       }
       case 'release': {
         const r = await release(t, o, a.positional[0], obs);
-        for (const b of r.released) out(`released ${b.address} from ${b.container}`);
+        for (const b of r.released) out(M.released(b.address, b.container));
         return 0;
       }
       case 'verify': {
         const r = await verify(t, o, obs, vo);
         if (asJson) json({ ok: r.ok, checks: r.checks });
         else {
-          out(`Verify ${name}: ${describeConfig(r.config)}`);
+          out(M.verifyHeader(name, describeConfig(r.config)));
           printChecks(r.checks);
         }
         return r.ok ? 0 : 1;
@@ -558,9 +556,9 @@ main(process.argv.slice(2)).then(
     if (process.argv.includes('--json')) {
       json({ ok: false, error: { type: e.name, message: e.message, changed: e.changed, exitCode: e.exitCode, actions: e.actions.map((x) => ({ ...x, command: actionText(x) })) } });
     }
-    err(`${e.message}${changedText(e) ? ` ${changedText(e)}` : ''}`);
-    for (const x of e.actions) process.stderr.write(printable(`  to fix: ${actionText(x)}`) + '\n');
-    if (e instanceof UsageError) process.stderr.write(USAGE);
+    err(`${e.message}${changedText(e) ? ` ${e.changed === 'nothing' || e.changed === 'rolled-back' ? M.changed[e.changed] : changedText(e)}` : ''}`);
+    for (const x of e.actions) process.stderr.write(printable(`  ${M.toFix} ${actionText(x)}`) + '\n');
+    if (e instanceof UsageError) process.stderr.write(M.usage ?? USAGE);
     process.exit(e.exitCode);
   },
 );

@@ -9,12 +9,12 @@ export interface ActionButton {
   run: () => Thenable<unknown>;
 }
 
-const SETTING_LABEL: Record<Extract<Action, { id: 'set-host-setting' }>['setting'], string> = {
-  interface: 'the uplink (interface)',
-  gateway: 'the gateway',
-  bridge: 'the bridge',
-  addresses: 'the addresses',
-  identity: 'the key file',
+const SETTING_LABEL: Record<Extract<Action, { id: 'set-host-setting' }>['setting'], () => string> = {
+  interface: () => vscode.l10n.t('Set the uplink (interface)'),
+  gateway: () => vscode.l10n.t('Set the gateway'),
+  bridge: () => vscode.l10n.t('Set the bridge'),
+  addresses: () => vscode.l10n.t('Set the addresses'),
+  identity: () => vscode.l10n.t('Set the key file'),
 };
 
 export interface ButtonOptions {
@@ -31,25 +31,25 @@ export function actionButton(x: Action, host: string, o: ButtonOptions = {}): Ac
   const run = (command: string, args: object = {}) => () => vscode.commands.executeCommand(command, { host, ...args });
   switch (x.id) {
     case 'prepare':
-      return o.repair ? { label: 'Repair Host', run: run('conohaIpv6.repairHost') } : { label: 'Prepare Host', run: run('conohaIpv6.prepareHost') };
+      return o.repair ? { label: vscode.l10n.t('Repair Host'), run: run('conohaIpv6.repairHost') } : { label: vscode.l10n.t('Prepare Host'), run: run('conohaIpv6.prepareHost') };
     case 'unprepare':
-      return { label: x.releaseAll ? 'Undo Host Setup (release all)' : 'Undo Host Setup', run: run('conohaIpv6.undoHostSetup', { releaseAll: !!x.releaseAll }) };
+      return { label: x.releaseAll ? vscode.l10n.t('Undo Host Setup (release all)') : vscode.l10n.t('Undo Host Setup'), run: run('conohaIpv6.undoHostSetup', { releaseAll: !!x.releaseAll }) };
     case 'assign':
-      return { label: `Assign ${x.address ?? 'an address'} to ${x.container}`, run: run('conohaIpv6.assignAddress', { container: x.container, address: x.address }) };
+      return { label: x.address ? vscode.l10n.t('Assign {0} to {1}', x.address, x.container) : vscode.l10n.t('Assign an address to {0}', x.container), run: run('conohaIpv6.assignAddress', { container: x.container, address: x.address }) };
     case 'release':
-      return { label: `Release ${x.address}`, run: run('conohaIpv6.releaseAddress', { address: x.address }) };
+      return { label: vscode.l10n.t('Release {0}', x.address), run: run('conohaIpv6.releaseAddress', { address: x.address }) };
     case 'verify':
-      return { label: 'Verify', run: run('conohaIpv6.verify') };
+      return { label: vscode.l10n.t('Verify'), run: run('conohaIpv6.verify') };
     case 'trust-host-key':
       // connecting again shows the key's fingerprint and asks whether to trust it
-      return { label: 'Connect', run: run('conohaIpv6.connect') };
+      return { label: vscode.l10n.t('Connect'), run: run('conohaIpv6.connect') };
     case 'set-host-setting':
       // Edit Host for this host, on that field (a prompt, validated like the setting is)
-      return { label: `Set ${SETTING_LABEL[x.setting]}`, run: run('conohaIpv6.editHost', { field: x.setting }) };
+      return { label: SETTING_LABEL[x.setting](), run: run('conohaIpv6.editHost', { field: x.setting }) };
     case 'start-container':
       return undefined; // on the host (docker start): the message says so
     case 'retry':
-      return o.again ? { label: 'Retry', run: o.again } : undefined;
+      return o.again ? { label: vscode.l10n.t('Retry'), run: o.again } : undefined;
   }
 }
 
@@ -71,8 +71,8 @@ export function actionButtons(xs: Action[], host: string, o: ButtonOptions = {})
 /** A notification whose buttons carry out the actions, with Show Log last. */
 export function notifyWithActions(kind: 'error' | 'warning', text: string, buttons: ActionButton[], showLog: () => void): void {
   const show = kind === 'error' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
-  void show(text, ...buttons.map((b) => b.label), 'Show Log').then((picked) => {
-    if (picked === 'Show Log') showLog();
+  void show(text, ...buttons.map((b) => b.label), vscode.l10n.t('Show Log')).then((picked) => {
+    if (picked === vscode.l10n.t('Show Log')) showLog();
     else buttons.find((b) => b.label === picked)?.run();
   });
 }

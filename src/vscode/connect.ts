@@ -34,8 +34,8 @@ export async function openTransport(entry: HostEntry, ctx: vscode.ExtensionConte
     const saved = identity ? await ctx.secrets.get(secretKey(identity)) : undefined;
     if (saved !== undefined) return saved;
     const answer = await vscode.window.showInputBox({
-      title: `Passphrase for ${identity}`,
-      prompt: `The key for ${entry.name} is encrypted. The passphrase is kept in VS Code's secret storage, never in settings or logs.`,
+      title: vscode.l10n.t('Passphrase for {0}', String(identity)),
+      prompt: vscode.l10n.t("The key for {0} is encrypted. The passphrase is kept in VS Code's secret storage, never in settings or logs.", entry.name),
       password: true,
       ignoreFocusOut: true,
     });
@@ -56,7 +56,7 @@ export async function openTransport(entry: HostEntry, ctx: vscode.ExtensionConte
       const answers: string[] = [];
       for (const [i, p] of q.prompts.entries()) {
         const answer = await vscode.window.showInputBox({
-          title: `${q.name || 'Login'}: ${q.who}${q.prompts.length > 1 ? ` (${i + 1}/${q.prompts.length})` : ''}`,
+          title: `${q.name || vscode.l10n.t('Login')}: ${q.who}${q.prompts.length > 1 ? ` (${i + 1}/${q.prompts.length})` : ''}`,
           prompt: [q.instructions, p.prompt].filter(Boolean).join(' ').trim(),
           password: !p.echo,
           ignoreFocusOut: true,
@@ -67,16 +67,16 @@ export async function openTransport(entry: HostEntry, ctx: vscode.ExtensionConte
       return answers;
     },
     onUnknownHostKey: async (info: UnknownHostKeyInfo) => {
-      const trust = 'Trust and Connect';
+      const trust = vscode.l10n.t('Trust and Connect');
       // known with another key type: not a first contact (OpenSSH warns); the transport refuses it unless trusted here
       const other = info.knownKeys.length
-        ? `WARNING: ${info.hostName} is already known with a different key type: ${info.knownKeys.map((k) => `${k.keyType} ${k.fingerprint} (${k.file} line ${k.line})`).join('; ')}. `
+        ? vscode.l10n.t('WARNING: {0} is already known with a different key type: {1}. ', info.hostName, info.knownKeys.map((k) => vscode.l10n.t('{0} {1} ({2} line {3})', k.keyType, k.fingerprint, k.file, k.line)).join('; '))
         : '';
       const answer = await vscode.window.showWarningMessage(
-        other ? `${info.hostName} offers a key of another type than the one recorded.` : `The authenticity of ${info.hostName} can't be established.`,
+        other ? vscode.l10n.t('{0} offers a key of another type than the one recorded.', info.hostName) : vscode.l10n.t("The authenticity of {0} can't be established.", info.hostName),
         {
           modal: true,
-          detail: `${other}${info.keyType} key fingerprint is ${info.fingerprint}.\n\nCompare it with the one the host shows (ssh-keygen -lf /etc/ssh/ssh_host_${info.keyType.replace(/^ssh-/, '').replace(/-.*/, '')}_key.pub on its console). Trusting adds it to ${knownHostsFile()}.`,
+          detail: vscode.l10n.t('{0}{1} key fingerprint is {2}.\n\nCompare it with the one the host shows (ssh-keygen -lf /etc/ssh/ssh_host_{3}_key.pub on its console). Trusting adds it to {4}.', other, info.keyType, info.fingerprint, info.keyType.replace(/^ssh-/, '').replace(/-.*/, ''), knownHostsFile()),
         },
         trust,
       );

@@ -78,18 +78,6 @@ export type EditField = (typeof EDIT_FIELDS)[number];
 
 export const isEditField = (v: unknown): v is EditField => typeof v === 'string' && (EDIT_FIELDS as readonly string[]).includes(v);
 
-export const FIELD_TITLES: Record<EditField, string> = {
-  host: 'Host (user@host[:port])',
-  identity: 'Key file',
-  proxyJump: 'Jump hosts (ProxyJump: user@host[:port], commas for several)',
-  name: 'Name in the sidebar',
-  mode: 'Mode (radvd, or docker: a Docker IPv6 network); Prepare Host switches',
-  interface: 'Uplink interface',
-  gateway: 'IPv6 gateway',
-  bridge: 'Docker bridge',
-  addresses: 'Addresses (PREFIX/124 or a list)',
-};
-
 /** The optional fields and the entry's key each one is stored under ('' or absent: the default applies). */
 const OPTIONAL_KEYS = {
   identity: 'identityFile',

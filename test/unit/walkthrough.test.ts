@@ -7,6 +7,9 @@ import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+const nls = (lang: string): Record<string, string> => JSON.parse(readFileSync(join(ROOT, lang ? `package.nls.${lang}.json` : 'package.nls.json'), 'utf8'));
+/** a manifest string as shown in a language: its %key% looked up */
+const shown = (text: string, lang = '') => text.replace(/^%(.+)%$/, (_, k: string) => nls(lang)[k] ?? `(no ${lang || 'en'} text for ${k})`);
 const src = (dir: string): string => readdirSync(join(ROOT, dir), { withFileTypes: true }).map((e) => (e.isDirectory() ? src(join(dir, e.name)) : e.name.endsWith('.ts') ? readFileSync(join(ROOT, dir, e.name), 'utf8') : '')).join('\n');
 const code = src('src/vscode');
 
@@ -20,9 +23,13 @@ test('the walkthrough: add, look, prepare, assign, verify; pages shipped, comman
     const page = s.media.markdown;
     assert.ok(existsSync(join(ROOT, page)), page);
     assert.ok(shipped.includes(`!${page}`) || shipped.includes('!media/walkthrough/*.md'), `${page} is left out of the VSIX`);
-    const links = [...s.description.matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1]);
+    const links = [...shown(s.description).matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1]);
     assert.ok(links.length > 0, s.id);
     for (const c of links) assert.ok(commands.has(c), `${s.id} links ${c}, which is not a command`);
+    // in Japanese too: its own words, the same buttons
+    const ja = shown(s.description, 'ja');
+    assert.match(shown(s.title, 'ja'), /[\u3040-\u30ff\u4e00-\u9fff]/, `${s.id} has no Japanese title`);
+    assert.deepEqual([...ja.matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1]), links, `${s.id}: the Japanese buttons differ`);
     for (const e of s.completionEvents) {
       const key = /^onContext:([\w.]+)$/.exec(e)?.[1];
       assert.ok(key, `${s.id}: ${e} (steps complete on what is true, not on a command being run)`);

@@ -22,6 +22,8 @@ export interface CodeServerOptions {
   smokeTestDriver?: boolean;
   /** .vsix files installed into extensionsDir (code-server --install-extension) before the start */
   installVsix?: string[];
+  /** more code-server arguments, e.g. ['--locale', 'ja'] */
+  args?: string[];
 }
 
 export interface CodeServer {
@@ -157,6 +159,7 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   const args = [h.codeServer, '--bind-addr', '127.0.0.1:0', '--auth', 'none',
     '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
     ...(opts.smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
+    ...(opts.args ?? []),
     ...common, workspace];
   // its own process group, so stop() also ends the extension host, pty host and file watchers it starts
   const child: ChildProcess = spawn(h.node24, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -41,13 +41,13 @@ export async function addHost(svc: Services, arg?: Partial<HostEntry>): Promise<
     return save({ name: h.alias, host: h.hostName ?? h.alias, user: h.user, port: h.port, identityFile: h.identityFile, proxyJump: h.proxyJump }, svc);
   }
   const spec = picked;
-  const key = await pickKey(`Add ${formatHostSpec(spec)}: which key?`);
+  const key = await pickKey(vscode.l10n.t('Add {0}: which key?', formatHostSpec(spec)));
   if (!key) return undefined;
   const taken = readHosts().map((h) => h.name);
   const name = await vscode.window.showInputBox({
-    title: `Add ${formatHostSpec(spec)}: name in the sidebar`,
+    title: vscode.l10n.t('Add {0}: name in the sidebar', formatHostSpec(spec)),
     value: defaultName(spec, taken),
-    validateInput: (v) => (!v.trim() ? 'a name is needed' : taken.includes(v.trim()) ? `a host named "${v.trim()}" is already in the list` : undefined),
+    validateInput: (v) => (!v.trim() ? vscode.l10n.t('a name is needed') : taken.includes(v.trim()) ? vscode.l10n.t('a host named "{0}" is already in the list', v.trim()) : undefined),
   });
   if (!name) return undefined;
   return save({ name: name.trim(), host: spec.host, ...(spec.user === 'root' ? {} : { user: spec.user }), ...(spec.port === 22 ? {} : { port: spec.port }), ...(key.identityFile ? { identityFile: key.identityFile } : {}) }, svc);
@@ -61,12 +61,12 @@ function pickHost(): Promise<HostSpec | SshConfigHost | undefined> {
   const fromConfig: HostPick[] = sshConfigHosts().map((h) => ({
     label: h.alias,
     description: [h.user && `${h.user}@`, h.hostName ?? h.alias, h.port && `:${h.port}`].filter(Boolean).join(''),
-    detail: h.identityFile ? `key ${h.identityFile}` : undefined,
+    detail: h.identityFile ? vscode.l10n.t('key {0}', h.identityFile) : undefined,
     config: h,
   }));
   const qp = vscode.window.createQuickPick<HostPick>();
-  qp.title = 'Add ConoHa host';
-  qp.placeholder = fromConfig.length ? `a Host from ${sshConfigFile()}, or type user@host[:port]` : 'type user@host[:port], e.g. root@157.7.235.12 or deploy@[2001:db8::2]:2222';
+  qp.title = vscode.l10n.t('Add ConoHa host');
+  qp.placeholder = fromConfig.length ? vscode.l10n.t('a Host from {0}, or type user@host[:port]', sshConfigFile()) : vscode.l10n.t('type user@host[:port], e.g. root@157.7.235.12 or deploy@[2001:db8::2]:2222');
   qp.matchOnDescription = true;
   qp.items = fromConfig;
   qp.onDidChangeValue((value) => {
@@ -94,10 +94,10 @@ function pickHost(): Promise<HostSpec | SshConfigHost | undefined> {
 /** The key for a host: a ~/.ssh/id_* key, the SSH agent (when SSH_AUTH_SOCK is set), or a file picked with Browse…. */
 export async function pickKey(title: string): Promise<{ identityFile?: string } | undefined> {
   const choices = keyChoices(homedir(), process.env);
-  const picked = await vscode.window.showQuickPick(choices, { title, placeHolder: 'the private key to log in with' });
+  const picked = await vscode.window.showQuickPick(choices, { title, placeHolder: vscode.l10n.t('the private key to log in with') });
   if (!picked) return undefined;
   if (picked.choice !== 'browse') return { identityFile: picked.identityFile };
-  const files = await vscode.window.showOpenDialog({ title, canSelectMany: false, openLabel: 'Use this key', defaultUri: vscode.Uri.file(join(homedir(), '.ssh')) });
+  const files = await vscode.window.showOpenDialog({ title, canSelectMany: false, openLabel: vscode.l10n.t('Use this key'), defaultUri: vscode.Uri.file(join(homedir(), '.ssh')) });
   const file = files?.[0]?.fsPath;
   return file ? { identityFile: file } : undefined;
 }

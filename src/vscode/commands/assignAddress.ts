@@ -10,12 +10,12 @@ import { assignableAddresses } from '../pickers';
 import { Arg, argsOf, connected, guarded, pickOne, pickSession, Services, withProgress } from './common';
 
 async function pickContainer(s: HostSession, address?: string): Promise<string | undefined> {
-  const items = unboundContainers(s).map((k) => ({ label: k.name, description: k.bridgeOf ? `${k.bridgeInterface} on ${k.bridgeOf}` : 'not on the bridge', detail: k.id.slice(0, 12) }));
+  const items = unboundContainers(s).map((k) => ({ label: k.name, description: k.bridgeOf ? vscode.l10n.t('{0} on {1}', String(k.bridgeInterface), k.bridgeOf) : vscode.l10n.t('not on the bridge'), detail: k.id.slice(0, 12) }));
   if (!items.length) {
-    void vscode.window.showInformationMessage(`${s.name} has no running container without an address.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('{0} has no running container without an address.', s.name));
     return undefined;
   }
-  return (await vscode.window.showQuickPick(items, { title: `Assign ${address ?? 'IPv6'} on ${s.name}`, placeHolder: 'Which container?' }))?.label;
+  return (await vscode.window.showQuickPick(items, { title: address ? vscode.l10n.t('Assign {0} on {1}', address, s.name) : vscode.l10n.t('Assign IPv6 on {0}', s.name), placeHolder: vscode.l10n.t('Which container?') }))?.label;
 }
 
 /** Only the free addresses without problems (route and proxy entry in place, no failing check); the first is active. */
@@ -24,16 +24,16 @@ async function pickAddress(s: HostSession, container: string): Promise<string | 
   const usable = assignableAddresses(rows);
   if (!usable.length) {
     const free = rows.filter((r) => !r.container).length;
-    const why = free ? `its ${free} free address${free === 1 ? ' has' : 'es have'} problems (route or proxy entry missing)` : 'every address is bound';
-    const repair = free ? ['Repair Host'] : [];
-    void vscode.window.showWarningMessage(`No address to assign to ${container} on ${s.name}: ${why}.`, ...repair).then((a) => a && vscode.commands.executeCommand('conohaIpv6.repairHost', { host: s.name }));
+    const why = free ? (free === 1 ? vscode.l10n.t('its 1 free address has problems (route or proxy entry missing)') : vscode.l10n.t('its {0} free addresses have problems (route or proxy entry missing)', free)) : vscode.l10n.t('every address is bound');
+    const repair = free ? [vscode.l10n.t('Repair Host')] : [];
+    void vscode.window.showWarningMessage(vscode.l10n.t('No address to assign to {0} on {1}: {2}.', container, s.name, why), ...repair).then((a) => a && vscode.commands.executeCommand('conohaIpv6.repairHost', { host: s.name }));
     return undefined;
   }
   const skipped = rows.filter((r) => !r.container).length - usable.length;
-  const items = usable.map((n) => ({ label: n.address, description: 'free' }));
+  const items = usable.map((n) => ({ label: n.address, description: vscode.l10n.t('free') }));
   const picked = await pickOne(
     items,
-    { title: `Assign IPv6 to ${container} on ${s.name}`, placeholder: `Which address? (the first free one is selected${skipped ? `; ${skipped} with problems not offered` : ''})` },
+    { title: vscode.l10n.t('Assign IPv6 to {0} on {1}', container, s.name), placeholder: skipped ? vscode.l10n.t('Which address? (the first free one is selected; {0} with problems not offered)', skipped) : vscode.l10n.t('Which address? (the first free one is selected)') },
     items[0],
   );
   return picked?.label;
@@ -44,7 +44,7 @@ export async function assignAddress(svc: Services, arg: Arg): Promise<AssignResu
   if (!s) return undefined;
   return guarded(
     svc,
-    `Assign IPv6 on ${s.name}`,
+    vscode.l10n.t('Assign IPv6 on {0}', s.name),
     async () => {
       const t = await connected(s);
       let { container, address } = argsOf(arg);
@@ -61,11 +61,11 @@ export async function assignAddress(svc: Services, arg: Arg): Promise<AssignResu
         if (!address) return undefined;
       }
       if (!container) return undefined;
-      const r = await withProgress(`Assigning ${address ?? 'an address'} to ${container}…`, () => assign(t, overridesOf(s.entry), container, address, s.observer));
+      const r = await withProgress(address ? vscode.l10n.t('Assigning {0} to {1}…', address, container) : vscode.l10n.t('Assigning an address to {0}…', container), () => assign(t, overridesOf(s.entry), container, address, s.observer));
       if (r.outcome) s.update(r.outcome.after);
       const failed = r.checks.filter((k) => !k.ok);
-      const msg = r.changed ? `${r.container} now has ${r.address}.` : `${r.container} already has ${r.address}.`;
-      if (failed.length) void vscode.window.showWarningMessage(`${msg} But: ${failed.map((k) => k.message).join('; ')}`, 'Show Log').then((a) => a && svc.log.show(true));
+      const msg = r.changed ? vscode.l10n.t('{0} now has {1}.', r.container, r.address) : vscode.l10n.t('{0} already has {1}.', r.container, r.address);
+      if (failed.length) void vscode.window.showWarningMessage(vscode.l10n.t('{0} But: {1}', msg, failed.map((k) => k.message).join('; ')), vscode.l10n.t('Show Log')).then((a) => a && svc.log.show(true));
       else void vscode.window.showInformationMessage(msg);
       return r;
     },

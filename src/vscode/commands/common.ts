@@ -47,13 +47,13 @@ export async function pickSession(svc: Services, arg: Arg, filter: (s: HostSessi
   }
   const candidates = svc.hosts.all().filter(filter);
   if (candidates.length === 0) {
-    void vscode.window.showInformationMessage('No ConoHa host here yet: add one first.', 'Add Host').then((a) => a && vscode.commands.executeCommand('conohaIpv6.addHost'));
+    void vscode.window.showInformationMessage(vscode.l10n.t('No ConoHa host here yet: add one first.'), vscode.l10n.t('Add Host')).then((a) => a && vscode.commands.executeCommand('conohaIpv6.addHost'));
     return undefined;
   }
   if (candidates.length === 1) return candidates[0];
   const items = candidates.map((s) => ({ label: s.name, description: formatHostSpec(specOf(s.entry)), detail: s.state, session: s }));
   const preferred = preferredHost(candidates, svc.selectedHost?.());
-  const picked = await pickOne(items, { title: 'ConoHa host', placeholder: 'Which host?' }, items.find((i) => i.session === preferred));
+  const picked = await pickOne(items, { title: vscode.l10n.t('ConoHa host'), placeholder: vscode.l10n.t('Which host?') }, items.find((i) => i.session === preferred));
   return picked?.session;
 }
 
@@ -79,7 +79,7 @@ export function pickOne<T extends vscode.QuickPickItem>(items: T[], o: { title: 
 
 /** The session's transport, with a "Connecting…" notification only when it is not connected yet. */
 export async function connected(s: HostSession) {
-  return s.state === 'connected' ? s.use() : withProgress(`Connecting to ${s.name}…`, () => s.use());
+  return s.state === 'connected' ? s.use() : withProgress(vscode.l10n.t('Connecting to {0}…', s.name), () => s.use());
 }
 
 export function withProgress<T>(title: string, task: () => Promise<T>): Thenable<T> {
@@ -122,8 +122,8 @@ export function reportFailure(log: vscode.LogOutputChannel, what: string, e: unk
   const actions = e instanceof Civ6Error ? e.actions : [];
   if (isConnectFailure(e)) {
     // however the connect started (the tree, a command, the inline Connect): Retry, Edit Host, what the error names
-    const edit = { label: 'Edit Host', run: () => vscode.commands.executeCommand('conohaIpv6.editHost', { host }) };
-    const retry = { label: 'Retry', run: again ?? (() => vscode.commands.executeCommand('conohaIpv6.connect', { host })) };
+    const edit = { label: vscode.l10n.t('Edit Host'), run: () => vscode.commands.executeCommand('conohaIpv6.editHost', { host }) };
+    const retry = { label: vscode.l10n.t('Retry'), run: again ?? (() => vscode.commands.executeCommand('conohaIpv6.connect', { host })) };
     const named = actionButtons(actions.filter((x) => x.id !== 'retry'), host, { max: 1 });
     notifyWithActions('error', `${what}: ${msg}`, [...named, retry, edit], () => log.show(true));
     return;

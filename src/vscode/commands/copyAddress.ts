@@ -20,6 +20,6 @@ export async function copyAddress(svc: Services, arg: Arg): Promise<string | und
   }
   if (!address) return undefined;
   await vscode.env.clipboard.writeText(address);
-  vscode.window.setStatusBarMessage(`Copied ${address}`, 3000);
+  vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', address), 3000);
   return address;
 }

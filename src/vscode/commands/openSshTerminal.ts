@@ -17,7 +17,7 @@ export async function openSshTerminal(svc: Services, arg: Arg): Promise<vscode.T
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     svc.log.error(`Open SSH Terminal on ${s.name}: ${msg}`);
-    void vscode.window.showErrorMessage(`Open SSH Terminal on ${s.name}: ${msg}`, 'Edit Host').then((a) => a && vscode.commands.executeCommand('conohaIpv6.editHost', { host: s.name, field: 'host' }));
+    void vscode.window.showErrorMessage(vscode.l10n.t('Open SSH Terminal on {0}: {1}', s.name, msg), vscode.l10n.t('Edit Host')).then((a) => a && vscode.commands.executeCommand('conohaIpv6.editHost', { host: s.name, field: 'host' }));
     throw e;
   }
 }

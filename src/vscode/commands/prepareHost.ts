@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { prepare, PrepareResult } from '../../host/modeOperations'; // radvd or docker mode
 import { overridesOf } from '../settings';
 import { actionButtons, notifyWithActions } from '../actions';
-import { changes, confirmLines } from '../planText';
+import { confirmLines } from '../planText';
 import { Arg, argsOf, connected, guarded, pickSession, Services, withProgress } from './common';
 
 /** Prepare Host; as Repair Host (from a row with a failing check, or a Verify notification) the same, named so. */
@@ -14,10 +14,10 @@ export async function prepareHost(svc: Services, arg: Arg, verb: 'Prepare' | 'Re
   const ask = argsOf(arg).confirm !== false;
   return guarded(
     svc,
-    `${verb} ${s.name}`,
+    verb === 'Repair' ? vscode.l10n.t('Repair {0}', s.name) : vscode.l10n.t('Prepare {0}', s.name),
     async () => {
       const t = await connected(s);
-      const r = await withProgress(`${verb === 'Repair' ? 'Repairing' : 'Preparing'} ${s.name}…`, () =>
+      const r = await withProgress(verb === 'Repair' ? vscode.l10n.t('Repairing {0}…', s.name) : vscode.l10n.t('Preparing {0}…', s.name), () =>
         prepare(
           t,
           overridesOf(s.entry),
@@ -25,9 +25,9 @@ export async function prepareHost(svc: Services, arg: Arg, verb: 'Prepare' | 'Re
             onPlan: async (plan, config) => {
               svc.log.info(`[${s.name}] plan: ${plan.steps.length} step(s)${plan.steps.map((x) => `\n  - ${x.title}`).join('')}`);
               if (!ask || plan.steps.length === 0) return true;
-              const detail = `${config.uplink}, ${config.bridge}, ${config.prefix ?? `${config.addresses.length} addresses`}\n\n${confirmLines(plan.steps)}${plan.notes.length ? `\n\n${plan.notes.join('\n')}` : ''}`;
-              const go = await vscode.window.showInformationMessage(`${verb === 'Repair' ? `Repair ${s.name}: apply` : 'Apply'} ${changes(plan.steps.length)}${verb === 'Repair' ? '' : ` to ${s.name}`}?`, { modal: true, detail }, 'Apply');
-              return go === 'Apply';
+              const detail = `${config.uplink}, ${config.bridge}, ${config.prefix ?? vscode.l10n.t('{0} addresses', config.addresses.length)}\n\n${confirmLines(plan.steps)}${plan.notes.length ? `\n\n${plan.notes.join('\n')}` : ''}`;
+              const go = await vscode.window.showInformationMessage(verb === 'Repair' ? vscode.l10n.t('Repair {0}: apply {1}?', s.name, plan.steps.length === 1 ? vscode.l10n.t('1 change') : vscode.l10n.t('{0} changes', plan.steps.length)) : vscode.l10n.t('Apply {0} to {1}?', plan.steps.length === 1 ? vscode.l10n.t('1 change') : vscode.l10n.t('{0} changes', plan.steps.length), s.name), { modal: true, detail }, vscode.l10n.t('Apply'));
+              return go === vscode.l10n.t('Apply');
             },
             // commit-confirmed: the change is confirmed over a new connection, else the host rolls it back
             reconnect: () => s.openAnother(),
@@ -37,9 +37,9 @@ export async function prepareHost(svc: Services, arg: Arg, verb: 'Prepare' | 'Re
       );
       s.update(r.outcome?.after ?? r.before, r.config, r.checks);
       const failed = r.checks.filter((k) => !k.ok);
-      const what = !r.outcome ? (r.plan.steps.length ? 'nothing applied' : 'already prepared') : `${r.outcome.results.length} step(s) applied`;
-      const msg = `${s.name}: ${what}; ${r.checks.length - failed.length} of ${r.checks.length} checks pass.`;
-      if (failed.length) notifyWithActions('warning', `${msg} Failing: ${failed.map((k) => k.message).slice(0, 3).join('; ')}`, actionButtons(failed.flatMap((k) => (k.fix ? [k.fix] : [])).filter((x) => x.id !== 'prepare'), s.name), () => svc.log.show(true));
+      const what = !r.outcome ? (r.plan.steps.length ? vscode.l10n.t('nothing applied') : vscode.l10n.t('already prepared')) : vscode.l10n.t('{0} step(s) applied', r.outcome.results.length);
+      const msg = vscode.l10n.t('{0}: {1}; {2} of {3} checks pass.', s.name, what, r.checks.length - failed.length, r.checks.length);
+      if (failed.length) notifyWithActions('warning', vscode.l10n.t('{0} Failing: {1}', msg, failed.map((k) => k.message).slice(0, 3).join('; ')), actionButtons(failed.flatMap((k) => (k.fix ? [k.fix] : [])).filter((x) => x.id !== 'prepare'), s.name), () => svc.log.show(true));
       else void vscode.window.showInformationMessage(msg);
       return r;
     },

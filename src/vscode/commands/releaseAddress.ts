@@ -12,7 +12,7 @@ export async function releaseAddress(svc: Services, arg: Arg): Promise<ReleaseRe
   if (!s) return undefined;
   return guarded(
     svc,
-    `Release on ${s.name}`,
+    vscode.l10n.t('Release on {0}', s.name),
     async () => {
       const t = await connected(s);
       const a = argsOf(arg);
@@ -21,16 +21,16 @@ export async function releaseAddress(svc: Services, arg: Arg): Promise<ReleaseRe
       if (isTreeNode(arg) && arg.kind === 'container' && arg.address) target = arg.address; // a bound row of All containers
       if (!target) {
         const bound = addressNodes(s).filter((n) => n.container);
-        target = (await vscode.window.showQuickPick(bound.map((n) => ({ label: n.address, description: `→ ${n.container}` })), { title: `Release on ${s.name}` }))?.label;
+        target = (await vscode.window.showQuickPick(bound.map((n) => ({ label: n.address, description: `→ ${n.container}` })), { title: vscode.l10n.t('Release on {0}', s.name) }))?.label;
       }
       if (!target) return undefined;
       if (a.confirm !== false) {
-        const ok = await vscode.window.showWarningMessage(`Release ${target} on ${s.name}?`, { modal: true, detail: 'The address is taken off the container and no longer re-applied when it restarts.' }, 'Release');
-        if (ok !== 'Release') return undefined;
+        const ok = await vscode.window.showWarningMessage(vscode.l10n.t('Release {0} on {1}?', target, s.name), { modal: true, detail: vscode.l10n.t('The address is taken off the container and no longer re-applied when it restarts.') }, vscode.l10n.t('Release'));
+        if (ok !== vscode.l10n.t('Release')) return undefined;
       }
-      const r = await withProgress(`Releasing ${target}…`, () => release(t, overridesOf(s.entry), target, s.observer));
+      const r = await withProgress(vscode.l10n.t('Releasing {0}…', target), () => release(t, overridesOf(s.entry), target, s.observer));
       s.update(r.outcome.after);
-      void vscode.window.showInformationMessage(r.released.map((b) => `Released ${b.address} from ${b.container}.`).join(' '));
+      void vscode.window.showInformationMessage(r.released.map((b) => vscode.l10n.t('Released {0} from {1}.', b.address, b.container)).join(' '));
       return r;
     },
     s,

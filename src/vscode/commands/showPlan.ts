@@ -27,10 +27,10 @@ export async function showPlan(svc: Services, docs: PlanDocuments, arg: Arg): Pr
   if (!s) return undefined;
   return guarded(
     svc,
-    `Plan for ${s.name}`,
+    vscode.l10n.t('Plan for {0}', s.name),
     async () => {
       const t = await connected(s);
-      const r = await withProgress(`Planning ${s.name}…`, () => prepare(t, overridesOf(s.entry), { dryRun: true }, s.observer));
+      const r = await withProgress(vscode.l10n.t('Planning {0}…', s.name), () => prepare(t, overridesOf(s.entry), { dryRun: true }, s.observer));
       s.update(r.before, r.config, r.checks);
       const text = planMarkdown(s.name, r.config, r.plan);
       const uri = vscode.Uri.parse(`${PLAN_SCHEME}:/${encodeURIComponent(s.name)}.md`);

@@ -12,21 +12,21 @@ export async function undoHostSetup(svc: Services, arg: Arg): Promise<UnprepareR
   const ask = a.confirm !== false;
   return guarded(
     svc,
-    `Undo Host Setup on ${s.name}`,
+    vscode.l10n.t('Undo Host Setup on {0}', s.name),
     async () => {
       const t = await connected(s);
       const bound = s.snapshot?.bindings.length ?? 0;
       let releaseAll = a.releaseAll === true;
       if (ask && bound > 0) {
         const go = await vscode.window.showWarningMessage(
-          `${s.name} has ${bound} bound address${bound === 1 ? '' : 'es'}.`,
-          { modal: true, detail: 'Undoing the host setup takes them off their containers first.' },
-          'Release and Undo',
+          bound === 1 ? vscode.l10n.t('{0} has 1 bound address.', s.name) : vscode.l10n.t('{0} has {1} bound addresses.', s.name, bound),
+          { modal: true, detail: vscode.l10n.t('Undoing the host setup takes them off their containers first.') },
+          vscode.l10n.t('Release and Undo'),
         );
-        if (go !== 'Release and Undo') return undefined;
+        if (go !== vscode.l10n.t('Release and Undo')) return undefined;
         releaseAll = true;
       }
-      const r = await withProgress(`Undoing the setup of ${s.name}…`, () =>
+      const r = await withProgress(vscode.l10n.t('Undoing the setup of {0}…', s.name), () =>
         unprepare(
           t,
           overridesOf(s.entry),
@@ -36,7 +36,7 @@ export async function undoHostSetup(svc: Services, arg: Arg): Promise<UnprepareR
               svc.log.info(`[${s.name}] undo plan: ${plan.steps.length} step(s)${plan.steps.map((x) => `\n  - ${x.title}`).join('')}`);
               if (!ask) return true;
               const detail = plan.steps.map((x, i) => `${i + 1}. ${x.title}`).join('\n') + (plan.notes.length ? `\n\n${plan.notes.join('\n')}` : '');
-              return (await vscode.window.showWarningMessage(`Undo the setup of ${s.name}?`, { modal: true, detail }, 'Undo')) === 'Undo';
+              return (await vscode.window.showWarningMessage(vscode.l10n.t('Undo the setup of {0}?', s.name), { modal: true, detail }, vscode.l10n.t('Undo'))) === vscode.l10n.t('Undo');
             },
           },
           s.observer,
@@ -44,7 +44,7 @@ export async function undoHostSetup(svc: Services, arg: Arg): Promise<UnprepareR
       );
       if (!r.outcome) return r;
       s.update(r.outcome.after);
-      void vscode.window.showInformationMessage(`${s.name} is as it was before Prepare Host.`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('{0} is as it was before Prepare Host.', s.name));
       return r;
     },
     s,

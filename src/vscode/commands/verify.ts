@@ -11,19 +11,19 @@ export async function verify(svc: Services, arg: Arg): Promise<VerifyResult | un
   if (!s) return undefined;
   return guarded(
     svc,
-    `Verify ${s.name}`,
+    vscode.l10n.t('Verify {0}', s.name),
     async () => {
       const t = await connected(s);
-      const r = await withProgress(`Verifying ${s.name}…`, () => verifyHost(t, overridesOf(s.entry), s.observer, verifyOptionsOf(s.entry)));
+      const r = await withProgress(vscode.l10n.t('Verifying {0}…', s.name), () => verifyHost(t, overridesOf(s.entry), s.observer, verifyOptionsOf(s.entry)));
       s.update(r.snapshot, r.config, r.checks);
       for (const k of r.checks) svc.log[k.ok ? 'info' : 'warn'](`[${s.name}] ${k.ok ? 'ok  ' : 'FAIL'} ${k.id}: ${k.message}`);
       const failed = r.checks.filter((k) => !k.ok);
       if (failed.length) {
         // the fixes the failing checks name, as buttons (Repair Host, Release ...)
         const buttons = actionButtons(failed.flatMap((k) => (k.fix ? [k.fix] : [])), s.name, { repair: true });
-        notifyWithActions('warning', `${s.name}: ${failed.length} of ${r.checks.length} checks fail: ${failed.slice(0, 3).map((k) => k.message).join('; ')}`, buttons, () => svc.log.show(true));
+        notifyWithActions('warning', vscode.l10n.t('{0}: {1} of {2} checks fail: {3}', s.name, failed.length, r.checks.length, failed.slice(0, 3).map((k) => k.message).join('; ')), buttons, () => svc.log.show(true));
       } else {
-        void vscode.window.showInformationMessage(`${s.name}: all ${r.checks.length} checks pass.`);
+        void vscode.window.showInformationMessage(vscode.l10n.t('{0}: all {1} checks pass.', s.name, r.checks.length));
         void vscode.commands.executeCommand('setContext', 'conohaIpv6.hasVerified', true);
       }
       return r;

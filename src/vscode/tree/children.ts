@@ -1,4 +1,5 @@
 // What each node contains, computed from the host's last snapshot (no round trip of its own).
+import * as vscode from 'vscode';
 import { addressRows } from '../../core/addressRows';
 import { Check, hostChecksOf } from '../../core/checks';
 import { containersWithoutAddress } from '../../core/snapshot';
@@ -6,12 +7,12 @@ import { HostSession } from '../session';
 import { NodeOf, TreeNode } from './nodes';
 
 export function hostChildren(session: HostSession): TreeNode[] {
-  if (session.state === 'connecting') return [{ kind: 'message', session, text: 'connecting…', error: false }];
+  if (session.state === 'connecting') return [{ kind: 'message', session, text: vscode.l10n.t('connecting…'), error: false }];
   if (session.state === 'error' || !session.snapshot) {
-    return [{ kind: 'message', session, text: session.error ?? 'not connected', error: session.state === 'error' }];
+    return [{ kind: 'message', session, text: session.error ?? vscode.l10n.t('not connected'), error: session.state === 'error' }];
   }
   if (!session.config) {
-    return [{ kind: 'message', session, text: session.configError ?? 'the host did not tell its addresses', error: true }];
+    return [{ kind: 'message', session, text: session.configError ?? vscode.l10n.t('the host did not tell its addresses'), error: true }];
   }
   return [
     { kind: 'section', session, section: 'checks' },

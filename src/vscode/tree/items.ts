@@ -22,15 +22,15 @@ export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' :
 export function hostStateText(session: HostSession): string {
   switch (session.state) {
     case 'disconnected':
-      return 'not connected';
+      return vscode.l10n.t('not connected');
     case 'connecting':
-      return 'connecting…';
+      return vscode.l10n.t('connecting…');
     case 'error':
-      return 'error';
+      return vscode.l10n.t('error');
     case 'connected': {
-      if (!session.config) return 'addresses unknown';
+      if (!session.config) return vscode.l10n.t('addresses unknown');
       const n = problemsOf(session).length;
-      return n ? plural(n, 'problem') : 'ready';
+      return n ? (n === 1 ? vscode.l10n.t('1 problem') : vscode.l10n.t('{0} problems', n)) : vscode.l10n.t('ready');
     }
   }
 }
@@ -60,10 +60,10 @@ function hostItem({ session }: NodeOf<'host'>): vscode.TreeItem {
   // host text (hostname, versions, errors that quote the host) goes in as text: no links, images or icons from it
   item.tooltip = md(
     [['**', e.name, '** '], ['', where]],
-    session.snapshot ? [['', `${session.snapshot.hostname}, docker ${session.snapshot.docker.version || 'absent'}`], [session.readAt ? `, read at ${new Date(session.readAt).toTimeString().slice(0, 8)}` : '']] : [],
+    session.snapshot ? [['', `${session.snapshot.hostname}, docker ${session.snapshot.docker.version || vscode.l10n.t('absent')}`], [session.readAt ? vscode.l10n.t(', read at {0}', new Date(session.readAt).toTimeString().slice(0, 8)) : '']] : [],
     session.error ? [['$(error) ', session.error]] : [],
     ...problems.slice(0, 8).map((k): Line => [['$(warning) ', k.message]]),
-    problems.length > 8 ? [[`and ${problems.length - 8} more`]] : [],
+    problems.length > 8 ? [[vscode.l10n.t('and {0} more', problems.length - 8)]] : [],
   );
   return item;
 }
@@ -90,34 +90,34 @@ function sectionItem(node: NodeOf<'section'>): vscode.TreeItem {
   if (node.section === 'checks') {
     const checks = hostChecks(session);
     const failed = checks.filter((k) => !k.ok).length;
-    const item = new vscode.TreeItem('Host setup', failed ? C.Expanded : C.Collapsed);
+    const item = new vscode.TreeItem(vscode.l10n.t('Host setup'), failed ? C.Expanded : C.Collapsed);
     item.id = `${session.name}:checks`;
     // counts exactly the rows it shows
-    item.description = failed ? `${failed} of ${plural(checks.length, 'check')} fail${failed === 1 ? 's' : ''}` : checks.length === 1 ? '1 check passes' : `all ${checks.length} checks pass`;
+    item.description = failed ? (checks.length === 1 ? vscode.l10n.t('1 of 1 check fails') : failed === 1 ? vscode.l10n.t('1 of {0} checks fails', checks.length) : vscode.l10n.t('{0} of {1} checks fail', failed, checks.length)) : checks.length === 1 ? vscode.l10n.t('1 check passes') : vscode.l10n.t('all {0} checks pass', checks.length);
     item.iconPath = icon('checklist', failed ? FAIL : PASS);
     item.contextValue = 'section.checks' satisfies ContextValue;
     return item;
   }
   if (node.section === 'addresses') {
     const nodes = addressNodes(session);
-    const item = new vscode.TreeItem('Addresses', C.Expanded);
+    const item = new vscode.TreeItem(vscode.l10n.t('Addresses'), C.Expanded);
     item.id = `${session.name}:addresses`;
-    item.description = `${session.config?.prefix ?? `${nodes.length} addresses`} · ${nodes.filter((n) => n.container).length} bound`;
+    item.description = vscode.l10n.t('{0} · {1} bound', session.config?.prefix ?? vscode.l10n.t('{0} addresses', nodes.length), nodes.filter((n) => n.container).length);
     item.iconPath = icon('globe');
     item.contextValue = 'section.addresses' satisfies ContextValue;
     return item;
   }
   if (node.section === 'all') {
     const all = allContainers(session);
-    const item = new vscode.TreeItem('All containers', all.length ? C.Expanded : C.None);
+    const item = new vscode.TreeItem(vscode.l10n.t('All containers'), all.length ? C.Expanded : C.None);
     item.id = `${session.name}:all`;
-    item.description = `${all.length} · ${all.filter((k) => k.address).length} with an address`;
+    item.description = vscode.l10n.t('{0} · {1} with an address', all.length, all.filter((k) => k.address).length);
     item.iconPath = icon('layers');
     item.contextValue = 'section.all' satisfies ContextValue;
     return item;
   }
   const n = unboundContainers(session).length;
-  const item = new vscode.TreeItem('Containers without an address', n ? C.Expanded : C.None);
+  const item = new vscode.TreeItem(vscode.l10n.t('Containers without an address'), n ? C.Expanded : C.None);
   item.id = `${session.name}:containers`;
   item.description = `${n}`;
   item.iconPath = icon('package');
@@ -127,15 +127,15 @@ function sectionItem(node: NodeOf<'section'>): vscode.TreeItem {
 
 /** A failing check's few words for a row's description; the whole message is in the tooltip. */
 function shortText(k: Check): string {
-  if (k.scope === 'address') return k.kind === 'route' ? 'no route' : 'no proxy entry';
+  if (k.scope === 'address') return k.kind === 'route' ? vscode.l10n.t('no route') : vscode.l10n.t('no proxy entry');
   if (k.scope === 'host') return k.kind;
   const words: Record<typeof k.kind, string> = {
-    container: 'container gone or stopped',
-    address: 'not in the container',
-    'default-route': 'no default route in it',
-    ping: 'no ping',
-    outbound: 'no outbound connection',
-    inbound: 'no inbound connection',
+    container: vscode.l10n.t('container gone or stopped'),
+    address: vscode.l10n.t('not in the container'),
+    'default-route': vscode.l10n.t('no default route in it'),
+    ping: vscode.l10n.t('no ping'),
+    outbound: vscode.l10n.t('no outbound connection'),
+    inbound: vscode.l10n.t('no inbound connection'),
   };
   return words[k.kind];
 }
@@ -145,7 +145,7 @@ const repairs = (k: Check) => !k.ok && k.fix?.id === 'prepare';
 function checkItem({ check }: NodeOf<'check'>): vscode.TreeItem {
   const item = new vscode.TreeItem(check.id, C.None);
   item.description = check.message;
-  item.tooltip = md([['', check.message]], repairs(check) ? [['Repair Host fixes this (the button on the row, or right-click)']] : []);
+  item.tooltip = md([['', check.message]], repairs(check) ? [[vscode.l10n.t('Repair Host fixes this (the button on the row, or right-click)')]] : []);
   item.iconPath = check.ok ? icon('pass', PASS) : icon('error', FAIL);
   item.contextValue = (check.ok ? 'check.ok' : repairs(check) ? 'check.fail.repair' : 'check.fail') satisfies ContextValue;
   return item;
@@ -155,17 +155,17 @@ function addressItem(n: NodeOf<'address'>): vscode.TreeItem {
   const item = new vscode.TreeItem(n.address, C.None);
   item.id = `${n.session.name}:address:${n.address}`;
   // the failing checks about this address and its binding (route, proxy entry, container, ping, ...)
-  const problems = n.problems.length ? n.problems.map(shortText).join(', ') : [!n.routed && 'no route', !n.proxied && 'no proxy entry'].filter(Boolean).join(', ');
-  item.description = `${n.container ? `→ ${n.container}${n.recorded ? '' : ' (not recorded)'}` : 'free'}${problems ? ` · ${problems}` : ''}`;
+  const problems = n.problems.length ? n.problems.map(shortText).join(', ') : [!n.routed && vscode.l10n.t('no route'), !n.proxied && vscode.l10n.t('no proxy entry')].filter(Boolean).join(', ');
+  item.description = `${n.container ? `→ ${n.container}${n.recorded ? '' : vscode.l10n.t(' (not recorded)')}` : vscode.l10n.t('free')}${problems ? ` · ${problems}` : ''}`;
   item.iconPath = problems ? icon('warning', WARN) : n.container ? icon('link', PASS) : icon('circle-large-outline');
   const repair = n.problems.some(repairs);
   item.contextValue = (n.container ? (repair ? 'address.bound.repair' : 'address.bound') : repair ? 'address.free.repair' : 'address.free') satisfies ContextValue;
   item.tooltip = md(
     [['**', n.address, '**']],
-    n.container ? [['bound to container **', n.container, `**${n.recorded ? '' : ` (found in the container, not in ${PATHS.bindings})`}`]] : [['free: right-click → Assign IPv6 to Container']],
-    [[`route to the bridge: ${n.routed ? 'yes' : 'no'} · proxy NDP entry: ${n.proxied ? 'yes' : 'no'}`]],
+    n.container ? [[vscode.l10n.t('bound to container') + ' **', n.container, `**${n.recorded ? '' : vscode.l10n.t(' (found in the container, not in {0})', PATHS.bindings)}`]] : [[vscode.l10n.t('free: right-click → Assign IPv6 to Container')]],
+    [[vscode.l10n.t('route to the bridge: {0} · proxy NDP entry: {1}', n.routed ? vscode.l10n.t('yes') : vscode.l10n.t('no'), n.proxied ? vscode.l10n.t('yes') : vscode.l10n.t('no'))]],
     ...n.problems.map((k): Line => [['$(error) ', k.message]]),
-    repair ? [['Repair Host fixes what Prepare Host sets up (right-click)']] : [],
+    repair ? [[vscode.l10n.t('Repair Host fixes what Prepare Host sets up (right-click)')]] : [],
   );
   return item;
 }
@@ -173,25 +173,25 @@ function addressItem(n: NodeOf<'address'>): vscode.TreeItem {
 function containerItem(n: NodeOf<'container'>): vscode.TreeItem {
   const { container } = n;
   const item = new vscode.TreeItem(container.name, C.None);
-  const where = container.bridgeOf ? `${container.bridgeInterface} on ${container.bridgeOf}` : `not on a bridge (${container.networks.join(', ') || 'no network'})`;
+  const where = container.bridgeOf ? vscode.l10n.t('{0} on {1}', String(container.bridgeInterface), container.bridgeOf) : vscode.l10n.t('not on a bridge ({0})', container.networks.join(', ') || vscode.l10n.t('no network'));
   const id = `${container.name} (${container.id.slice(0, 12)}), ${container.state}`;
   if (n.group === 'free') {
     // Containers without an address: running, no address, where Assign starts
     item.description = where;
     item.iconPath = icon('package');
     item.contextValue = 'container.free' satisfies ContextValue;
-    item.tooltip = `${id}: right-click → Assign IPv6 to Container`;
+    item.tooltip = vscode.l10n.t('{0}: right-click → Assign IPv6 to Container', id);
     return item;
   }
   // All containers: its address or "no address", and its state when it is not running
-  item.description = `${n.address ?? 'no address'}${container.running ? '' : ` · ${container.state}`}`;
+  item.description = `${n.address ?? vscode.l10n.t('no address')}${container.running ? '' : ` · ${container.state}`}`;
   item.iconPath = icon('package', n.address ? PASS : container.running ? undefined : 'disabledForeground');
   item.contextValue = (n.address ? 'container.bound' : container.running ? 'container.free' : 'container.stopped') satisfies ContextValue;
   item.tooltip = n.address
-    ? `${id}, holds ${n.address}: right-click → Copy Address or Release Address`
+    ? vscode.l10n.t('{0}, holds {1}: right-click → Copy Address or Release Address', id, n.address)
     : container.running
-      ? `${id}, ${where}: right-click → Assign IPv6 to Container`
-      : `${id}: not running, no address`;
+      ? vscode.l10n.t('{0}, {1}: right-click → Assign IPv6 to Container', id, where)
+      : vscode.l10n.t('{0}: not running, no address', id);
   return item;
 }
 

@@ -27,7 +27,7 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       const s = node.session;
       if (s.state === 'disconnected') {
         // not awaited: the connect refreshes the tree when it ends; a failure is logged and shown with Retry and Edit Host
-        s.connect().catch((e: unknown) => reportFailure(this.hosts.log, `Connect to ${s.name}`, e, s));
+        s.connect().catch((e: unknown) => reportFailure(this.hosts.log, vscode.l10n.t('Connect to {0}', s.name), e, s));
       }
       return hostChildren(s);
     }
