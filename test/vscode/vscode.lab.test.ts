@@ -2,11 +2,15 @@
 // against the lab host:
 //  1. the extension-host suite (test/vscode/suite/) runs inside the real extension host and drives every
 //     command with arguments, changing the lab for real;
-//  2. a user in a real browser: the VSIX installed, activity-bar icon, the host; expanding it asks to trust
-//     the unknown host key (fingerprint shown) and for the key's passphrase; its addresses; "Prepare Host"
-//     from the command palette, right-click a free address, "Assign IPv6 to Container", the binding in the
-//     tree and the router reaching it; reconnecting without a passphrase prompt (SecretStorage).
-//     Screenshots go to out/screenshots/.
+//  2. a new user in a real browser, through the workbench only: the VSIX installed, no host in the settings, a key in
+//     ~/.ssh. The activity-bar icon; the view's Add Host; the host typed into the quick pick, the key picked from
+//     ~/.ssh, a name; expanding it asks to trust the unknown host key (fingerprint shown) and for the key's
+//     passphrase; its addresses; "Prepare Host" from the palette (the plan shown, Apply); right-click a free
+//     address, "Assign IPv6 to Container", the router reaching it; the proxy entry deleted by hand, Verify from the
+//     host's menu names it, the notification's Repair Host fixes it (ready, reachable again); Verify by keyboard
+//     only (arrow keys, Shift+F10); a second host that never answers beside the live one: the live one's addresses
+//     come at once (the passphrase from SecretStorage), the silent one ends in error with Retry, Edit Host and
+//     Show Log. Cropped screenshots of each step go to out/screenshots/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -114,7 +118,8 @@ describe('the extension in real VS Code (code-server) on the lab', () => {
         await p.setViewportSize(size);
         await p.waitForTimeout(400); // the workbench lays out again
         const sb = await sidebar();
-        await p.screenshot({ path: join(SHOTS, name), clip: { x: sb?.x ?? 0, y: 0, width: size.width - (sb?.x ?? 0), height: size.height } });
+        if (!sb) throw new Error('no sidebar to photograph');
+        await p.screenshot({ path: join(SHOTS, name), clip: { x: sb.x, y: sb.y, width: size.width - sb.x, height: sb.height } });
         await p.setViewportSize(VIEWPORT);
         await p.waitForTimeout(400);
       };
@@ -200,7 +205,8 @@ describe('the extension in real VS Code (code-server) on the lab', () => {
       await quickInput.locator('input').first().fill('c1');
       await p.keyboard.press('Enter');
       await row(ADDRESS).filter({ hasText: '→ c1' }).waitFor({ timeout: 60_000 });
-      await shot('7-assigned.png', top(await sidebar(), 440));
+      await p.mouse.move(VIEWPORT.width - 300, 120); // no tooltip in the picture
+      await shot('7-assigned.png', top(await sidebar(), 400));
       assert.equal(lab(env, 'ping', ADDRESS).status, 0, 'the provider router reaches the address assigned from the UI');
       step('   Assign from the context menu, router reaches it');
 
