@@ -113,7 +113,7 @@ describe('the extension in real VS Code (code-server) on the lab', () => {
       const top = (b: Box | null, height: number): Box | null => b && { ...b, height: Math.min(b.height, height) };
       /** the sidebar and the notifications side by side: the window made small for a moment (the notifications
        * sit in its lower right corner), its sidebar and what is right of it */
-      const compactShot = async (name: string, size = { width: 1100, height: 400 }) => {
+      const compactShot = async (name: string, size = { width: 1100, height: 360 }) => {
         await p.mouse.move(size.width - 300, 120); // no row under the pointer (its hover colour and buttons)
         await p.setViewportSize(size);
         await p.waitForTimeout(400); // the workbench lays out again
@@ -301,7 +301,7 @@ describe('the extension in real VS Code (code-server) on the lab', () => {
       // the user folds the live host's groups to see both hosts at once
       for (const group of ['Addresses', 'Containers without an address', 'All containers']) await row(group).click();
       await row(ADDRESS).waitFor({ state: 'detached', timeout: 10_000 });
-      await compactShot('12-dead-error.png', { width: 1100, height: 400 });
+      await compactShot('12-dead-error.png');
       step(`   old-vps: error after ${deadMs} ms with Retry, Edit Host, Show Log`);
       console.log(`  [ui] whole walk: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     } catch (e) {
