@@ -234,7 +234,7 @@ describe('the extension in real VS Code (code-server) on the lab', () => {
       await apply.click();
       await row(HOST_NAME).filter({ hasText: '· ready' }).waitFor({ timeout: 60_000 });
       await row(ADDRESS).filter({ has: p.locator('.label-description', { hasText: /^→ c1$/ }) }).waitFor({ timeout: 10_000 });
-      const repaired = toast(p, new RegExp(`^${HOST_NAME}: 1 step\\(s\\) applied; (\\d+) of \\1 checks pass\\.$`));
+      const repaired = toast(p, new RegExp(`^${HOST_NAME}: 1 step applied; (\\d+) of \\1 checks pass\\.$`));
       await repaired.waitFor({ timeout: 10_000 });
       await compactShot('9-repaired.png');
       assert.equal(lab(env, 'ping', ADDRESS).status, 0, 'the provider router reaches the address again after Repair Host');

@@ -5,6 +5,7 @@ import { prepare, PrepareResult } from '../../host/operations';
 import { overridesOf } from '../settings';
 import { actionButtons, notifyWithActions } from '../actions';
 import { changes, confirmLines } from '../planText';
+import { plural } from '../tree/items';
 import { Arg, argsOf, connected, guarded, pickSession, Services, withProgress } from './common';
 
 /** Prepare Host; as Repair Host (from a row with a failing check, or a Verify notification) the same, named so. */
@@ -37,7 +38,7 @@ export async function prepareHost(svc: Services, arg: Arg, verb: 'Prepare' | 'Re
       );
       s.update(r.outcome?.after ?? r.before, r.config, r.checks);
       const failed = r.checks.filter((k) => !k.ok);
-      const what = !r.outcome ? (r.plan.steps.length ? 'nothing applied' : 'already prepared') : `${r.outcome.results.length} step(s) applied`;
+      const what = !r.outcome ? (r.plan.steps.length ? 'nothing applied' : 'already prepared') : `${plural(r.outcome.results.length, 'step')} applied`;
       const msg = `${s.name}: ${what}; ${r.checks.length - failed.length} of ${r.checks.length} checks pass.`;
       if (failed.length) notifyWithActions('warning', `${msg} Failing: ${failed.map((k) => k.message).slice(0, 3).join('; ')}`, actionButtons(failed.flatMap((k) => (k.fix ? [k.fix] : [])).filter((x) => x.id !== 'prepare'), s.name), () => svc.log.show(true));
       else void vscode.window.showInformationMessage(msg);
