@@ -302,7 +302,11 @@ describe('the extension in real VS Code (code-server) on the lab', () => {
       for (const group of ['Addresses', 'Containers without an address', 'All containers']) await row(group).click();
       await row(ADDRESS).waitFor({ state: 'detached', timeout: 10_000 });
       await compactShot('12-dead-error.png');
-      step(`   old-vps: error after ${deadMs} ms with Retry, Edit Host, Show Log`);
+      // Show Log opens the extension's log, which says what happened
+      await failed.locator('.monaco-button', { hasText: 'Show Log' }).click();
+      // (the editor shows spaces as no-break spaces: \s matches both)
+      await p.locator('.part.panel .view-line', { hasText: /\[error\]\s\[old-vps\]\sconnect\sfailed:\sno\sSSH\ssession\swith/ }).first().waitFor({ timeout: 15_000 });
+      step(`   old-vps: error after ${deadMs} ms with Retry, Edit Host, Show Log; Show Log shows why`);
       console.log(`  [ui] whole walk: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     } catch (e) {
       await page?.screenshot({ path: join(SHOTS, 'failed.png') }).catch(() => undefined);
