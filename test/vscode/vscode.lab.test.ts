@@ -6,7 +6,7 @@
 //     ~/.ssh. The activity-bar icon; the view's Add Host; the host typed into the quick pick, the key picked from
 //     ~/.ssh, a name; expanding it asks to trust the unknown host key (fingerprint shown) and for the key's
 //     passphrase; its addresses; "Prepare Host" from the palette (the plan shown, Apply); right-click a free
-//     address, "Assign IPv6 to Container", the router reaching it; the proxy entry deleted by hand, Verify from the
+//     address, "Assign IPv6 to Container", the router reaching it; proxy NDP turned off by hand, Verify from the
 //     host's menu names it, the notification's Repair Host fixes it (ready, reachable again); Verify by keyboard
 //     only (arrow keys, Shift+F10); a second host that never answers beside the live one: the live one's addresses
 //     come at once (the passphrase from SecretStorage), the silent one ends in error with Retry, Edit Host and
@@ -113,7 +113,7 @@ describe('the extension in real VS Code (code-server) on the lab', () => {
       const top = (b: Box | null, height: number): Box | null => b && { ...b, height: Math.min(b.height, height) };
       /** the sidebar and the notifications side by side: the window made small for a moment (the notifications
        * sit in its lower right corner), its sidebar and what is right of it */
-      const compactShot = async (name: string, size = { width: 1100, height: 360 }) => {
+      const compactShot = async (name: string, size = { width: 1100, height: 340 }) => {
         await p.mouse.move(size.width - 300, 120); // no row under the pointer (its hover colour and buttons)
         await p.setViewportSize(size);
         await p.waitForTimeout(400); // the workbench lays out again
