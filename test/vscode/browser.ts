@@ -8,7 +8,7 @@ export interface Page {
   goto(url: string, opts?: object): Promise<{ status(): number } | null>;
   locator(selector: string, opts?: object): any;
   keyboard: { press(key: string): Promise<void>; type(text: string): Promise<void> };
-  screenshot(opts?: { path?: string; fullPage?: boolean }): Promise<Buffer>;
+  screenshot(opts?: { path?: string; fullPage?: boolean; clip?: { x: number; y: number; width: number; height: number } }): Promise<Buffer>;
   exposeFunction(name: string, fn: (...args: any[]) => unknown): Promise<void>;
   evaluate<R>(fn: string | ((arg: any) => R), arg?: unknown): Promise<R>;
   waitForTimeout(ms: number): Promise<void>;
@@ -53,22 +53,66 @@ export async function openWorkbench(browser: Browser, cs: CodeServer, viewport =
 /**
  * Runs a command by its title from the command palette (F1). The palette lists what is registered when it
  * opens, and an extension's commands come a moment after the workbench, so it reopens until the title shows.
+ * `keyboard`: the title is typed and Enter runs the first match (it must be the command), no mouse.
  */
-export async function runFromPalette(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
+export async function runFromPalette(page: Page, title: string, timeoutMs = 30_000, o: { keyboard?: boolean } = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ timeout: 10_000 });
-    await input.fill(`>${title}`);
+    if (o.keyboard) await page.keyboard.type(title);
+    else await input.fill(`>${title}`);
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
     try {
       await row.waitFor({ timeout: 2_000 });
-      await row.click();
+      if (o.keyboard) {
+        const first = page.locator('.quick-input-list .monaco-list-row.focused').first();
+        const text = String(await first.innerText());
+        if (!text.includes(title)) throw new Error(`command palette: the first match for "${title}" is "${text}"`);
+        await page.keyboard.press('Enter');
+      } else await row.click();
       return;
-    } catch {
+    } catch (e) {
+      if (e instanceof Error && e.message.startsWith('command palette:')) throw e;
       await page.keyboard.press('Escape');
       if (Date.now() > deadline) throw new Error(`command palette: no "${title}" within ${timeoutMs} ms`);
     }
   }
+}
+
+/** The row of a tree view (in a side-bar pane) whose label is exactly `label` (a description may hold it too). */
+export function treeRow(page: Page, label: string): any {
+  const exact = new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  return page.locator('.pane-body .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
+}
+
+/** A notification toast whose message matches `text`. */
+export function toast(page: Page, text: string | RegExp): any {
+  return page.locator('.notifications-toasts .notification-list-item', { has: page.locator('.notification-list-item-message', { hasText: text }) }).first();
+}
+
+/** The labels of a notification's buttons, in order. */
+export async function buttonsOf(notification: any): Promise<string[]> {
+  const texts: string[] = await notification.locator('.notification-list-item-buttons-container .monaco-button').allInnerTexts();
+  return texts.map((t) => t.trim());
+}
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The smallest box holding all `boxes`, plus `pad` pixels, inside the viewport. */
+export function around(page: Page, boxes: (Box | null)[], pad = 8): Box {
+  const bs = boxes.filter((b): b is Box => !!b);
+  if (!bs.length) throw new Error('around: nothing to frame');
+  const vp: { width: number; height: number } = page.viewportSize();
+  const x = Math.max(0, Math.min(...bs.map((b) => b.x)) - pad);
+  const y = Math.max(0, Math.min(...bs.map((b) => b.y)) - pad);
+  const right = Math.min(vp.width, Math.max(...bs.map((b) => b.x + b.width)) + pad);
+  const bottom = Math.min(vp.height, Math.max(...bs.map((b) => b.y + b.height)) + pad);
+  return { x: Math.floor(x), y: Math.floor(y), width: Math.ceil(right - x), height: Math.ceil(bottom - y) };
 }

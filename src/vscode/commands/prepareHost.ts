@@ -37,7 +37,7 @@ export async function prepareHost(svc: Services, arg: Arg, verb: 'Prepare' | 'Re
       );
       s.update(r.outcome?.after ?? r.before, r.config, r.checks);
       const failed = r.checks.filter((k) => !k.ok);
-      const what = !r.outcome ? (r.plan.steps.length ? vscode.l10n.t('nothing applied') : vscode.l10n.t('already prepared')) : vscode.l10n.t('{0} step(s) applied', r.outcome.results.length);
+      const what = !r.outcome ? (r.plan.steps.length ? vscode.l10n.t('nothing applied') : vscode.l10n.t('already prepared')) : r.outcome.results.length === 1 ? vscode.l10n.t('1 step applied') : vscode.l10n.t('{0} steps applied', r.outcome.results.length);
       const msg = vscode.l10n.t('{0}: {1}; {2} of {3} checks pass.', s.name, what, r.checks.length - failed.length, r.checks.length);
       if (failed.length) notifyWithActions('warning', vscode.l10n.t('{0} Failing: {1}', msg, failed.map((k) => k.message).slice(0, 3).join('; ')), actionButtons(failed.flatMap((k) => (k.fix ? [k.fix] : [])).filter((x) => x.id !== 'prepare'), s.name), () => svc.log.show(true));
       else void vscode.window.showInformationMessage(msg);
