@@ -138,7 +138,7 @@ test('assign: first free address, the held one again, or a refusal that says why
   assert.throws(() => planAssign(s, c, installed, 'c1', '2001:db8::1'), /not one of/);
   const extra = planAssign(s, c, installed, 'c1', X(5));
   assert.equal(extra.changes, true);
-  assert.equal(extra.step!.script, `/usr/local/sbin/conoha-ipv6-agent bind 'c1' '${X(5)}'`);
+  assert.equal(extra.step!.script, `/usr/local/sbin/conoha-ipv6-agent bind 'c1' '${X(5)}' 'bridge'`);
   assert.throws(() => planAssign(fresh(), resolveHostConfig(fresh()), installed, 'c1'), /not prepared/);
   const old = prepared();
   old.agent.sha256 = 'f'.repeat(64);

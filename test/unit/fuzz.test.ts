@@ -298,7 +298,7 @@ test('fuzz plans: assign and release scripts pass container names and addresses 
       const plan = planAssign(s, c, installed(), arg, ipv6Text(r, hextetsOf(valueOfText(address))));
       assert.equal(plan.address, address);
       scripts.push(plan.step!.script);
-      expected.push(['bind', k.name, address]);
+      expected.push(['bind', k.name, address, 'bridge']);
       // release by name, by address, or a hostile host's binding of something that is no address at all
       const bound = release === 2 ? r.string(hostile, 1, 30) : address;
       s.bindings = [{ address: bound, container: k.name }];

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { Check } from '../../core/checks';
 import { formatHostSpec } from '../../core/hostSpec';
-import { PATHS } from '../../core/hostContract';
+import { LABELS, PATHS } from '../../core/hostContract';
 import { specOf } from '../settings';
 import { HostSession } from '../session';
 import { addressNodes, allContainers, hostChecks, problemsOf, unboundContainers } from './children';
@@ -131,6 +131,7 @@ function shortText(k: Check): string {
   if (k.scope === 'host') return k.kind;
   const words: Record<typeof k.kind, string> = {
     container: 'container gone or stopped',
+    network: 'network gone or not advertised',
     address: 'not in the container',
     'default-route': 'no default route in it',
     ping: 'no ping',
@@ -156,13 +157,15 @@ function addressItem(n: NodeOf<'address'>): vscode.TreeItem {
   item.id = `${n.session.name}:address:${n.address}`;
   // the failing checks about this address and its binding (route, proxy entry, container, ping, ...)
   const problems = n.problems.length ? n.problems.map(shortText).join(', ') : [!n.routed && 'no route', !n.proxied && 'no proxy entry'].filter(Boolean).join(', ');
-  item.description = `${n.container ? `→ ${n.container}${n.recorded ? '' : ' (not recorded)'}` : 'free'}${problems ? ` · ${problems}` : ''}`;
+  const on = n.network && n.bridge !== n.session.config?.bridge ? ` on ${n.network}` : '';
+  item.description = `${n.container ? `→ ${n.container}${n.recorded ? '' : ' (not recorded)'}${on}${n.source === 'label' ? ' (label)' : ''}` : 'free'}${problems ? ` · ${problems}` : ''}`;
   item.iconPath = problems ? icon('warning', WARN) : n.container ? icon('link', PASS) : icon('circle-large-outline');
   const repair = n.problems.some(repairs);
   item.contextValue = (n.container ? (repair ? 'address.bound.repair' : 'address.bound') : repair ? 'address.free.repair' : 'address.free') satisfies ContextValue;
   item.tooltip = md(
     [['**', n.address, '**']],
     n.container ? [['bound to container **', n.container, `**${n.recorded ? '' : ` (found in the container, not in ${PATHS.bindings})`}`]] : [['free: right-click → Assign IPv6 to Container']],
+    n.network ? [['network ', n.network, ` (bridge ${n.bridge})`], n.source === 'label' ? ['; from the container\'s label ', LABELS.address, ' (the agent releases it when the container is removed)'] : ['; by assign']] : [],
     [[`route to the bridge: ${n.routed ? 'yes' : 'no'} · proxy NDP entry: ${n.proxied ? 'yes' : 'no'}`]],
     ...n.problems.map((k): Line => [['$(error) ', k.message]]),
     repair ? [['Repair Host fixes what Prepare Host sets up (right-click)']] : [],
@@ -173,7 +176,9 @@ function addressItem(n: NodeOf<'address'>): vscode.TreeItem {
 function containerItem(n: NodeOf<'container'>): vscode.TreeItem {
   const { container } = n;
   const item = new vscode.TreeItem(container.name, C.None);
-  const where = container.bridgeOf ? `${container.bridgeInterface} on ${container.bridgeOf}` : `not on a bridge (${container.networks.join(', ') || 'no network'})`;
+  const where = container.attachments.length
+    ? container.attachments.map((a) => `${a.network}${a.refused ? ' (no address possible)' : ''}`).join(', ')
+    : 'no network';
   const id = `${container.name} (${container.id.slice(0, 12)}), ${container.state}`;
   if (n.group === 'free') {
     // Containers without an address: running, no address, where Assign starts
@@ -184,7 +189,8 @@ function containerItem(n: NodeOf<'container'>): vscode.TreeItem {
     return item;
   }
   // All containers: its address or "no address", and its state when it is not running
-  item.description = `${n.address ?? 'no address'}${container.running ? '' : ` · ${container.state}`}`;
+  const label = container.labels.address ? ` · label ${container.labels.address}` : container.labels.badAddress !== undefined ? ' · bad label' : '';
+  item.description = `${n.address ?? 'no address'}${n.source === 'label' ? ' (label)' : ''}${container.running ? '' : ` · ${container.state}`} · ${where}${label}`;
   item.iconPath = icon('package', n.address ? PASS : container.running ? undefined : 'disabledForeground');
   item.contextValue = (n.address ? 'container.bound' : container.running ? 'container.free' : 'container.stopped') satisfies ContextValue;
   item.tooltip = n.address
@@ -192,6 +198,17 @@ function containerItem(n: NodeOf<'container'>): vscode.TreeItem {
     : container.running
       ? `${id}, ${where}: right-click → Assign IPv6 to Container`
       : `${id}: not running, no address`;
+  return item;
+}
+
+function projectItem(n: NodeOf<'project'>): vscode.TreeItem {
+  const item = new vscode.TreeItem(n.project, C.Expanded);
+  item.id = `${n.session.name}:project:${n.project}`;
+  const bound = new Set(n.session.snapshot?.bindings.map((b) => b.container) ?? []);
+  item.description = `compose project · ${plural(n.containers.length, 'container')} · ${n.containers.filter((k) => bound.has(k.name)).length} with an address`;
+  item.iconPath = icon('symbol-namespace');
+  item.contextValue = 'project' satisfies ContextValue;
+  item.tooltip = md([['docker compose project **', n.project, '**']], [['right-click a container → Compose Snippet for the labels that give its service an address']]);
   return item;
 }
 
@@ -215,6 +232,8 @@ export function toTreeItem(node: TreeNode): vscode.TreeItem {
       return addressItem(node);
     case 'container':
       return containerItem(node);
+    case 'project':
+      return projectItem(node);
     case 'message':
       return messageItem(node);
   }
