@@ -5,7 +5,7 @@ import { Action, RefusedError } from './errors';
 import { desiredRadvdConf } from './radvdConf';
 import { shq, validateContainerName } from './shell';
 import { inPrefix, normalizeAddress } from './derive';
-import { HostSnapshot, Attachment, Binding, ContainerView, defaultAttachment, defaultRoutes, findContainer, hasProxy, hasRoute, holderOf, networkdFileOf, routeSource, sysctl } from './snapshot';
+import { HostSnapshot, Attachment, Binding, ContainerView, bridgeOfAddress, defaultAttachment, defaultRoutes, findContainer, hasProxy, hasRoute, holderOf, networkdFileOf, routeSource, sysctl } from './snapshot';
 import { FirewallPlan, planFirewall } from './firewallPlan';
 import { firewallFacts } from './firewall';
 import { NETWORK_STEPS, ROLLED_BACK, armScript } from './rollback';
@@ -326,9 +326,10 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts, op
     );
   }
 
-  const missingRoutes = c.addresses.filter((a) => !hasRoute(s, a, br));
+  // an address bound on another network is routed to that network's bridge (the agent keeps it so)
+  const missingRoutes = c.addresses.filter((a) => !hasRoute(s, a, bridgeOfAddress(s, a, br)));
   if (missingRoutes.length) {
-    add('routes', `route ${missingRoutes.length} address(es) to ${br}: ip -6 route replace X/128 dev ${br}`, missingRoutes.map((a) => `ip -6 route replace ${shq(a + '/128')} dev ${shq(br)}`).join('\n'), `Sends the traffic that arrives for each container address into ${br}, the network the containers are attached to, where the container holding the address picks it up.`);
+    add('routes', `route ${missingRoutes.length} address(es) to ${br}: ip -6 route replace X/128 dev ${br}`, missingRoutes.map((a) => `ip -6 route replace ${shq(a + '/128')} dev ${shq(bridgeOfAddress(s, a, br))}`).join('\n'), `Sends the traffic that arrives for each container address into ${br}, the network the containers are attached to, where the container holding the address picks it up.`);
   }
   const missingProxies = c.addresses.filter((a) => !hasProxy(s, a, up));
   if (missingProxies.length) {

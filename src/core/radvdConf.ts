@@ -135,8 +135,11 @@ export function desiredRadvdConf(current: string | undefined, bridge: string): {
   const found = findManagedBlocks(current ?? '');
   if (found.broken) return { text: current ?? '', conflict: found.broken };
   const text = current ?? '';
-  const base = cut(text, found.blocks.filter(([a]) => !text.startsWith(NETWORK_BEGIN_PREFIX, a)));
+  const ours = found.blocks.filter(([a]) => !text.startsWith(NETWORK_BEGIN_PREFIX, a));
+  const base = cut(text, ours);
   const own = parseRadvdConf(base).find((i) => i.name === bridge && !i.managed);
+  // our block as we write it, where it is: nothing to change (the agent's network blocks may follow it)
+  if (!own && ours.length === 1 && text.slice(ours[0][0], ours[0][1]) === managedStanza(bridge)) return { text };
   if (own?.advertises) return { text: base }; // the user's own stanza serves; drop an old block of ours
   if (own) return { text: current ?? '', conflict: `/etc/radvd.conf already has a stanza for ${bridge} without "AdvSendAdvert on"; add it there (or remove that stanza) and run prepare again` };
   const sep = base === '' || base.endsWith('\n') ? '' : '\n';

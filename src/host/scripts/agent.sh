@@ -50,10 +50,12 @@ bindings() { civ6_bindings_read "$CIV6_BINDINGS" || log "$CIV6_BINDINGS is damag
 # to DROP as soon as anything enables IPv6 forwarding; it keeps DOCKER-USER's rules across its own restarts, not
 # across a reboot); the FORWARD chain itself when prepare found it dropping and nothing else manages it. ufw keeps
 # its own route rules (ufw route allow, written by prepare) across reboots, so nothing to do for it here.
-fw_rules() { # fw_rules CHAIN: the rule specs, one per line
-  local n
-  for n in $ALLOW; do
-    printf '%s\n' "$1 -o $BRIDGE -d $n -m comment --comment $CIV6_MARK_RULE_COMMENT -j ACCEPT" "$1 -i $BRIDGE -s $n -m comment --comment $CIV6_MARK_RULE_COMMENT -j ACCEPT"
+fw_rules() { # fw_rules CHAIN: the rule specs, one per line: for the host's bridge and every bridge a binding uses
+  local n br
+  for br in $BRIDGE $(used_bridges); do
+    for n in $ALLOW; do
+      printf '%s\n' "$1 -o $br -d $n -m comment --comment $CIV6_MARK_RULE_COMMENT -j ACCEPT" "$1 -i $br -s $n -m comment --comment $CIV6_MARK_RULE_COMMENT -j ACCEPT"
+    done
   done
 }
 ensure_firewall() {
@@ -121,11 +123,11 @@ net_bridge() {
   NET_WHY=''
   if [ -z "$1" ] || [ "$1" = - ]; then printf '%s\n' "$BRIDGE"; return 0; fi
   civ6_valid_network_name "$1" || { NET_WHY="bad network name"; return 1; }
-  info=$(docker network inspect -f '{{.Driver}} {{.Internal}} {{.Id}} {{index .Options "com.docker.network.bridge.name"}}' -- "$1" 2>/dev/null) || { NET_WHY="network $1 does not exist"; return 1; }
+  info=$(docker network inspect -f '{{.Driver}} {{.Internal}} {{.Id}} {{with index .Options "com.docker.network.bridge.name"}}{{.}}{{end}}' -- "$1" 2>/dev/null) || { NET_WHY="network $1 does not exist"; return 1; }
   read -r drv int id opt _ <<<"$info"
   [ "$drv" = bridge ] || { NET_WHY="network $1 is not a bridge network (driver ${drv:0:32}): only bridge networks can be routed to"; return 1; }
   [ "$int" = false ] || { NET_WHY="network $1 is internal (no way in or out)"; return 1; }
-  case $opt in ''|'<no value>') opt=br-${id:0:12} ;; esac
+  [ -n "$opt" ] || opt=br-${id:0:12}
   civ6_valid_ifname "$opt" || { NET_WHY="network $1 has a bad bridge name"; return 1; }
   printf '%s\n' "$opt"
 }
@@ -155,15 +157,23 @@ pick_network() {
 
 # radvd advertises on the bridge of every network a binding uses: one managed block per bridge besides prepare's
 # (for the host's bridge); blocks of bridges no binding uses any more are taken out. radvd reloads on a change.
-sync_radvd() {
-  local a n i w s br want=' ' tmp base p
-  [ -f "$CIV6_RADVD_CONF" ] || return 0
+# the bridges (other than the host's) of the networks bindings use, that exist now: one per line
+used_bridges() {
+  local a n i w s br want=' '
   while read -r a n i w s; do
+    [ "$w" != - ] || continue
     br=$(net_bridge "$w" 2>/dev/null) || continue
     [ "$br" != "$BRIDGE" ] || continue
     ip link show dev "$br" >/dev/null 2>&1 || continue
     [[ $want == *" $br "* ]] || want+="$br "
   done < <(bindings)
+  for br in $want; do printf '%s\n' "$br"; done
+}
+
+sync_radvd() {
+  local br want tmp base p
+  [ -f "$CIV6_RADVD_CONF" ] || return 0
+  want=$(used_bridges)
   base=$(awk '/^# BEGIN conoha-ipv6 network / { skip = 1 } !skip { print } skip && /^# END conoha-ipv6$/ { skip = 0 }' "$CIV6_RADVD_CONF") || return 1
   tmp=$(mktemp "$CIV6_RADVD_CONF.civ6.XXXXXX") || return 1
   {
@@ -177,7 +187,7 @@ sync_radvd() {
   } > "$tmp"
   if cmp -s "$tmp" "$CIV6_RADVD_CONF"; then rm -f "$tmp"; return 0; fi
   chmod 0644 "$tmp" && mv -f "$tmp" "$CIV6_RADVD_CONF" || { rm -f "$tmp"; return 1; }
-  log "radvd now advertises on $BRIDGE${want% }"
+  log "radvd now advertises on $BRIDGE${want:+ }$(printf "%s " $want)"
   systemctl reload radvd 2>/dev/null || systemctl restart radvd 2>/dev/null || { p=$(civ6_radvd_pids); p=${p//[^0-9,]/}; [ -z "$p" ] || kill -HUP ${p//,/ }; }
   return 0
 }

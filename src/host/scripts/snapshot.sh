@@ -89,9 +89,7 @@ civ6_networks() { # docker networks: name, driver, internal, id, the bridge name
   local ids
   ids=$(docker network ls -q --no-trunc 2>/dev/null) || { printf null; return; }
   [ -n "$ids" ] || { printf '[]'; return; }
-  printf '['
-  docker network inspect --format '{"name":{{json .Name}},"id":{{json .Id}},"driver":{{json .Driver}},"internal":{{json .Internal}},"options":{{json .Options}}}' $ids 2>/dev/null | paste -sd, -
-  printf ']'
+  printf '[%s]' "$(docker network inspect --format '{"name":{{json .Name}},"id":{{json .Id}},"driver":{{json .Driver}},"internal":{{json .Internal}},"options":{{json .Options}}}' $ids 2>/dev/null | paste -sd, -)"
 }
 
 civ6_pings() { # ping the given addresses (or, for "@bound", every address in the bindings file) in parallel
