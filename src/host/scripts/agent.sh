@@ -170,10 +170,11 @@ used_bridges() {
   for br in $want; do printf '%s\n' "$br"; done
 }
 
-sync_radvd() {
+sync_radvd() { # sync_radvd [BRIDGE]: also BRIDGE (a binding being made: its container asks for its route now)
   local br want tmp base p
   [ -f "$CIV6_RADVD_CONF" ] || return 0
   want=$(used_bridges)
+  if [ -n "${1:-}" ] && [ "$1" != "$BRIDGE" ] && ! printf '%s\n' "$want" | grep -qx -- "$1"; then want+=$'\n'$1; fi
   base=$(awk '/^# BEGIN conoha-ipv6 network / { skip = 1 } !skip { print } skip && /^# END conoha-ipv6$/ { skip = 0 }' "$CIV6_RADVD_CONF") || return 1
   tmp=$(mktemp "$CIV6_RADVD_CONF.civ6.XXXXXX") || return 1
   {
@@ -230,6 +231,7 @@ attach() { # attach NAME-OR-ID ADDR [NETWORK]
   ip -6 route replace "$addr/128" dev "$br" || return "$CIV6_EXIT_ATTACH_FAILED"
   ip -6 neigh replace proxy "$addr" dev "$UPLINK" || return "$CIV6_EXIT_ATTACH_FAILED"
   ip -6 neigh replace "$addr" lladdr "$mac" dev "$br" nud stale || log "could not set the neighbour entry of $addr to $mac"
+  [ "$br" = "$BRIDGE" ] || sync_radvd "$br"
   for i in $(seq "${CIV6_WAIT_RA:-50}"); do
     nsenter -t "$pid" -n ip -6 route show default | grep -q 'proto ra' && break
     sleep 0.1
