@@ -134,14 +134,13 @@ export function managedStanza(bridge: string): string {
 export function desiredRadvdConf(current: string | undefined, bridge: string): { text: string; conflict?: string } {
   const found = findManagedBlocks(current ?? '');
   if (found.broken) return { text: current ?? '', conflict: found.broken };
+  // the agent's blocks for other networks' bridges stay, always last (where the agent appends them: agent.sh sync_radvd)
   const text = current ?? '';
-  const ours = found.blocks.filter(([a]) => !text.startsWith(NETWORK_BEGIN_PREFIX, a));
-  const base = cut(text, ours);
-  const own = parseRadvdConf(base).find((i) => i.name === bridge && !i.managed);
-  // our block as we write it, where it is: nothing to change (the agent's network blocks may follow it)
-  if (!own && ours.length === 1 && text.slice(ours[0][0], ours[0][1]) === managedStanza(bridge)) return { text };
-  if (own?.advertises) return { text: base }; // the user's own stanza serves; drop an old block of ours
-  if (own) return { text: current ?? '', conflict: `/etc/radvd.conf already has a stanza for ${bridge} without "AdvSendAdvert on"; add it there (or remove that stanza) and run prepare again` };
+  const network = found.blocks.filter(([a]) => text.startsWith(NETWORK_BEGIN_PREFIX, a)).map(([a, b]) => text.slice(a, b)).join('');
+  const base = cut(text, found.blocks);
+  const own = parseRadvdConf(base).find((i) => i.name === bridge);
   const sep = base === '' || base.endsWith('\n') ? '' : '\n';
-  return { text: base + sep + managedStanza(bridge) };
+  if (own?.advertises) return { text: base + (network ? sep + network : '') }; // the user's own stanza serves; drop an old block of ours
+  if (own) return { text: current ?? '', conflict: `/etc/radvd.conf already has a stanza for ${bridge} without "AdvSendAdvert on"; add it there (or remove that stanza) and run prepare again` };
+  return { text: base + sep + managedStanza(bridge) + network };
 }

@@ -177,17 +177,17 @@ test('label checks: a conflict, an address outside the set, a bad value, assign 
   assert.deepEqual(Object.values(by).map((k) => k.ok), [true, false, false, false]);
 });
 
-test('radvd.conf: prepare keeps the blocks the agent adds for other bridges, and does not move its own', () => {
+test('radvd.conf: prepare keeps the blocks the agent adds for other bridges, last, where the agent puts them', () => {
   const agentBlock = '# BEGIN conoha-ipv6 network br-2a7e3945706b (added by conoha-ipv6-agent while a binding uses it)\ninterface br-2a7e3945706b {\n  AdvSendAdvert on;\n};\n# END conoha-ipv6\n';
   const user = 'interface eth9 {\n  AdvSendAdvert on;\n};\n';
   const text = user + managedStanza('docker0') + agentBlock;
   assert.deepEqual(desiredRadvdConf(text, 'docker0'), { text });
   assert.deepEqual(parseRadvdConf(text).map((i) => [i.name, i.managed]), [['eth9', false], ['docker0', true], ['br-2a7e3945706b', true]]);
   // another bridge setting: our block is replaced, the agent's kept
-  const moved = desiredRadvdConf(text, 'docker1').text;
-  assert.equal(moved, user + agentBlock + managedStanza('docker1'));
-  // no block of ours yet: added after the agent's
-  assert.equal(desiredRadvdConf(user + agentBlock, 'docker0').text, user + agentBlock + managedStanza('docker0'));
+  assert.equal(desiredRadvdConf(text, 'docker1').text, user + managedStanza('docker1') + agentBlock);
+  // no block of ours yet: added before the agent's; the user's own stanza for the bridge: none of ours, the agent's kept
+  assert.equal(desiredRadvdConf(user + agentBlock, 'docker0').text, text);
+  assert.equal(desiredRadvdConf(text, 'eth9').text, user + agentBlock);
 });
 
 test('compose: containers grouped by project; the snippet pins the held address (else auto) and names the networks', () => {
