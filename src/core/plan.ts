@@ -517,7 +517,11 @@ export function planRelease(s: HostSnapshot, c: HostConfig, art: Artifacts, targ
   }
   return {
     bindings,
-    steps: bindings.map((b) => ({ id: 'unbind', title: `release ${b.address} from ${b.container}`, script: `${AGENT_PATH} unbind ${shq(b.address)}` })),
+    steps: bindings.map((b) => ({
+      id: 'unbind',
+      title: `release ${b.address} from ${b.container}${b.source === 'label' ? ` (bound by its label ${LABELS.address}: the agent binds an address again when the container starts; remove the label to keep it released)` : ''}`,
+      script: `${AGENT_PATH} unbind ${shq(b.address)}`,
+    })),
   };
 }
 

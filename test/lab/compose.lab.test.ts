@@ -98,13 +98,17 @@ describe('docker compose and user-defined bridge networks (systemd VPS, Docker 2
     );
     const t0 = Date.now();
     compose('shop', 'up', '-d');
+    timings.composeUp = Date.now() - t0;
     const t = await eventually(() => held('shop-web-1') !== undefined, 20_000, 300);
     assert.ok(t >= 0, `the label did not bind shop-web-1:\n${sh('journalctl -u conoha-ipv6 --no-pager -n 20')}`);
+    timings.composeUpToLabelBound = Date.now() - t0;
     const w = held('shop-web-1')!;
     assert.deepEqual([w.network, w.source], ['shop_default', 'label']);
     web = w.address;
+    const ta = Date.now();
     const a = run('assign', 'shop-api-1');
     assert.equal(a.code, 0, a.stderr);
+    timings.assignOnComposeNetwork = Date.now() - ta;
     api = a.stdout.trim();
     assert.notEqual(api, web);
     assert.deepEqual([held('shop-api-1')?.network, held('shop-api-1')?.source], ['shop_default', 'assign']);
