@@ -217,7 +217,8 @@ container_if() { # container_if PID [BRIDGE]
 # briefly for the container to learn its default route from radvd.
 attach() { # attach NAME-OR-ID ADDR [NETWORK]
   local name=$1 addr=$2 net=${3:--} br state pid ifn mac i
-  br=$(net_bridge "$net") || { log "refused: $addr for $name: $NET_WHY"; return "$CIV6_EXIT_NO_INTERFACE"; }
+  net_bridge "$net" >/dev/null || { log "refused: $addr for $name: $NET_WHY"; return "$CIV6_EXIT_NO_INTERFACE"; }
+  br=$(net_bridge "$net") || return "$CIV6_EXIT_NO_INTERFACE"
   state=$(docker inspect -f '{{.State.Running}} {{.State.Pid}}' "$name" 2>/dev/null) || { log "container $name does not exist"; return "$CIV6_EXIT_NO_CONTAINER"; }
   pid=${state#* }
   [ "${state%% *}" = true ] && civ6_valid_pid "$pid" || { log "container $name is not running"; return "$CIV6_EXIT_NOT_RUNNING"; }
@@ -269,11 +270,21 @@ set_binding_id() {
   awk -v a="$1" -v id="$2" '$1 == a && $0 !~ /^#/ { $3 = id } { print }' "$CIV6_BINDINGS" > "$tmp" && chmod 0644 "$tmp" && mv "$tmp" "$CIV6_BINDINGS" || rm -f "$tmp"
 }
 
+# every binding whose container runs (one docker inspect per binding, not per container: a host may run hundreds),
+# a binding whose recorded container is gone to the running container of its name, then the labelled containers
 attach_all() {
-  local id
+  local a n i w s ref id
+  while read -r a n i w s; do
+    ref=$i; [ "$ref" != - ] || ref=$n
+    if [ "$(docker inspect -f '{{.State.Running}}' "$ref" 2>/dev/null)" = true ]; then
+      attach "$ref" "$a" "$w"
+    elif [ "$i" != - ] && ! docker inspect -f '{{.Id}}' "$i" >/dev/null 2>&1 && id=$(docker inspect -f '{{if .State.Running}}{{.Id}}{{end}}' "$n" 2>/dev/null) && civ6_valid_container_id "$id"; then
+      attach_container "$id"
+    fi
+  done < <(bindings)
   while read -r id; do
-    civ6_valid_container_id "$id" && attach_container "$id"
-  done < <(docker ps -q --no-trunc 2>/dev/null)
+    civ6_valid_container_id "$id" && label_bind "$id"
+  done < <(docker ps -q --no-trunc --filter label=conoha-ipv6.address 2>/dev/null)
   sync_radvd
   return 0
 }
@@ -309,7 +320,7 @@ label_bind() {
     fi
     [ -n "$addr" ] || { log "refused: container $name (label conoha-ipv6.address=auto): every address is bound"; return 0; }
   else
-    civ6_valid_address "$want" && in_set "$want" || { log "refused: container $name: label conoha-ipv6.address=${want:0:60} is not auto nor one of this host's addresses ($ADDRESSES)"; return 0; }
+    civ6_valid_address "$want" && in_set "$want" || { want=${want:0:60}; log "refused: container $name: label conoha-ipv6.address=${want//[^A-Za-z0-9:._-]/?} is not auto nor one of this host's addresses ($ADDRESSES)"; return 0; }
     holder=$(bound_to "$want")
     [ -z "$holder" ] || { log "refused: container $name (label conoha-ipv6.address=$want): $want is already bound to $holder"; return 0; }
     addr=$want
