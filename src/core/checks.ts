@@ -200,7 +200,12 @@ export function labelChecks(s: HostSnapshot, c: HostConfig): Check[] {
       continue;
     }
     if (k.labels.badAddress !== undefined) {
-      check(false, `${k.name}'s label ${label} is neither "auto" nor an IPv6 address: refused, nothing bound`);
+      check(
+        false,
+        k.labels.canonical
+          ? `${k.name}'s label ${label} is not written as the host writes its addresses: write it as "${k.labels.canonical}"; refused, nothing bound`
+          : `${k.name}'s label ${label} is neither "auto" nor an IPv6 address: refused, nothing bound`,
+      );
       continue;
     }
     if (want !== 'auto' && !c.addresses.includes(want)) {

@@ -63,6 +63,9 @@ export interface ContainerLabels {
   address?: string;
   /** the label's value when it is neither (shown quoted, never used) */
   badAddress?: string;
+  /** an address written otherwise than the host's agent compares it (upper case, leading zeros, uncompressed): its
+   * canonical form, which the label must use (the agent compares text, and refuses the label) */
+  canonical?: string;
   /** conoha-ipv6.network */
   network?: string;
   /** com.docker.compose.project / .service */
@@ -226,9 +229,12 @@ export function parseLabels(v: unknown): ContainerLabels {
   const addr = str(l[LABELS.address]);
   if (addr !== undefined) {
     const a = addr.trim().toLowerCase();
-    if (a === 'auto') out.address = 'auto';
-    else if (Address6.isValid(a) && !a.includes('/')) out.address = canon(a);
-    else out.badAddress = shown(addr.slice(0, 60));
+    if (addr === 'auto') out.address = 'auto';
+    else if (Address6.isValid(a) && !a.includes('/') && canon(a) === addr) out.address = addr;
+    else {
+      out.badAddress = shown(addr.slice(0, 60));
+      if (Address6.isValid(a) && !a.includes('/')) out.canonical = canon(a);
+    }
   }
   const net = str(l[LABELS.network]);
   if (net !== undefined && matches('networkName', net)) out.network = net;

@@ -77,7 +77,10 @@ test('docker networks: the bridge as Docker names it (option, else br-<id>), oth
 
 test('labels: auto or an address (canonical form); anything else kept only as a shown bad value; other labels ignored', () => {
   assert.deepEqual(parseLabels({ 'conoha-ipv6.address': 'auto', 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'web', other: 'x' }), { address: 'auto', project: 'shop', service: 'web' });
-  assert.deepEqual(parseLabels({ 'conoha-ipv6.address': '2001:DB8:0:0::0A' }), { address: '2001:db8::a' });
+  assert.deepEqual(parseLabels({ 'conoha-ipv6.address': '2001:db8::a' }), { address: '2001:db8::a' });
+  // the agent compares text: another spelling of an address is refused, with the spelling to use
+  assert.deepEqual(parseLabels({ 'conoha-ipv6.address': '2001:DB8:0:0::0A' }), { badAddress: '2001:DB8:0:0::0A', canonical: '2001:db8::a' });
+  assert.deepEqual(parseLabels({ 'conoha-ipv6.address': ' auto' }), { badAddress: ' auto' });
   assert.deepEqual(parseLabels({ 'conoha-ipv6.address': '$(reboot)\x1b[2J', 'conoha-ipv6.network': 'n;id', 'com.docker.compose.project': 'a b' }), { badAddress: '$(reboot)\\x1b[2J' });
   assert.deepEqual(parseLabels({ 'conoha-ipv6.address': '2001:db8::/64' }).badAddress, '2001:db8::/64');
   assert.deepEqual(parseLabels(null), {});
@@ -164,6 +167,7 @@ test('label checks: a conflict, an address outside the set, a bad value, assign 
     set('/shop-web-1', '2001:db8::1');
     const db = JSON.parse(JSON.stringify(j.docker.containers.find((k: { name: string }) => k.name === '/shop-api-1')));
     j.docker.containers.push({ ...db, id: 'd'.repeat(64), name: '/shop-db-1', labels: { 'conoha-ipv6.address': 'sometimes' } });
+    j.docker.containers.push({ ...db, id: '7'.repeat(64), name: '/shop-cache-1', labels: { 'conoha-ipv6.address': X(5).toUpperCase() } });
   });
   const c = resolveHostConfig(s);
   const by = Object.fromEntries(labelChecks(s, c).map((k) => [k.id, k]));
@@ -173,8 +177,9 @@ test('label checks: a conflict, an address outside the set, a bad value, assign 
   assert.match(by['label:shop-api-1'].message, /conflicts: .* is bound to c1; refused, nothing changed/);
   assert.match(by['label:shop-web-1'].message, /outside this host's set/);
   assert.match(by['label:shop-db-1'].message, /neither "auto" nor an IPv6 address/);
+  assert.match(by['label:shop-cache-1'].message, new RegExp(`not written as the host writes its addresses: write it as "${X(5)}"`));
   assert.equal(by['label:c2'], undefined, 'no label, no check');
-  assert.deepEqual(Object.values(by).map((k) => k.ok), [true, false, false, false]);
+  assert.deepEqual(Object.values(by).map((k) => k.ok), [true, false, false, false, false]);
 });
 
 test('radvd.conf: prepare keeps the blocks the agent adds for other bridges, last, where the agent puts them', () => {
