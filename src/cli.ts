@@ -18,7 +18,9 @@ import { validateContainerName, validateInterfaceName } from './core/shell';
 import { HostSnapshot, containersWithoutAddress, sysctl } from './core/snapshot';
 import { addressRows } from './core/addressRows';
 import { Action, Civ6Error, EXIT, changedText } from './core/errors';
-import { ApplyOutcome, VerifyOptions, assign, prepare, release, status, unprepare, verify } from './host/operations';
+import { ApplyOutcome, VerifyOptions, assign, composeSnippetOf, prepare, release, status, unprepare, verify } from './host/operations';
+import { composeGroups } from './core/compose';
+import { LABELS, matches } from './core/hostContract';
 import { parsePort, parseProbe } from './core/probe';
 import { validRollbackSeconds } from './core/rollback';
 import { Transport, TransportError } from './host/transport';
@@ -41,7 +43,13 @@ const USAGE = `usage:
   conoha-ipv6 unprepare --host H [--dry-run] [--release-all]
                                                       undo prepare: the host as it was before the first prepare
                                                       (refused while addresses are bound, unless --release-all)
-  conoha-ipv6 assign  --host H <container> [<address>]  give a container an address (first free unless named)
+  conoha-ipv6 assign  --host H <container> [<address>] [--network NET]
+                                                      give a container an address (first free unless named) on one of
+                                                      its bridge networks (default: its network on the host's bridge,
+                                                      else its first bridge network)
+  conoha-ipv6 compose-snippet --host H <container|service>
+                                                      the labels and networks: block to paste into a compose file, so
+                                                      the host binds the address whenever the service starts
   conoha-ipv6 release --host H <address|container>    take an address back
   conoha-ipv6 verify  --host H [--json] [--port N] [--probe ADDR[:PORT]]
                                                       check everything; exit 0 when all checks pass, 1 otherwise
@@ -90,7 +98,7 @@ interface Args {
   hosts: string[];
 }
 
-const VALUE_FLAGS = new Set(['mode', 'host', 'all', 'jump', 'ssh-config', 'identity', 'known-hosts', 'interface', 'bridge', 'gateway', 'addresses', 'port', 'probe', 'rollback-seconds', 'format', 'out']);
+const VALUE_FLAGS = new Set(['mode', 'network', 'host', 'all', 'jump', 'ssh-config', 'identity', 'known-hosts', 'interface', 'bridge', 'gateway', 'addresses', 'port', 'probe', 'rollback-seconds', 'format', 'out']);
 const BOOL_FLAGS = new Set(['json', 'dry-run', 'accept-new', 'local', 'help', 'version', 'release-all']);
 
 class UsageError extends InputError {}
@@ -359,10 +367,16 @@ function printStatus(s: HostSnapshot, c: HostConfig | undefined, err: string | u
   out(`  forwarding=${sysctl(s, 'all', 'forwarding')} proxy_ndp(${c.uplink})=${sysctl(s, c.uplink, 'proxy_ndp')} accept_ra(${c.uplink})=${sysctl(s, c.uplink, 'accept_ra')}; ${M.prepared(!!s.recorded)}`);
   for (const r of addressRows(s, c)) {
     const flags = `${r.routed ? 'route' : '-----'} ${r.proxied ? 'proxy' : '-----'}`;
-    out(`  ${r.address.padEnd(40)} ${flags}  ${r.container ? '-> ' + r.container + (r.recorded ? '' : M.notRecorded) : M.free}`);
+    const from = r.source === 'label' ? ', from its label' : '';
+    out(`  ${r.address.padEnd(40)} ${flags}  ${r.container ? '-> ' + r.container + (r.recorded ? '' : M.notRecorded) + (r.network ? ` (network ${r.network}, bridge ${r.bridge}${from})` : '') : M.free}`);
   }
   const free = containersWithoutAddress(s, c.addresses);
   if (free.length) out(M.containersWithoutAddress(free.map((k) => k.name).join(', ')));
+  for (const g of composeGroups(s.docker.containers)) {
+    if (!g.project) continue;
+    out(`  compose project ${g.project}:`);
+    for (const k of g.containers) out(`    ${k.name}${k.labels.service ? ` (service ${k.labels.service})` : ''}, ${k.state}, networks: ${k.networks.join(', ') || 'none'}${k.labels.address ? `, label ${LABELS.address}=${k.labels.address}` : ''}`);
+  }
 }
 
 /** The hosts of a call on several (--host repeated, or --all FILE|PATTERN), undefined for a call on one. */
@@ -402,7 +416,7 @@ async function main(argv: string[]): Promise<number> {
     return a.command === '' && !a.flags.get('help') ? 2 : 0;
   }
   const asJson = a.flags.get('json') === true;
-  const arity: Partial<Record<string, [number, number]>> = { derive: [1, 1], status: [0, 0], prepare: [0, 0], unprepare: [0, 0], assign: [1, 2], release: [1, 1], verify: [0, 0], export: [0, 0] };
+  const arity: Partial<Record<string, [number, number]>> = { derive: [1, 1], status: [0, 0], prepare: [0, 0], unprepare: [0, 0], assign: [1, 2], release: [1, 1], verify: [0, 0], export: [0, 0], 'compose-snippet': [1, 1] };
   const ar = arity[a.command];
   if (!ar) throw new UsageError(M.unknownCommand(a.command));
   if (a.positional.length < ar[0] || a.positional.length > ar[1]) throw new UsageError(M.wrongArgs(a.command));
@@ -434,7 +448,10 @@ async function main(argv: string[]): Promise<number> {
     validateContainerName(a.positional[0]);
     const address = a.positional.at(1);
     if (address !== undefined) normalizeAddress(address);
+    const network = str(a, 'network');
+    if (network !== undefined && !matches('networkName', network)) throw new InputError(`--network ${JSON.stringify(network.slice(0, 60))}: not a Docker network name`);
   }
+  if (a.command === 'compose-snippet' && !matches('containerName', a.positional[0])) throw new InputError(`${JSON.stringify(a.positional[0].slice(0, 60))} is not a container or service name`);
   if (a.command === 'release') {
     if (a.positional[0].includes(':')) normalizeAddress(a.positional[0]);
     else validateContainerName(a.positional[0]);
@@ -517,11 +534,17 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'assign': {
-        const r = await assign(t, o, a.positional[0], a.positional[1], obs);
+        const r = await assign(t, o, a.positional[0], a.positional[1], obs, str(a, 'network'));
         out(r.address);
         if (!r.changed) process.stderr.write(`${M.alreadyHolds(r.container, r.address)}\n`);
         const failed = r.checks.filter((c) => !c.ok);
         for (const c of failed) process.stderr.write(printable(`${M.warning} ${c.id}: ${c.message}`) + '\n');
+        return 0;
+      }
+      case 'compose-snippet': {
+        const r = await composeSnippetOf(t, o, a.positional[0], obs);
+        if (asJson) json({ container: r.container, snippet: r.text });
+        else process.stdout.write(r.text);
         return 0;
       }
       case 'release': {

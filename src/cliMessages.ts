@@ -132,7 +132,13 @@ const JA_USAGE = `使い方:
   conoha-ipv6 unprepare --host H [--dry-run] [--release-all]
                                                       prepare を元に戻す: ホストを最初の prepare の前の状態にする
                                                       (アドレスが割り当て済みなら拒否。--release-all で解放してから実行)
-  conoha-ipv6 assign  --host H <container> [<address>]  コンテナーにアドレスを割り当て (指定がなければ最初の空き)
+  conoha-ipv6 assign  --host H <container> [<address>] [--network NET]
+                                                      コンテナーのブリッジ ネットワークの 1 つでアドレスを割り当て
+                                                      (指定がなければ最初の空き。ネットワークの既定: ホストのブリッジ上の
+                                                      もの、なければ名前順で最初のブリッジ ネットワーク)
+  conoha-ipv6 compose-snippet --host H <container|service>
+                                                      compose ファイルに貼り付けるラベルと networks: ブロック。サービスが
+                                                      起動するたびにホストがアドレスを割り当てる
   conoha-ipv6 release --host H <address|container>    アドレスを解放
   conoha-ipv6 verify  --host H [--json] [--port N] [--probe ADDR[:PORT]]
                                                       すべてを検証。全チェック合格で終了コード 0、それ以外は 1

@@ -2,7 +2,7 @@
 // checks found wrong with it. What the CLI's status, the VS Code tree and its pickers all show.
 import { Check, checksOfAddress } from './checks';
 import { HostConfig } from './config';
-import { HostSnapshot, hasProxy, hasRoute, holderOf } from './snapshot';
+import { HostSnapshot, bridgeOfAddress, hasProxy, hasRoute, holderOf, networkOfBinding } from './snapshot';
 
 export interface AddressRow {
   address: string;
@@ -10,6 +10,12 @@ export interface AddressRow {
   container?: string;
   /** the binding is in the host's bindings file (false: found on a container only) */
   recorded: boolean;
+  /** where the binding came from: assign, or the container's conoha-ipv6.address label */
+  source?: 'assign' | 'label';
+  /** the Docker network the address is on (recorded bindings) */
+  network?: string;
+  /** the bridge the address is routed to: its binding's network's bridge, else the host's bridge */
+  bridge: string;
   routed: boolean;
   proxied: boolean;
   /** the failing checks about this address or its binding */
@@ -19,11 +25,17 @@ export interface AddressRow {
 export function addressRows(s: HostSnapshot, c: HostConfig, checks: Check[] = []): AddressRow[] {
   return c.addresses.map((address) => {
     const h = holderOf(s, address);
+    const b = s.bindings.find((x) => x.address === address);
+    const bridge = bridgeOfAddress(s, address, c.bridge);
+    const network = b ? networkOfBinding(s, b, c.bridge)?.name ?? b.network : undefined;
     return {
       address,
       container: h?.container,
       recorded: !!h?.recorded,
-      routed: hasRoute(s, address, c.bridge),
+      ...(b ? { source: b.source ?? 'assign' } : {}),
+      ...(network ? { network } : {}),
+      bridge,
+      routed: hasRoute(s, address, bridge),
       proxied: hasProxy(s, address, c.uplink),
       problems: checksOfAddress(checks, address).filter((k) => !k.ok),
     };

@@ -3,7 +3,8 @@ import { HostConfig } from './config';
 import { Action } from './errors';
 import { Artifacts, AGENT_PATH, networkdDropInText, ownsAcceptRa, unitText } from './plan';
 import { judgePath } from './firewallPlan';
-import { HostSnapshot, defaultRoutes, findContainer, hasProxy, hasRoute, linkLocalOf, networkdFileOf, routeSource, sysctl } from './snapshot';
+import { LABELS } from './hostContract';
+import { HostSnapshot, bridgeOfAddress, defaultAttachment, defaultRoutes, networkOfBinding, findContainer, hasProxy, hasRoute, linkLocalOf, networkdFileOf, routeSource, sysctl } from './snapshot';
 
 export interface JudgeOptions {
   /** the TCP port a user's clients connect to (judged in the firewall rules); default 80 */
@@ -11,14 +12,14 @@ export interface JudgeOptions {
 }
 
 /** Host-wide checks, per-address checks (scope.address) and per-binding checks (scope.address and .container). */
-export type HostCheckKind = 'recorded-state' | 'rollback' | 'forwarding' | 'proxy-ndp' | 'accept-ra' | 'networkd' | 'default-route' | 'bridge' | 'radvd' | 'persistence' | 'firewall'
+export type HostCheckKind = 'recorded-state' | 'rollback' | 'forwarding' | 'proxy-ndp' | 'accept-ra' | 'networkd' | 'default-route' | 'bridge' | 'radvd' | 'persistence' | 'firewall' | 'label'
   // docker mode (nativeChecks.ts)
   | 'mode' | 'network';
 export type AddressCheckKind = 'route' | 'proxy';
-export type BindingCheckKind = 'container' | 'address' | 'default-route' | 'ping' | 'outbound' | 'inbound';
+export type BindingCheckKind = 'container' | 'network' | 'address' | 'default-route' | 'ping' | 'outbound' | 'inbound';
 
 export type Check = {
-  /** stable and unique within one verify: the kind for host checks, route:ADDR, binding:ADDR:KIND (for --json
+  /** stable and unique within one verify: the kind for host checks (label:CONTAINER for a container's label), route:ADDR, binding:ADDR:KIND (for --json
    * readers and logs; code matches on kind and scope, never on this text) */
   id: string;
   ok: boolean;
@@ -123,7 +124,8 @@ export function judgeHost(s: HostSnapshot, c: HostConfig, art: Artifacts, o: Jud
   for (const a of c.addresses) {
     const addressCheck = (kind: AddressCheckKind, ok: boolean, good: string, bad: string) =>
       checks.push({ id: `${kind}:${a}`, scope: 'address', kind, address: a, ok, message: ok ? good : bad, ...(ok ? {} : { fix: prepare }) });
-    addressCheck('route', hasRoute(s, a, br), `${a} is routed to ${br}`, `no route ${a}/128 dev ${br}`);
+    const abr = bridgeOfAddress(s, a, br);
+    addressCheck('route', hasRoute(s, a, abr), `${a} is routed to ${abr}`, `no route ${a}/128 dev ${abr}`);
     addressCheck('proxy', hasProxy(s, a, up), `${a} is answered for on ${up}`, `no proxy entry for ${a} on ${up}`);
   }
   for (const b of s.bindings) {
@@ -138,15 +140,30 @@ export function judgeHost(s: HostSnapshot, c: HostConfig, art: Artifacts, o: Jud
     if (k.name !== b.container) {
       bc('container', false, '', `${b.container} (holding ${b.address}) was renamed to ${k.name}: it keeps the address, but the record names ${b.container}; release ${b.address}, then assign it to ${k.name} to record the new name`, { id: 'release', address: b.address });
     }
+    const net = networkOfBinding(s, b, br);
+    const bbr = net?.bridge ?? br;
+    const bll = linkLocalOf(s, bbr);
+    if (b.network || bbr !== br) {
+      const adv = bbr === br ? !!stanza : s.radvd.interfaces.some((i) => i.name === bbr && i.advertises);
+      bc(
+        'network',
+        !!net && adv,
+        `${b.address} is on network ${net?.name} (bridge ${bbr}), and radvd advertises there`,
+        !net
+          ? `the network ${b.network} of ${b.container}'s binding does not exist now (removed?): it comes back when the network and the container are created again, else release ${b.address}`
+          : `radvd does not advertise on ${bbr} (network ${net.name}): the agent adds it when the container starts; is the watcher running?`,
+        !net ? { id: 'release', address: b.address } : undefined,
+      );
+    }
     bc('address', k.globalAddresses.includes(b.address), `${b.container} has ${b.address}`, `${b.container} does not have ${b.address}: is the watcher running? Assigning it again re-applies it`, { id: 'assign', container: b.container, address: b.address });
-    const ra = k.defaultRoutes.find((r) => r.protocol === 'ra' && (!ll || r.gateway === ll));
+    const ra = k.defaultRoutes.find((r) => r.protocol === 'ra' && (!bll || r.gateway === bll));
     bc(
       'default-route',
       !!ra,
       `${b.container} has its default route from radvd: via ${ra?.gateway} dev ${ra?.dev} proto ra`,
       k.defaultRoutes.length
-        ? `${b.container}'s default route is ${k.defaultRoutes.map((r) => `via ${r.gateway} proto ${r.protocol}`).join(', ')}, not from radvd via ${ll}: forwarding=1 inside the container makes it ignore RAs`
-        : `${b.container} has no IPv6 default route: is radvd advertising on ${br}? (replies cannot leave the container)`,
+        ? `${b.container}'s default route is ${k.defaultRoutes.map((r) => `via ${r.gateway} proto ${r.protocol}`).join(', ')}, not from radvd via ${bll}: forwarding=1 inside the container makes it ignore RAs`
+        : `${b.container} has no IPv6 default route: is radvd advertising on ${bbr}? (replies cannot leave the container)`,
     );
     const p = s.pings.find((x) => x.address === b.address);
     if (p) bc('ping', p.ok, `the host reaches ${b.address} by ping`, `the host cannot ping ${b.address}: ${p.output.trim().split('\n').slice(-2).join(' ')}`);
@@ -160,5 +177,58 @@ export function judgeHost(s: HostSnapshot, c: HostConfig, art: Artifacts, o: Jud
       );
     }
   }
+  checks.push(...labelChecks(s, c));
   return checks;
+}
+
+/** One check per running container with a conoha-ipv6.address label: does it hold an address, and if not, why the
+ * agent refused it (the agent logs the same refusal; nothing was changed). An assign binding wins over a label. */
+export function labelChecks(s: HostSnapshot, c: HostConfig): Check[] {
+  const out: Check[] = [];
+  for (const k of s.docker.containers) {
+    const want = k.labels.address ?? (k.labels.badAddress !== undefined ? '' : undefined);
+    if (want === undefined || !k.running) continue;
+    const check = (ok: boolean, message: string, fix?: Action) => out.push({ id: `label:${k.name}`, scope: 'host', kind: 'label', ok, message, ...(fix && !ok ? { fix } : {}) });
+    const label = `${LABELS.address}=${k.labels.address ?? JSON.stringify(k.labels.badAddress)}`;
+    const held = s.bindings.find((b) => b.id === k.id) ?? s.bindings.find((b) => !b.id && b.container === k.name);
+    if (held) {
+      const matchesLabel = want === 'auto' || want === held.address;
+      check(
+        true,
+        held.source === 'label'
+          ? `${k.name} holds ${held.address} from its label ${label}`
+          : `${k.name} holds ${held.address} by assign${matchesLabel ? '' : `; its label ${label} is not used while that binding stays (assign wins)`}`,
+      );
+      continue;
+    }
+    if (k.labels.badAddress !== undefined) {
+      check(
+        false,
+        k.labels.canonical
+          ? `${k.name}'s label ${label} is not written as the host writes its addresses: write it as "${k.labels.canonical}"; refused, nothing bound`
+          : `${k.name}'s label ${label} is neither "auto" nor an IPv6 address: refused, nothing bound`,
+      );
+      continue;
+    }
+    if (want !== 'auto' && !c.addresses.includes(want)) {
+      check(false, `${k.name}'s label ${label} names an address outside this host's set (${c.prefix ?? c.addresses.join(', ')}): refused, nothing bound`);
+      continue;
+    }
+    const holder = want === 'auto' ? undefined : s.bindings.find((b) => b.address === want);
+    if (holder) {
+      check(false, `${k.name}'s label ${label} conflicts: ${want} is bound to ${holder.container}${holder.source === 'label' ? ' (by its label)' : ''}; refused, nothing changed: give one of them another address`);
+      continue;
+    }
+    if (want === 'auto' && c.addresses.every((a) => s.bindings.some((b) => b.address === a))) {
+      check(false, `${k.name}'s label ${label}: every address of the host is bound; refused, nothing bound`);
+      continue;
+    }
+    const named = k.labels.network ? k.attachments.find((a) => a.network === k.labels.network) : defaultAttachment(k, c.bridge);
+    if (!named || named.refused) {
+      check(false, `${k.name}'s label ${label}: ${named?.refused ?? (k.labels.network ? `it is not on network ${k.labels.network}` : `it is on no bridge network an address can go on (${k.attachments.map((a) => a.refused ?? a.network).join('; ') || 'no network'})`)}; refused, nothing bound`);
+      continue;
+    }
+    check(false, `${k.name} has the label ${label} but holds no address: is the conoha-ipv6 watcher running? (journalctl -u conoha-ipv6 tells why)`, { id: 'prepare' });
+  }
+  return out;
 }

@@ -65,7 +65,7 @@ export const EXIT = {
 export const AGENT_REFUSALS: readonly number[] = [EXIT.refused, EXIT.noContainer, EXIT.notRunning, EXIT.noInterface, EXIT.busy];
 
 /** The version of the JSON the snapshot script prints ("v"). Bump it with any change to the envelope. */
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
 
 /** Anchored POSIX extended regular expressions, the same text for JS RegExp, bash's [[ =~ ]] and grep -E: only
  * bracket expressions, anchors, groups, alternation and small intervals (musl's RE_DUP_MAX is 255). */
@@ -74,6 +74,10 @@ export const PATTERNS = {
   ifname: '^[A-Za-z0-9_.-]{1,15}$',
   /** a Docker container name (Docker's own rule, without the leading "/") */
   containerName: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$',
+  /** a Docker network name (Docker's rule for user-defined networks) */
+  networkName: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$',
+  /** where a binding came from: the assign command, or a container's conoha-ipv6.address label */
+  bindingSource: '^(assign|label)$',
   /** a Docker container id, full or shortened */
   containerId: '^[0-9a-f]{12,64}$',
   /** an IPv6 address as the host prints and records it (lower case, no prefix length) */
@@ -92,6 +96,16 @@ export const PATTERNS = {
   routeSource: '^(ra|static|)$',
   /** a step id in an apply script */
   stepId: '^[a-z0-9:.-]{1,64}$',
+} as const;
+
+/** Container labels the agent reads (values validated like any other host input). */
+export const LABELS = {
+  /** "auto" or one of the host's addresses: the agent binds it when the container starts */
+  address: 'conoha-ipv6.address',
+  /** the Docker network the address goes on (default: the first bridge network of the container) */
+  network: 'conoha-ipv6.network',
+  composeProject: 'com.docker.compose.project',
+  composeService: 'com.docker.compose.service',
 } as const;
 
 export type PatternName = keyof typeof PATTERNS;

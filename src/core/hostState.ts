@@ -6,7 +6,10 @@
 //   - host.conf: KEY=value lines, the value optionally in double quotes, made only of letters, digits and "_.:/ -"
 //     (so even a shell that sources it, as agents before this format did, reads it as plain words); every value is
 //     checked against its key's pattern (hostContract.ts), a list value word by word; unknown keys are ignored;
-//   - bindings: "ADDRESS CONTAINER-NAME [CONTAINER-ID]" lines, each field checked against its pattern.
+//   - bindings: "ADDRESS CONTAINER-NAME [CONTAINER-ID [NETWORK [SOURCE]]]" lines, each field checked against its
+//     pattern; NETWORK is the Docker network the address is on (none: the host's bridge), SOURCE "assign" or "label";
+//     a "#released ADDRESS CONTAINER-NAME" comment remembers the address a removed label container held, so that
+//     "auto" gives the container of that name the same address again (readers ignore comments).
 // Anything else (a "$(...)", a stray line, a huge file) is refused as a whole by both readers: the TS parser throws a
 // StateError, the shell reader fails with the reason on stderr. Files written by earlier versions are in this format.
 import { PATTERNS, PATHS, PatternName, matches } from './hostContract';
@@ -18,7 +21,7 @@ const inner = (p: string) => p.slice(1, -1); // a pattern without its anchors
 /** a host.conf line (ERE, for JS and grep -E) */
 export const CONF_LINE = `^(#[ -~]*|[A-Z][A-Z0-9_]{0,31}=(${VALUE}*|"${VALUE}*")|)$`;
 /** a bindings line (ERE, for JS and grep -E) */
-export const BINDING_LINE = `^(#[ -~]*|(${inner(PATTERNS.address)}) +(${inner(PATTERNS.containerName)})( +(${inner(PATTERNS.containerId)}))? *|)$`;
+export const BINDING_LINE = `^(#[ -~]*|(${inner(PATTERNS.address)}) +(${inner(PATTERNS.containerName)})( +(${inner(PATTERNS.containerId)})( +(${inner(PATTERNS.networkName)})( +(${inner(PATTERNS.bindingSource)}))?)?)? *|)$`;
 
 export interface RecordedConfig {
   uplink?: string;
@@ -41,6 +44,10 @@ export interface Binding {
   container: string;
   /** the container's id when it was bound (bindings written by older agents have none) */
   id?: string;
+  /** the Docker network the address is on (none: the container's network on the host's bridge) */
+  network?: string;
+  /** who made it: the assign command, or the container's conoha-ipv6.address label (none: assign, older agents) */
+  source?: 'assign' | 'label';
 }
 
 interface ConfKey {
@@ -89,7 +96,7 @@ function checkedLines(text: string, path: string, line: RegExp, fix: string): st
 }
 
 const CONF_FIX = 'prepare the host again to write it anew';
-const BINDINGS_FIX = `correct or remove that line by hand (lines are "ADDRESS CONTAINER [ID]"), then run the command again`;
+const BINDINGS_FIX = `correct or remove that line by hand (lines are "ADDRESS CONTAINER [ID [NETWORK [assign|label]]]"), then run the command again`;
 
 /** host.conf as prepare writes it. Every value must match its key's pattern (they are validated input). */
 export function writeHostConf(r: RecordedConfig): string {
@@ -129,7 +136,9 @@ export function parseHostConf(text: string): RecordedConfig {
 
 /** one line of the bindings file, as the agent appends it */
 export function bindingLine(b: Binding): string {
-  const line = b.id ? `${b.address} ${b.container} ${b.id}` : `${b.address} ${b.container}`;
+  if ((b.network || b.source) && !b.id) throw new Error(`not a binding: a network or source needs the container id (${b.address})`);
+  if (b.source && !b.network) throw new Error(`not a binding: a source needs the network (${b.address})`);
+  const line = [b.address, b.container, b.id, b.network, b.source].filter(Boolean).join(' ');
   if (!new RegExp(BINDING_LINE).test(line) || line === '' || line.startsWith('#')) throw new Error(`not a binding: ${JSON.stringify(line)}`);
   return line + '\n';
 }
@@ -140,7 +149,7 @@ export function parseBindings(text: string): Binding[] {
   return checkedLines(text, PATHS.bindings, re, BINDINGS_FIX).map((l) => {
     const m = re.exec(l);
     if (!m) throw new StateError(`${PATHS.bindings}: a checked line no longer matches (${shownLine(l)})`); // checkedLines tested it
-    return { address: m[2], container: m[3], ...(m[5] ? { id: m[5] } : {}) };
+    return { address: m[2], container: m[3], ...(m[5] ? { id: m[5] } : {}), ...(m[7] ? { network: m[7] } : {}), ...(m[9] ? { source: m[9] as 'assign' | 'label' } : {}) };
   });
 }
 
@@ -189,15 +198,15 @@ export function stateShell(): string {
     '  done < "$1"',
     `  ${required} || { echo "$1 lacks one of ${CONF_KEYS.filter((k) => k.required).map((k) => k.key).join(', ')}: prepare the host again to write it anew" >&2; return 1; }`,
     '}',
-    '# civ6_bindings_read FILE: the bindings, one "ADDRESS NAME [ID]" per line, each field checked; nothing for a missing',
-    '# file; fails (printing nothing) on a file the agent would not have written',
+    '# civ6_bindings_read FILE: the bindings, one "ADDRESS NAME ID NETWORK SOURCE" per line (a field an older line lacks:',
+    '# "-"), each field checked; nothing for a missing file; fails (printing nothing) on a file the agent would not have written',
     'civ6_bindings_read() {',
-    '  local _a _n _i _x',
+    '  local _a _n _i _w _s _x',
     '  [ -e "$1" ] || return 0',
     '  civ6_state_check "$1" "$CIV6_RE_BINDING_LINE" || return 1',
-    '  while read -r _a _n _i _x || [ -n "$_a" ]; do',
+    '  while read -r _a _n _i _w _s _x || [ -n "$_a" ]; do',
     "    case $_a in ''|'#'*) continue ;; esac",
-    '    printf \'%s %s %s\\n\' "$_a" "$_n" "$_i"',
+    '    printf \'%s %s %s %s %s\\n\' "$_a" "$_n" "${_i:--}" "${_w:--}" "${_s:-assign}"',
     '  done < "$1"',
     '}',
   ].join('\n');

@@ -5,11 +5,11 @@ import { Action, RefusedError } from './errors';
 import { desiredRadvdConf } from './radvdConf';
 import { shq, validateContainerName } from './shell';
 import { inPrefix, normalizeAddress } from './derive';
-import { HostSnapshot, Binding, ContainerView, defaultRoutes, findContainer, hasProxy, hasRoute, holderOf, networkdFileOf, routeSource, sysctl } from './snapshot';
+import { HostSnapshot, Attachment, Binding, ContainerView, bridgeOfAddress, defaultAttachment, defaultRoutes, findContainer, hasProxy, hasRoute, holderOf, networkdFileOf, routeSource, sysctl } from './snapshot';
 import { FirewallPlan, planFirewall } from './firewallPlan';
 import { firewallFacts } from './firewall';
 import { NETWORK_STEPS, ROLLED_BACK, armScript } from './rollback';
-import { PATHS } from './hostContract';
+import { LABELS, PATHS, matches } from './hostContract';
 import { writeHostConf } from './hostState';
 
 export const AGENT_PATH = PATHS.agent;
@@ -326,9 +326,10 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts, op
     );
   }
 
-  const missingRoutes = c.addresses.filter((a) => !hasRoute(s, a, br));
+  // an address bound on another network is routed to that network's bridge (the agent keeps it so)
+  const missingRoutes = c.addresses.filter((a) => !hasRoute(s, a, bridgeOfAddress(s, a, br)));
   if (missingRoutes.length) {
-    add('routes', `route ${missingRoutes.length} address(es) to ${br}: ip -6 route replace X/128 dev ${br}`, missingRoutes.map((a) => `ip -6 route replace ${shq(a + '/128')} dev ${shq(br)}`).join('\n'), `Sends the traffic that arrives for each container address into ${br}, the network the containers are attached to, where the container holding the address picks it up.`);
+    add('routes', `route ${missingRoutes.length} address(es) to ${br}: ip -6 route replace X/128 dev ${br}`, missingRoutes.map((a) => `ip -6 route replace ${shq(a + '/128')} dev ${shq(bridgeOfAddress(s, a, br))}`).join('\n'), `Sends the traffic that arrives for each container address into ${br}, the network the containers are attached to, where the container holding the address picks it up.`);
   }
   const missingProxies = c.addresses.filter((a) => !hasProxy(s, a, up));
   if (missingProxies.length) {
@@ -403,6 +404,8 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts, op
 export interface AssignPlan {
   address: string;
   container: ContainerView;
+  /** the network the address goes on */
+  network: string;
   /** false when the container already holds this binding: nothing to do */
   changes: boolean;
   step?: Step;
@@ -420,7 +423,29 @@ export function requirePrepared(s: HostSnapshot, c: HostConfig, art: Artifacts):
   if (!s.docker.ok) throw new RefusedError(`docker does not answer on ${s.hostname} (${s.docker.error}): start it (systemctl start docker)`, [{ id: 'retry' }]);
 }
 
-export function planAssign(s: HostSnapshot, c: HostConfig, art: Artifacts, containerArg: string, addressArg?: string): AssignPlan {
+/** The network of the container an address goes on: the one named, else the default (defaultAttachment); refused
+ * (with the reason) when that network is internal, not a bridge, or the container is not on it. */
+export function chooseAttachment(s: HostSnapshot, c: HostConfig, k: ContainerView, networkArg?: string): Attachment & { bridge: string; ifname: string } {
+  const list = k.attachments.map((a) => `${a.network}${a.bridge ? ` (${a.bridge})` : ''}`).join(', ') || 'none';
+  let att: Attachment | undefined;
+  if (networkArg !== undefined) {
+    if (!matches('networkName', networkArg)) throw new RefusedError(`"${networkArg.slice(0, 60)}" is not a Docker network name`);
+    att = k.attachments.find((a) => a.network === networkArg);
+    if (!att) throw new RefusedError(`container ${k.name} is not on network ${networkArg} (its networks: ${list})`);
+    if (att.refused) throw new RefusedError(`cannot give ${k.name} an address on ${att.refused}`);
+  } else {
+    att = defaultAttachment(k, c.bridge);
+    if (!att) {
+      const why = k.attachments.map((a) => a.refused ?? a.network).join('; ');
+      throw new RefusedError(`container ${k.name} is on no bridge network an address can go on (${why || 'it has no network'}): connect it to a bridge network (docker network connect), e.g. the default "bridge"`);
+    }
+  }
+  if (!att.bridge || !att.ifname) throw new RefusedError(`container ${k.name} has no interface on ${att.bridge ?? 'the bridge'} of network ${att.network} (yet): is it running?`, [{ id: 'retry' }]);
+  if (!s.links.some((l) => l.name === att.bridge)) throw new RefusedError(`the bridge ${att.bridge} of network ${att.network} does not exist on ${s.hostname}`, [{ id: 'retry' }]);
+  return { ...att, bridge: att.bridge, ifname: att.ifname };
+}
+
+export function planAssign(s: HostSnapshot, c: HostConfig, art: Artifacts, containerArg: string, addressArg?: string, networkArg?: string): AssignPlan {
   const name = validateContainerName(containerArg);
   const address = addressArg === undefined ? undefined : normalizeAddress(addressArg);
   requirePrepared(s, c, art);
@@ -430,10 +455,15 @@ export function planAssign(s: HostSnapshot, c: HostConfig, art: Artifacts, conta
     throw new RefusedError(`there is no container "${name}" on ${s.hostname} (containers: ${names})`);
   }
   if (!k.running) throw new RefusedError(`container ${k.name} is ${k.state}, not running: start it, then assign again`, [{ id: 'start-container', container: k.name }]);
-  if (k.bridgeOf !== c.bridge) {
-    throw new RefusedError(`container ${k.name} is not attached to bridge ${c.bridge} (its networks: ${k.networks.join(', ') || 'none'}): run it on the default bridge network, or name its bridge in the host's settings and prepare again`, [{ id: 'set-host-setting', setting: 'bridge' }]);
+  const mineB = s.bindings.filter((b) => b.container === k.name);
+  const mine = mineB.map((b) => b.address);
+  const fromLabel = mineB.find((b) => b.source === 'label');
+  if (fromLabel && address && address !== fromLabel.address) {
+    throw new RefusedError(`${k.name} holds ${fromLabel.address} from its label ${LABELS.address}=${k.labels.address ?? '?'}: change the label (and recreate the container), or release ${fromLabel.address} first`, [{ id: 'release', address: fromLabel.address }]);
   }
-  const mine = s.bindings.filter((b) => b.container === k.name).map((b) => b.address);
+  // an existing binding stays on its network; a new one goes on the one named, else the default
+  const recorded = mineB.find((b) => b.address === (address ?? mine[0]));
+  const att = chooseAttachment(s, c, k, networkArg ?? (recorded ? recorded.network ?? defaultAttachment(k, c.bridge)?.network : undefined));
   let chosen: string;
   if (address) {
     if (!c.addresses.includes(address)) {
@@ -451,15 +481,16 @@ export function planAssign(s: HostSnapshot, c: HostConfig, art: Artifacts, conta
   }
   const alreadyBound = mine.includes(chosen);
   const present = k.globalAddresses.includes(chosen);
-  if (alreadyBound && present) return { address: chosen, container: k, changes: false };
+  if (alreadyBound && present) return { address: chosen, container: k, network: att.network, changes: false };
   return {
     address: chosen,
     container: k,
+    network: att.network,
     changes: true,
     step: {
       id: 'bind',
-      title: `bind ${chosen} to container ${k.name}: enable IPv6 in it, add ${chosen}/128 on ${k.bridgeInterface}, record it in ${PATHS.bindings}`,
-      script: `${AGENT_PATH} bind ${shq(k.name)} ${shq(chosen)}`,
+      title: `bind ${chosen} to container ${k.name} on network ${att.network}: enable IPv6 in it, add ${chosen}/128 on ${att.ifname}, route it to ${att.bridge}${att.bridge === c.bridge ? '' : ' (radvd advertises there too)'}, record it in ${PATHS.bindings}`,
+      script: `${AGENT_PATH} bind ${shq(k.name)} ${shq(chosen)} ${shq(att.network)}`,
     },
   };
 }
@@ -486,7 +517,11 @@ export function planRelease(s: HostSnapshot, c: HostConfig, art: Artifacts, targ
   }
   return {
     bindings,
-    steps: bindings.map((b) => ({ id: 'unbind', title: `release ${b.address} from ${b.container}`, script: `${AGENT_PATH} unbind ${shq(b.address)}` })),
+    steps: bindings.map((b) => ({
+      id: 'unbind',
+      title: `release ${b.address} from ${b.container}${b.source === 'label' ? ` (bound by its label ${LABELS.address}: the agent binds an address again when the container starts; remove the label to keep it released)` : ''}`,
+      script: `${AGENT_PATH} unbind ${shq(b.address)}`,
+    })),
   };
 }
 

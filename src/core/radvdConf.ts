@@ -11,6 +11,9 @@ export const MANAGED_BEGIN = '# BEGIN conoha-ipv6 (managed by conoha-ipv6; edits
 export const MANAGED_END = '# END conoha-ipv6';
 /** a BEGIN line of any version of ours */
 const MANAGED_BEGIN_PREFIX = '# BEGIN conoha-ipv6';
+/** the BEGIN line of a block the agent adds for another Docker network's bridge (agent.sh sync_radvd): it keeps
+ * those blocks itself, adding and removing them as bindings come and go; prepare leaves them be */
+export const NETWORK_BEGIN_PREFIX = '# BEGIN conoha-ipv6 network ';
 
 function stripComments(text: string): string {
   return text.replace(/#[^\n]*/g, '');
@@ -131,10 +134,13 @@ export function managedStanza(bridge: string): string {
 export function desiredRadvdConf(current: string | undefined, bridge: string): { text: string; conflict?: string } {
   const found = findManagedBlocks(current ?? '');
   if (found.broken) return { text: current ?? '', conflict: found.broken };
-  const base = cut(current ?? '', found.blocks);
+  // the agent's blocks for other networks' bridges stay, always last (where the agent appends them: agent.sh sync_radvd)
+  const text = current ?? '';
+  const network = found.blocks.filter(([a]) => text.startsWith(NETWORK_BEGIN_PREFIX, a)).map(([a, b]) => text.slice(a, b)).join('');
+  const base = cut(text, found.blocks);
   const own = parseRadvdConf(base).find((i) => i.name === bridge);
-  if (own?.advertises) return { text: base }; // the user's own stanza serves; drop an old block of ours
-  if (own) return { text: current ?? '', conflict: `/etc/radvd.conf already has a stanza for ${bridge} without "AdvSendAdvert on"; add it there (or remove that stanza) and run prepare again` };
   const sep = base === '' || base.endsWith('\n') ? '' : '\n';
-  return { text: base + sep + managedStanza(bridge) };
+  if (own?.advertises) return { text: base + (network ? sep + network : '') }; // the user's own stanza serves; drop an old block of ours
+  if (own) return { text: current ?? '', conflict: `/etc/radvd.conf already has a stanza for ${bridge} without "AdvSendAdvert on"; add it there (or remove that stanza) and run prepare again` };
+  return { text: base + sep + managedStanza(bridge) + network };
 }

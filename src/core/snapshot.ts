@@ -4,7 +4,7 @@ import { Address6 } from 'ip-address';
 import { parseRadvdConf, RadvdInterface } from './radvdConf';
 import { SnapshotError } from './errors';
 import { Binding, RecordedConfig, StateError, parseBindings as parseBindingsFile, parseHostConf as parseHostConfFile } from './hostState';
-import { PATTERNS, SNAPSHOT_VERSION, matches } from './hostContract';
+import { LABELS, PATTERNS, SNAPSHOT_VERSION, matches } from './hostContract';
 
 export interface Route {
   dst: string; // "default" or "addr/len" (as ip -j prints it; /128 routes print without length)
@@ -21,8 +21,12 @@ export interface ContainerView {
   running: boolean;
   pid: number;
   restartPolicy: string;
-  /** docker network names the container is on */
+  /** docker network names the container is on (names outside Docker's rule left out) */
   networks: string[];
+  /** each of its networks: the host bridge, the interface in the container on it, and whether an address can go there */
+  attachments: Attachment[];
+  /** the labels conoha-ipv6 reads (validated; anything else is ignored) */
+  labels: ContainerLabels;
   /** the interface inside the container whose veth peer is on the bridge (from the netns view) */
   bridgeInterface?: string;
   /** the host bridge that interface's peer is enslaved to */
@@ -35,6 +39,39 @@ export interface ContainerView {
 }
 
 export type { Binding, RecordedConfig } from './hostState';
+
+export interface DockerNetwork {
+  name: string;
+  id: string;
+  driver: string;
+  internal: boolean;
+  /** the host bridge of a bridge network (its com.docker.network.bridge.name option, else br-<id>) */
+  bridge?: string;
+}
+
+export interface Attachment {
+  network: string;
+  bridge?: string;
+  /** the container's interface whose peer is on that bridge */
+  ifname?: string;
+  /** why no address can go on this network (not a bridge, internal, unknown); undefined: it can */
+  refused?: string;
+}
+
+export interface ContainerLabels {
+  /** conoha-ipv6.address: "auto" or an address (canonical form); undefined without the label */
+  address?: string;
+  /** the label's value when it is neither (shown quoted, never used) */
+  badAddress?: string;
+  /** an address written otherwise than the host's agent compares it (upper case, leading zeros, uncompressed): its
+   * canonical form, which the label must use (the agent compares text, and refuses the label) */
+  canonical?: string;
+  /** conoha-ipv6.network */
+  network?: string;
+  /** com.docker.compose.project / .service */
+  project?: string;
+  service?: string;
+}
 
 export interface PingResult {
   address: string;
@@ -59,7 +96,7 @@ export interface HostSnapshot {
   neighbours: { address: string; dev: string; lladdr?: string }[];
   sysctl: Record<string, number>;
   radvd: { running: boolean; pids: number[]; conf?: string; interfaces: RadvdInterface[]; /** systemctl is-enabled radvd ('' without systemctl) */ enabled: string };
-  docker: { ok: boolean; version: string; error: string; containers: ContainerView[] };
+  docker: { ok: boolean; version: string; error: string; containers: ContainerView[]; /** docker networks (name, driver, internal, bridge) */ networks: DockerNetwork[] };
   agent: { sha256?: string; unit?: string; /** the multi-user.target.wants link exists (enabled at boot) */ unitWanted: boolean; unitActive: string; watchPid?: number };
   files: { hostConf?: string; bindings?: string; previous: boolean; sysctlConf?: string; /** our drop-in for the uplink's .network file */ networkdDropIn?: string; /** when an unconfirmed prepare was rolled back */ rolledBack?: string; rollbackArmed: boolean; /** previous.json: the host before the first prepare */ previousJson?: string; /** backup/radvd.conf exists */ radvdBackup: boolean };
   recorded?: RecordedConfig;
@@ -171,9 +208,65 @@ export function parseNsv(text: string): Obj {
   return { links, addrs, routes, disable_ipv6: count === undefined ? null : count === 0 ? 1 : 0 };
 }
 
-function parseContainer(c: Obj, bridgeIndexes: Map<number, string>): ContainerView {
+/** docker network inspect's objects (snapshot.sh civ6_networks), names checked; the bridge derived as Docker does */
+export function parseNetworks(v: unknown): DockerNetwork[] {
+  return objs(v).flatMap((n) => {
+    const name = str(n.name);
+    const id = str(n.id);
+    if (name === undefined || id === undefined || !matches('networkName', name) || !/^[0-9a-f]{12,64}$/.test(id)) return [];
+    const driver = str(n.driver) ?? '';
+    const opt = str(obj(n.options)['com.docker.network.bridge.name']);
+    const bridge = driver === 'bridge' ? (opt && matches('ifname', opt) ? opt : !opt ? `br-${id.slice(0, 12)}` : undefined) : undefined;
+    return [{ name, id, driver, internal: n.internal === true, ...(bridge ? { bridge } : {}) }];
+  });
+}
+
+const LABEL_TEXT = /^[A-Za-z0-9_.:-]{1,128}$/;
+/** the labels conoha-ipv6 reads, each validated (host input): nothing else of a container's labels is kept */
+export function parseLabels(v: unknown): ContainerLabels {
+  const l = obj(v);
+  const out: ContainerLabels = {};
+  const addr = str(l[LABELS.address]);
+  if (addr !== undefined) {
+    const a = addr.trim().toLowerCase();
+    if (addr === 'auto') out.address = 'auto';
+    else if (Address6.isValid(a) && !a.includes('/') && canon(a) === addr) out.address = addr;
+    else {
+      out.badAddress = shown(addr.slice(0, 60));
+      if (Address6.isValid(a) && !a.includes('/')) out.canonical = canon(a);
+    }
+  }
+  const net = str(l[LABELS.network]);
+  if (net !== undefined && matches('networkName', net)) out.network = net;
+  const project = str(l[LABELS.composeProject]);
+  if (project !== undefined && LABEL_TEXT.test(project)) out.project = project;
+  const service = str(l[LABELS.composeService]);
+  if (service !== undefined && LABEL_TEXT.test(service)) out.service = service;
+  return out;
+}
+
+function parseContainer(c: Obj, bridgeIndexes: Map<number, string>, networks: DockerNetwork[]): ContainerView {
   const ns = typeof c.nsv === 'string' ? parseNsv(c.nsv) : obj(c.ns);
   const links = objs(ns.links);
+  const onBridges = links
+    .map((l) => ({ ifname: str(l.ifname), linkIndex: num(l.link_index) }))
+    .filter((l): l is { ifname: string; linkIndex: number } => l.ifname !== undefined && l.linkIndex !== undefined && bridgeIndexes.has(l.linkIndex))
+    .map((l) => ({ ifname: l.ifname, bridge: bridgeIndexes.get(l.linkIndex) as string }));
+  const names = Object.keys(obj(c.networks)).filter((n) => matches('networkName', n)).sort();
+  const attachments = names.map((network): Attachment => {
+    const n = networks.find((x) => x.name === network);
+    const refused = !n
+      ? `network ${network} is not listed by docker`
+      : n.driver !== 'bridge'
+        ? `network ${network} is not a bridge network (driver ${shown(n.driver.slice(0, 32))}): only a bridge network's traffic can be routed to the container`
+        : n.internal
+          ? `network ${network} is internal (Docker gives it no way in or out)`
+          : !n.bridge
+            ? `network ${network} has a bridge name conoha-ipv6 does not accept`
+            : undefined;
+    const ifname = n?.bridge ? onBridges.find((b) => b.bridge === n.bridge)?.ifname : undefined;
+    return { network, ...(n?.bridge ? { bridge: n.bridge } : {}), ...(ifname ? { ifname } : {}), ...(refused ? { refused } : {}) };
+  });
   // the container interface whose peer (link_index in the host namespace) is enslaved to a bridge
   const onBridge = links
     .map((l) => ({ ifname: str(l.ifname), linkIndex: num(l.link_index) }))
@@ -185,7 +278,9 @@ function parseContainer(c: Obj, bridgeIndexes: Map<number, string>): ContainerVi
     running: c.running === true,
     pid: num(c.pid) ?? 0,
     restartPolicy: str(c.restartPolicy) ?? '',
-    networks: Object.keys(obj(c.networks)),
+    networks: names,
+    attachments,
+    labels: parseLabels(c.labels),
     bridgeInterface: onBridge?.ifname,
     bridgeOf: onBridge ? bridgeIndexes.get(onBridge.linkIndex) : undefined,
     ipv6Disabled: ns.disable_ipv6 === null || ns.disable_ipv6 === undefined ? undefined : ns.disable_ipv6 === 1,
@@ -274,7 +369,7 @@ const RAW = S.object({
   neighbours: S.toolArray,
   sysctl: S.record(new RegExp(`^${PATTERNS.sysctlDev.slice(1, -1)}\\.(forwarding|proxy_ndp|accept_ra|disable_ipv6)$`), S.int),
   radvd: S.object({ pids: S.arrayOf(S.int), conf: S.orNull(S.b64), enabled: S.b64 }),
-  docker: S.object({ ok: S.bool, version: S.b64, error: S.b64, containers: S.toolArray }),
+  docker: S.object({ ok: S.bool, version: S.b64, error: S.b64, containers: S.toolArray, networks: S.toolArray }),
   agent: S.object({ sha256: S.orNull(S.str), unit: S.orNull(S.b64), unitWanted: S.bool, unitActive: S.b64, watchPid: S.orNull(S.int) }),
   files: S.object({
     rolledBack: S.orNull(S.b64),
@@ -331,6 +426,7 @@ export function parseSnapshot(stdout: string): HostSnapshot {
   };
   const results = (v: { address: string; rc: number | undefined; out: string }[]): PingResult[] => v.map((p) => ({ address: canon(p.address), ok: p.rc === 0, output: p.out }));
   const pids = r.radvd.pids;
+  const dockerNetworks = parseNetworks(r.docker.networks);
   const pair = (p: Obj) => ({ address: str(p.dst), dev: str(p.dev) });
   return {
     hostname: r.hostname,
@@ -362,7 +458,8 @@ export function parseSnapshot(stdout: string): HostSnapshot {
       ok: r.docker.ok,
       version: r.docker.version.trim(),
       error: r.docker.error.trim(),
-      containers: objs(r.docker.containers).map((c) => parseContainer(c, bridgeIndexes)),
+      containers: objs(r.docker.containers).map((c) => parseContainer(c, bridgeIndexes, dockerNetworks)),
+      networks: dockerNetworks,
     },
     agent: { ...r.agent, unitActive: r.agent.unitActive.trim() },
     files: r.files,
@@ -437,4 +534,30 @@ export function containersWithoutAddress(s: HostSnapshot, addresses: string[]): 
   return s.docker.containers.filter(
     (k) => k.running && !s.bindings.some((b) => b.container === k.name) && !k.globalAddresses.some((a) => addresses.includes(a)),
   );
+}
+
+/** The network a binding is on: its recorded network, else the container's network on the host's bridge. */
+export function networkOfBinding(s: HostSnapshot, b: Binding, hostBridge: string): DockerNetwork | undefined {
+  if (b.network) return s.docker.networks.find((n) => n.name === b.network);
+  return s.docker.networks.find((n) => n.bridge === hostBridge);
+}
+
+/** The bridge a binding's address is routed to: its network's bridge, else the host's bridge. */
+export function bridgeOfBinding(s: HostSnapshot, b: Binding, hostBridge: string): string {
+  return networkOfBinding(s, b, hostBridge)?.bridge ?? hostBridge;
+}
+
+/** The bridge an address should be routed to: its binding's network's bridge, else the host's bridge. */
+export function bridgeOfAddress(s: HostSnapshot, address: string, hostBridge: string): string {
+  const b = s.bindings.find((x) => x.address === address);
+  if (!b) return hostBridge;
+  const n = networkOfBinding(s, b, hostBridge);
+  return n?.bridge && s.links.some((l) => l.name === n.bridge) ? n.bridge : hostBridge;
+}
+
+/** The network an address goes on when the user names none: the container's network on the host's bridge, else its
+ * first usable bridge network (in name order), as the agent's pick_network does. */
+export function defaultAttachment(k: ContainerView, hostBridge: string): Attachment | undefined {
+  const usable = k.attachments.filter((a) => !a.refused);
+  return usable.find((a) => a.bridge === hostBridge) ?? usable[0];
 }

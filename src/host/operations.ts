@@ -1,6 +1,7 @@
 // The operations a user runs on a host, shared by the CLI and the VS Code extension:
 // status, prepare, assign, release and verify. Each reads the host in one round trip, decides in the
 // core, and applies (when anything changes) in one more round trip that also returns a fresh snapshot.
+import { composeSnippet, snippetTarget } from '../core/compose';
 import { Check, bindingCheck, checksOfAddress, judgeHost } from '../core/checks';
 import { HostConfig, Overrides, resolveHostConfig } from '../core/config';
 import { AGENT_REFUSALS, EXIT as HOST_EXIT } from '../core/hostContract';
@@ -86,6 +87,13 @@ export async function status(t: Transport, o: Overrides, obs?: Observer): Promis
     if (!(e instanceof InputError || e instanceof RefusedError)) throw e;
     return { snapshot, configError: e.message, configActions: e.actions };
   }
+}
+
+/** The compose-file snippet (labels, networks) for a container or a compose service: composeSnippet. */
+export async function composeSnippetOf(t: Transport, o: Overrides, target: string, obs?: Observer): Promise<{ container: string; text: string }> {
+  const snapshot = await readSnapshot(t, [], obs);
+  const k = snippetTarget(snapshot, target);
+  return { container: k.name, text: composeSnippet(snapshot, k, o.bridge ?? snapshot.recorded?.bridge ?? 'docker0') };
 }
 
 export interface PrepareResult {
@@ -208,10 +216,10 @@ export interface AssignResult {
   checks: Check[];
 }
 
-export async function assign(t: Transport, o: Overrides, container: string, address?: string, obs?: Observer): Promise<AssignResult> {
+export async function assign(t: Transport, o: Overrides, container: string, address?: string, obs?: Observer, network?: string): Promise<AssignResult> {
   const before = await readSnapshot(t, [], obs);
   const config = resolveHostConfig(before, o);
-  const p = planAssign(before, config, artifacts, container, address);
+  const p = planAssign(before, config, artifacts, container, address, network);
   if (!p.changes || !p.step) {
     return { address: p.address, container: p.container.name, changed: false, checks: checksOfAddress(judgeHost(before, config, artifacts), p.address) };
   }

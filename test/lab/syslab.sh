@@ -42,7 +42,7 @@ VPS_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 ROOTFS_CACHE=${CONOHA_IPV6_ROOTFS:-${XDG_CACHE_HOME:-$HOME/.cache}/conoha-ipv6/rootfs}
 LAYOUT=1                                  # bump when the image layout changes (forces a rebuild)
 BASE_PKGS="systemd systemd-sysv dbus iproute2 openssh-server sudo iputils-ping radvd ca-certificates"
-EXTRA_PKGS="docker.io docker-cli nftables iptables ufw busybox-static"
+EXTRA_PKGS="docker.io docker-cli docker-compose nftables iptables ufw busybox-static"
 CONF_VARS="LAB_VARIANT LAB_IMAGE LAB_DOCKER_VERSION LAB_DOCKER_PACKAGE LAB_UPLINK LAB_GATEWAY LAB_HOST_ADDR LAB_ROUTER_ADDR LAB_NET"
 
 trap 'rc=$?; [ "$BASHPID" = $$ ] && echo "syslab.sh: FAILED at line $LINENO: $BASH_COMMAND (exit $rc)" >&2' ERR
@@ -110,13 +110,13 @@ build_one() {
   echo 'root:x:0:0:root:/root:/bin/sh' > "$B/etc/passwd"; echo 'root:x:0:' > "$B/etc/group"
   chmod 1777 "$B/tmp"; mkdir -p "$R/var/lib/syslab"; tar -C "$B" -cf "$R/var/lib/syslab/busybox.tar" .; rm -rf "$B"
   # verify
-  chroot "$R" dockerd --version; chroot "$R" docker --version; chroot "$R" systemctl --version | head -1
+  chroot "$R" dockerd --version; chroot "$R" docker --version; chroot "$R" docker compose version; chroot "$R" systemctl --version | head -1
   chroot "$R" ufw --version | head -1; chroot "$R" iptables --version
   [ -s "$R/var/lib/syslab/busybox.tar" ] || { echo "no busybox tarball" >&2; return 1; }
   chroot "$R" busybox nc --help 2>&1 | grep -q -- '-e PROG' || { echo "busybox nc has no -e" >&2; return 1; }
   {
     echo "image=$img suite=$suite built=$(date -u +%FT%TZ) mirror=$(mirror)"
-    for p in docker.io docker-cli containerd runc systemd systemd-networkd iptables nftables ufw radvd openssh-server busybox-static; do
+    for p in docker.io docker-cli docker-compose containerd runc systemd systemd-networkd iptables nftables ufw radvd openssh-server busybox-static; do
       printf '%s=%s\n' "$p" "$(chroot "$R" dpkg-query -W -f '${Version}' "$p" 2>/dev/null || echo none)"
     done
     echo "size=$(du -sh "$R" | cut -f1)"

@@ -138,7 +138,7 @@ test('assign: first free address, the held one again, or a refusal that says why
   assert.throws(() => planAssign(s, c, installed, 'c1', '2001:db8::1'), /not one of/);
   const extra = planAssign(s, c, installed, 'c1', X(5));
   assert.equal(extra.changes, true);
-  assert.equal(extra.step!.script, `/usr/local/sbin/conoha-ipv6-agent bind 'c1' '${X(5)}'`);
+  assert.equal(extra.step!.script, `/usr/local/sbin/conoha-ipv6-agent bind 'c1' '${X(5)}' 'bridge'`);
   assert.throws(() => planAssign(fresh(), resolveHostConfig(fresh()), installed, 'c1'), /not prepared/);
   const old = prepared();
   old.agent.sha256 = 'f'.repeat(64);
@@ -164,7 +164,7 @@ test('a newer agent in this release means prepare updates it (and restarts the w
 
 test('snapshot parsing rejects garbage with the host output in the message', () => {
   assert.throws(() => parseSnapshot('bash: ip: command not found\n'), /did not return a snapshot.*command not found/s);
-  assert.throws(() => parseSnapshot('{"v":1,'), /not valid JSON/);
+  assert.throws(() => parseSnapshot('{"v":2,'), /not valid JSON/);
 });
 
 test('apply script: steps run in order, stop at the first failure, report each', () => {

@@ -136,6 +136,8 @@ test('each pattern judges alike in JS, bash [[ =~ ]], dash and busybox (grep -E)
   const samples: Record<PatternName, string[]> = {
     ifname: ['eth0', 'ens3', 'docker0', 'br-1a2b.100', 'a', 'abcdefghijklmno', 'abcdefghijklmnop', '', 'a b', '$(id)', 'eth0\nx', 'é', "a'b", '-'],
     containerName: ['c1', 'web_1.x-y', 'a'.repeat(128), 'a'.repeat(129), '/c1', '_c', '', 'c 1', 'c1;reboot', 'c1\n', '`id`'],
+    networkName: ['bridge', 'shop_default', 'my-net.2', 'a'.repeat(128), 'a'.repeat(129), '_x', '', 'a b', 'n;id', '-'],
+    bindingSource: ['assign', 'label', '', 'labels', 'Assign'],
     containerId: ['0123456789ab', 'a'.repeat(64), 'a'.repeat(65), '0123456789a', 'ABCDEF012345', '0123456789ag'],
     address: ['2001:db8::1', '::1', 'fe80::1', ':', 'fe80::1%eth0', '2001:DB8::1', '2001:db8::1/128', '1.2.3.4', 'a'.repeat(40)],
     network: ['2001:db8::/124', '2001:db8::1/128', '2001:db8::', '2001:db8::/1245', '/64'],
@@ -256,16 +258,35 @@ test('a hostile host.conf is refused by the TS parser and by the agent\'s reader
 });
 
 test('bindings: the agent\'s lines, the TS parser and the shell reader agree; old two-field lines still read', () => {
-  const text = bindingLine({ address: '2001:db8::1', container: 'c1', id: 'a'.repeat(64) }) + bindingLine({ address: '2001:db8::2', container: 'web.2' }) + '\n# a comment\n';
+  const text =
+    bindingLine({ address: '2001:db8::1', container: 'c1', id: 'a'.repeat(64) }) +
+    bindingLine({ address: '2001:db8::2', container: 'web.2' }) +
+    bindingLine({ address: '2001:db8::3', container: 'shop-web-1', id: 'b'.repeat(64), network: 'shop_default', source: 'label' }) +
+    bindingLine({ address: '2001:db8::4', container: 'shop-db-1', id: 'c'.repeat(64), network: 'shop_default' }) +
+    '\n# a comment\n#released 2001:db8::5 shop-cache-1\n';
   assert.deepEqual(parseBindings(text), [
     { address: '2001:db8::1', container: 'c1', id: 'a'.repeat(64) },
     { address: '2001:db8::2', container: 'web.2' },
+    { address: '2001:db8::3', container: 'shop-web-1', id: 'b'.repeat(64), network: 'shop_default', source: 'label' },
+    { address: '2001:db8::4', container: 'shop-db-1', id: 'c'.repeat(64), network: 'shop_default' },
   ]);
+  // a source needs a network, a network needs an id (the fields are positional)
+  assert.throws(() => bindingLine({ address: '2001:db8::1', container: 'c1', network: 'n' }));
+  assert.throws(() => bindingLine({ address: '2001:db8::1', container: 'c1', id: 'a'.repeat(64), source: 'label' }));
+  assert.throws(() => parseBindings('2001:db8::1 c1 ' + 'a'.repeat(64) + ' net;id label\n'));
+  assert.throws(() => parseBindings('2001:db8::1 c1 ' + 'a'.repeat(64) + ' net other\n'));
   const path = file(text);
   for (const shell of SHELLS) {
     const r = sh(shell, `civ6_bindings_read '${path}'`);
     assert.equal(r.code, 0, r.err);
-    assert.deepEqual(r.out.split('\n'), [`2001:db8::1 c1 ${'a'.repeat(64)}`, '2001:db8::2 web.2 ', '']);
+    // fixed fields for the agent: a field an older line lacks is "-", the source "assign"
+    assert.deepEqual(r.out.split('\n'), [
+      `2001:db8::1 c1 ${'a'.repeat(64)} - assign`,
+      '2001:db8::2 web.2 - - assign',
+      `2001:db8::3 shop-web-1 ${'b'.repeat(64)} shop_default label`,
+      `2001:db8::4 shop-db-1 ${'c'.repeat(64)} shop_default assign`,
+      '',
+    ]);
     // a missing file is no bindings
     const none = sh(shell, `civ6_bindings_read '${join(tmp, 'none')}'`);
     assert.deepEqual([none.code, none.out], [0, '']);
@@ -276,7 +297,9 @@ test('bindings: the agent\'s lines, the TS parser and the shell reader agree; ol
 test('a hostile bindings file is refused by both readers as a whole', () => {
   for (const [what, content] of [
     ['a name with shell code', '2001:db8::1 c1\n2001:db8::2 $(touch PWNED)\n'],
-    ['a fourth field', '2001:db8::1 c1 0123456789ab extra\n'],
+    ['a sixth field', '2001:db8::1 c1 0123456789ab net label extra\n'],
+    ['a source that is none', '2001:db8::1 c1 0123456789ab net labels\n'],
+    ['a network with shell code', '2001:db8::1 c1 0123456789ab n$(touch${IFS}PWNED) label\n'],
     ['an id that is no id', '2001:db8::1 c1 xyz\n'],
     ['a tab', '2001:db8::1\tc1\n'],
     ['a huge file', '2001:db8::1 c1\n'.repeat(STATE_MAX_BYTES / 15 + 1)],
@@ -308,11 +331,11 @@ test('snapshot: the lab fixtures pass the schema', () => {
 });
 
 test('snapshot: another format version says to run prepare, and is no crash', () => {
-  for (const v of [0, 2, '1', null, [1], { a: 1 }]) {
+  for (const v of [0, 1, 3, '2', null, [2], { a: 2 }]) {
     const text = JSON.stringify({ ...JSON.parse(FRESH), v });
     assert.throws(
       () => parseSnapshot(text),
-      (e: unknown) => e instanceof SnapshotVersionError && e instanceof SnapshotError && /this conoha-ipv6 reads version 1/.test(e.message) && /prepare the host with this version to update its agent/.test(e.message) && e.actions.some((x) => x.id === 'prepare'),
+      (e: unknown) => e instanceof SnapshotVersionError && e instanceof SnapshotError && /this conoha-ipv6 reads version 2/.test(e.message) && /prepare the host with this version to update its agent/.test(e.message) && e.actions.some((x) => x.id === 'prepare'),
       JSON.stringify(v),
     );
   }

@@ -9,7 +9,7 @@ import { parseSnapshot } from '../../src/core/snapshot';
 // a whole snapshot as the lab's host printed it (the schema wants every field), with these links and containers
 const FRESH: Record<string, unknown> = JSON.parse(readFileSync(join(__dirname, '../../../test/fixtures/lab-fresh.json'), 'utf8'));
 
-const host = { v: 1, links: [{ ifindex: 1, ifname: 'lo', flags: ['UP'] }, { ifindex: 3, ifname: 'docker0', flags: ['UP'] }, { ifindex: 7, ifname: 'veth9a1', master: 'docker0', link_index: 6, flags: ['UP'] }, { ifindex: 9, ifname: 'veth2b2', master: 'docker0', link_index: 8, flags: ['UP'] }] };
+const host = { v: 2, links: [{ ifindex: 1, ifname: 'lo', flags: ['UP'] }, { ifindex: 3, ifname: 'docker0', flags: ['UP'] }, { ifindex: 7, ifname: 'veth9a1', master: 'docker0', link_index: 6, flags: ['UP'] }, { ifindex: 9, ifname: 'veth2b2', master: 'docker0', link_index: 8, flags: ['UP'] }] };
 const base = (id: string) => ({ id, name: `/${id}`, state: 'running', running: true, pid: 100, restartPolicy: 'always', networks: { bridge: {} } });
 
 function views(containers: object[]) {

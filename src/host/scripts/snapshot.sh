@@ -67,7 +67,7 @@ civ6_containers() { # docker containers with state, pid, networks; running ones 
   local ids first=1 line pid
   ids=$(docker ps -aq --no-trunc 2>/dev/null) || { printf null; return; }
   printf '['
-  [ -n "$ids" ] && docker inspect --format '{{.State.Pid}} {"id":{{json .Id}},"name":{{json .Name}},"state":{{json .State.Status}},"running":{{.State.Running}},"pid":{{.State.Pid}},"restartPolicy":{{json .HostConfig.RestartPolicy.Name}},"networks":{{json .NetworkSettings.Networks}}' $ids 2>/dev/null |
+  [ -n "$ids" ] && docker inspect --format '{{.State.Pid}} {"id":{{json .Id}},"name":{{json .Name}},"state":{{json .State.Status}},"running":{{.State.Running}},"pid":{{.State.Pid}},"restartPolicy":{{json .HostConfig.RestartPolicy.Name}},"networks":{{json .NetworkSettings.Networks}},"labels":{{json .Config.Labels}}' $ids 2>/dev/null |
   while read -r pid line; do
     [ $first = 1 ] || printf ','; first=0
     printf '%s' "$line"
@@ -83,6 +83,13 @@ civ6_containers() { # docker containers with state, pid, networks; running ones 
     printf '}'
   done
   printf ']'
+}
+
+civ6_networks() { # docker networks: name, driver, internal, id, the bridge name option (JSON from docker itself)
+  local ids
+  ids=$(docker network ls -q --no-trunc 2>/dev/null) || { printf null; return; }
+  [ -n "$ids" ] || { printf '[]'; return; }
+  printf '[%s]' "$(docker network inspect --format '{"name":{{json .Name}},"id":{{json .Id}},"driver":{{json .Driver}},"internal":{{json .Internal}},"options":{{json .Options}}}' $ids 2>/dev/null | paste -sd, -)"
 }
 
 civ6_pings() { # ping the given addresses (or, for "@bound", every address in the bindings file) in parallel
@@ -123,9 +130,10 @@ civ6_probes() { # from each bound, running container's network namespace: TCP co
   local a n i pid dir first=1 addr=${CIV6_PROBE%% *} port=''
   [ "$CIV6_PROBE" = "${CIV6_PROBE#* }" ] || port=${CIV6_PROBE#* }
   dir=$(mktemp -d)
-  while read -r a n i; do
+  while read -r a n i _; do
     civ6_valid_address "$a" || continue
-    pid=$(docker inspect -f '{{.State.Pid}}' "${i:-$n}" 2>/dev/null) || continue
+    [ "$i" != - ] || i=$n
+    pid=$(docker inspect -f '{{.State.Pid}}' "$i" 2>/dev/null) || continue
     civ6_valid_pid "$pid" || continue
     if [ -n "$port" ]; then
       ( nsenter -t "$pid" -n timeout 4 bash -c 'exec 3<>"/dev/tcp/$1/$2"' civ6 "$addr" "$port" >"$dir/$a" 2>&1; echo $? >"$dir/$a.rc" ) &
@@ -160,8 +168,8 @@ civ6_snapshot() {
     "$(civ6_json ip -j -6 neigh show proxy)" "$(civ6_json ip -j -6 neigh show nud reachable nud stale nud delay nud probe)" "$(civ6_sysctls)"
   printf '"radvd":{"pids":%s,"conf":%s,"enabled":%s},' "$(civ6_radvd_pids)" "$(civ6_b64file "$CIV6_RADVD_CONF")" \
     "$(civ6_b64 "$( (systemctl is-enabled radvd 2>/dev/null) || true)")"
-  printf '"docker":{"ok":%s,"version":%s,"error":%s,"containers":%s},' "$docker_ok" "$(civ6_b64 "$docker_ver")" "$(civ6_b64 "$docker_err")" \
-    "$(if [ $docker_ok = true ]; then civ6_containers; else printf null; fi)"
+  printf '"docker":{"ok":%s,"version":%s,"error":%s,"containers":%s,"networks":%s},' "$docker_ok" "$(civ6_b64 "$docker_ver")" "$(civ6_b64 "$docker_err")" \
+    "$(if [ $docker_ok = true ]; then civ6_containers; else printf null; fi)" "$(if [ $docker_ok = true ]; then civ6_networks; else printf null; fi)"
   local agent=$CIV6_AGENT watch_pid=null p
   p=$(cat "$CIV6_WATCH_PID" 2>/dev/null) || p=''
   # the recorded watcher counts only if that pid is still our agent's watch (a stale pid may be anyone's by now)

@@ -6,6 +6,7 @@ import { assignAddress } from './assignAddress';
 import { Arg, Services } from './common';
 import { connect, connectAll, disconnect, refresh } from './connect';
 import { copyAddress } from './copyAddress';
+import { composeSnippetCommand } from './composeSnippet';
 import { editHost } from './editHost';
 import { openSshTerminal } from './openSshTerminal';
 import { prepareHost } from './prepareHost';
@@ -42,6 +43,7 @@ export function registerCommands(svc: Services): vscode.Disposable[] {
     cmd('assignAddress', (a) => assignAddress(svc, a)),
     cmd('releaseAddress', (a) => releaseAddress(svc, a)),
     cmd('copyAddress', (a) => copyAddress(svc, a)),
+    cmd('composeSnippet', (a) => composeSnippetCommand(svc, a)),
     cmd('verify', (a) => verify(svc, a)),
     cmd('showPlan', (a) => showPlan(svc, docs, a)),
     cmd('showLog', () => {

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { addressRows } from '../../core/addressRows';
 import { Check, hostChecksOf } from '../../core/checks';
+import { composeGroups } from '../../core/compose';
 import { containersWithoutAddress } from '../../core/snapshot';
 import { HostSession } from '../session';
 import { NodeOf, TreeNode } from './nodes';
@@ -32,7 +33,7 @@ export function sectionChildren(node: NodeOf<'section'>): TreeNode[] {
   const { session } = node;
   if (node.section === 'checks') return hostChecks(session).map((check) => ({ kind: 'check', session, check }));
   if (node.section === 'addresses') return addressNodes(session);
-  if (node.section === 'all') return allContainers(session);
+  if (node.section === 'all') return allContainersGrouped(session);
   return unboundContainers(session).map((container) => ({ kind: 'container', session, container, group: 'free' }));
 }
 
@@ -45,7 +46,26 @@ export function allContainers(session: HostSession): NodeOf<'container'>[] {
   const { snapshot, config } = session;
   if (!snapshot) return [];
   const rows = config ? addressRows(snapshot, config, session.checks) : [];
-  return snapshot.docker.containers.map((container) => ({ kind: 'container', session, container, group: 'all', address: rows.find((r) => r.container === container.name)?.address }));
+  return snapshot.docker.containers.map((container) => {
+    const row = rows.find((r) => r.container === container.name);
+    return { kind: 'container', session, container, group: 'all', address: row?.address, ...(row?.network ? { network: row.network } : {}), ...(row?.source ? { source: row.source } : {}) };
+  });
+}
+
+/** All containers, grouped by compose project: one row per project (its containers under it), then the containers
+ * of no project; flat when no container belongs to a project. */
+export function allContainersGrouped(session: HostSession): TreeNode[] {
+  const all = allContainers(session);
+  const groups = composeGroups(all.map((n) => n.container));
+  if (!groups.some((g) => g.project)) return all;
+  return groups.flatMap((g): TreeNode[] =>
+    g.project ? [{ kind: 'project', session, project: g.project, containers: g.containers }] : all.filter((n) => g.containers.includes(n.container)),
+  );
+}
+
+/** The containers of one compose project, as All containers shows them. */
+export function projectChildren(node: NodeOf<'project'>): NodeOf<'container'>[] {
+  return allContainers(node.session).filter((n) => node.containers.some((k) => k.id === n.container.id));
 }
 
 /** What the Host setup group shows: the host-wide checks, and any check about an address outside the host's set

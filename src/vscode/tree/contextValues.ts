@@ -12,6 +12,7 @@ export const CONTEXT_VALUES = [
   'section.addresses',
   'section.containers',
   'section.all',
+  'project',
   'check.ok',
   'check.fail',
   'check.fail.repair',

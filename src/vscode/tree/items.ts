@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { Check } from '../../core/checks';
 import { formatHostSpec } from '../../core/hostSpec';
-import { PATHS } from '../../core/hostContract';
+import { LABELS, PATHS } from '../../core/hostContract';
 import { specOf } from '../settings';
 import { HostSession } from '../session';
 import { addressNodes, allContainers, hostChecks, problemsOf, unboundContainers } from './children';
@@ -131,6 +131,7 @@ function shortText(k: Check): string {
   if (k.scope === 'host') return k.kind;
   const words: Record<typeof k.kind, string> = {
     container: vscode.l10n.t('container gone or stopped'),
+    network: vscode.l10n.t('network gone or not advertised'),
     address: vscode.l10n.t('not in the container'),
     'default-route': vscode.l10n.t('no default route in it'),
     ping: vscode.l10n.t('no ping'),
@@ -156,13 +157,15 @@ function addressItem(n: NodeOf<'address'>): vscode.TreeItem {
   item.id = `${n.session.name}:address:${n.address}`;
   // the failing checks about this address and its binding (route, proxy entry, container, ping, ...)
   const problems = n.problems.length ? n.problems.map(shortText).join(', ') : [!n.routed && vscode.l10n.t('no route'), !n.proxied && vscode.l10n.t('no proxy entry')].filter(Boolean).join(', ');
-  item.description = `${n.container ? `→ ${n.container}${n.recorded ? '' : vscode.l10n.t(' (not recorded)')}` : vscode.l10n.t('free')}${problems ? ` · ${problems}` : ''}`;
+  const on = n.network && n.bridge !== n.session.config?.bridge ? vscode.l10n.t(' on {0}', n.network) : '';
+  item.description = `${n.container ? `→ ${n.container}${n.recorded ? '' : vscode.l10n.t(' (not recorded)')}${on}${n.source === 'label' ? vscode.l10n.t(' (label)') : ''}` : vscode.l10n.t('free')}${problems ? ` · ${problems}` : ''}`;
   item.iconPath = problems ? icon('warning', WARN) : n.container ? icon('link', PASS) : icon('circle-large-outline');
   const repair = n.problems.some(repairs);
   item.contextValue = (n.container ? (repair ? 'address.bound.repair' : 'address.bound') : repair ? 'address.free.repair' : 'address.free') satisfies ContextValue;
   item.tooltip = md(
     [['**', n.address, '**']],
     n.container ? [[vscode.l10n.t('bound to container') + ' **', n.container, `**${n.recorded ? '' : vscode.l10n.t(' (found in the container, not in {0})', PATHS.bindings)}`]] : [[vscode.l10n.t('free: right-click → Assign IPv6 to Container')]],
+    n.network ? [[vscode.l10n.t('network') + ' ', n.network, ` (${vscode.l10n.t('bridge {0}', n.bridge)})`], n.source === 'label' ? [vscode.l10n.t("; from the container's label") + ' ', LABELS.address, vscode.l10n.t(' (the agent releases it when the container is removed)')] : [vscode.l10n.t('; by assign')]] : [],
     [[vscode.l10n.t('route to the bridge: {0} · proxy NDP entry: {1}', n.routed ? vscode.l10n.t('yes') : vscode.l10n.t('no'), n.proxied ? vscode.l10n.t('yes') : vscode.l10n.t('no'))]],
     ...n.problems.map((k): Line => [['$(error) ', k.message]]),
     repair ? [[vscode.l10n.t('Repair Host fixes what Prepare Host sets up (right-click)')]] : [],
@@ -173,7 +176,9 @@ function addressItem(n: NodeOf<'address'>): vscode.TreeItem {
 function containerItem(n: NodeOf<'container'>): vscode.TreeItem {
   const { container } = n;
   const item = new vscode.TreeItem(container.name, C.None);
-  const where = container.bridgeOf ? vscode.l10n.t('{0} on {1}', String(container.bridgeInterface), container.bridgeOf) : vscode.l10n.t('not on a bridge ({0})', container.networks.join(', ') || vscode.l10n.t('no network'));
+  const where = container.attachments.length
+    ? container.attachments.map((a) => `${a.network}${a.refused ? vscode.l10n.t(' (no address possible)') : ''}`).join(', ')
+    : vscode.l10n.t('no network');
   const id = `${container.name} (${container.id.slice(0, 12)}), ${container.state}`;
   if (n.group === 'free') {
     // Containers without an address: running, no address, where Assign starts
@@ -184,7 +189,8 @@ function containerItem(n: NodeOf<'container'>): vscode.TreeItem {
     return item;
   }
   // All containers: its address or "no address", and its state when it is not running
-  item.description = `${n.address ?? vscode.l10n.t('no address')}${container.running ? '' : ` · ${container.state}`}`;
+  const label = container.labels.address ? vscode.l10n.t(' · label {0}', container.labels.address) : container.labels.badAddress !== undefined ? vscode.l10n.t(' · bad label') : '';
+  item.description = `${n.address ?? vscode.l10n.t('no address')}${n.source === 'label' ? vscode.l10n.t(' (label)') : ''}${container.running ? '' : ` · ${container.state}`} · ${where}${label}`;
   item.iconPath = icon('package', n.address ? PASS : container.running ? undefined : 'disabledForeground');
   item.contextValue = (n.address ? 'container.bound' : container.running ? 'container.free' : 'container.stopped') satisfies ContextValue;
   item.tooltip = n.address
@@ -192,6 +198,18 @@ function containerItem(n: NodeOf<'container'>): vscode.TreeItem {
     : container.running
       ? vscode.l10n.t('{0}, {1}: right-click → Assign IPv6 to Container', id, where)
       : vscode.l10n.t('{0}: not running, no address', id);
+  return item;
+}
+
+function projectItem(n: NodeOf<'project'>): vscode.TreeItem {
+  const item = new vscode.TreeItem(n.project, C.Expanded);
+  item.id = `${n.session.name}:project:${n.project}`;
+  const bound = new Set(n.session.snapshot?.bindings.map((b) => b.container) ?? []);
+  const withAddress = n.containers.filter((k) => bound.has(k.name)).length;
+  item.description = n.containers.length === 1 ? vscode.l10n.t('compose project · 1 container · {0} with an address', withAddress) : vscode.l10n.t('compose project · {0} containers · {1} with an address', n.containers.length, withAddress);
+  item.iconPath = icon('symbol-namespace');
+  item.contextValue = 'project' satisfies ContextValue;
+  item.tooltip = md([[vscode.l10n.t('docker compose project') + ' **', n.project, '**']], [[vscode.l10n.t('right-click a container → Compose Snippet for the labels that give its service an address')]]);
   return item;
 }
 
@@ -215,6 +233,8 @@ export function toTreeItem(node: TreeNode): vscode.TreeItem {
       return addressItem(node);
     case 'container':
       return containerItem(node);
+    case 'project':
+      return projectItem(node);
     case 'message':
       return messageItem(node);
   }

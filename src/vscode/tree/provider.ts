@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { reportFailure } from '../commands/common';
 import { HostManager } from '../hosts';
-import { hostChildren, sectionChildren } from './children';
+import { hostChildren, projectChildren, sectionChildren } from './children';
 import { toTreeItem } from './items';
 import { TreeNode } from './nodes';
 
@@ -32,6 +32,7 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       return hostChildren(s);
     }
     if (node.kind === 'section') return sectionChildren(node);
+    if (node.kind === 'project') return projectChildren(node);
     return [];
   }
 
