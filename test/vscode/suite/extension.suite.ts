@@ -79,7 +79,8 @@ test('Connect, then the full tree: setup checks, the 16 addresses (all free), th
   assert.deepEqual(containers, ['c1', 'c2']);
   // All containers: every container, c3 (created, never started) too, none with an address yet
   const all = Object.fromEntries((await section('all')).map((n) => [labelText(n), String(label(n).description)]));
-  assert.deepEqual(all, { c1: 'no address', c2: 'no address', c3: 'no address · created' });
+  // each with its networks (Docker's default network is named "bridge")
+  assert.deepEqual(all, { c1: 'no address · bridge', c2: 'no address · bridge', c3: 'no address · created · bridge' });
   const checks = await section('checks');
   assert.ok(checks.some((n) => label(n).label === 'forwarding' && label(n).contextValue === 'check.fail.repair'), 'forwarding fails before prepare');
   // not prepared: the host row counts every failing check and offers Repair Host
@@ -140,9 +141,9 @@ test('All containers lists c1..c3 with their addresses (c3 stopped, none); the b
   const rows = await section('all');
   const all = Object.fromEntries(rows.map((n) => [labelText(n), [String(label(n).description), label(n).contextValue]]));
   assert.deepEqual(all, {
-    c1: ['2001:db8:1301:814:a157:7:235:120', 'container.bound'],
-    c2: ['2001:db8:1301:814:a157:7:235:12f', 'container.bound'],
-    c3: ['no address · created', 'container.stopped'],
+    c1: ['2001:db8:1301:814:a157:7:235:120 · bridge', 'container.bound'],
+    c2: ['2001:db8:1301:814:a157:7:235:12f · bridge', 'container.bound'],
+    c3: ['no address · created · bridge', 'container.stopped'],
   });
   const sec = (await children(await hostNode())).find((n) => n.kind === 'section' && n.section === 'all')!;
   assert.equal(label(sec).description, '3 · 2 with an address');
