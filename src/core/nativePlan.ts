@@ -20,12 +20,12 @@ import { Address6 } from 'ip-address';
 import { HostConfig } from './config';
 import { InputError, RefusedError } from './errors';
 import { StateError } from './hostState';
-import { Plan, Step, StepFile, networkdDropInPath, networkdDropInText, ownsAcceptRa, sysctlConfText } from './plan';
+import { Plan, Step, StepFile, armRollbackBefore, networkdDropInPath, networkdDropInText, ownsAcceptRa, sysctlConfText } from './plan';
 import { shq, validateContainerName } from './shell';
 import { HostSnapshot, canon, defaultRoutes, findContainer, hasProxy, networkdFileOf, routeSource, sysctl } from './snapshot';
 import { firewallFacts } from './firewall';
 import { planFirewall } from './firewallPlan';
-import { NETWORK_STEPS, armScript } from './rollback';
+import { NETWORK_STEPS } from './rollback';
 import { CONF_LINE } from './hostState';
 import { PATHS, matches } from './hostContract';
 import { normalizeAddress } from './derive';
@@ -483,15 +483,7 @@ export function planNativePrepare(s: HostSnapshot, f: NativeFacts, c: HostConfig
   const fw = nativeFirewallPlan(s, c);
   if (fw.needed || (!f.network && fw.mechanisms.length)) add('firewall', fw.title, `${NATIVE.agent} firewall`, 'The host\'s firewall (or Docker\'s own rules, which admit only published ports) would otherwise block new connections to the containers\' addresses.');
   notes.push(...fw.notes);
-  const firstNetwork = steps.findIndex((x) => NETWORK_STEPS.includes(x.id) || x.id === 'network');
-  if (firstNetwork >= 0 && opts.rollbackSeconds) {
-    steps.splice(firstNetwork, 0, {
-      id: 'arm-rollback',
-      title: `arm a rollback: unless a new connection confirms the change within ${opts.rollbackSeconds} s, the host restores its forwarding, accept_ra, proxy NDP and default route by itself`,
-      script: armScript(s, c, opts.rollbackSeconds),
-      why: 'If the changes below cut this connection to the host, the host undoes them by itself after that time, so you are not locked out.',
-    });
-  }
+  armRollbackBefore(steps, s, c, opts.rollbackSeconds, (id) => NETWORK_STEPS.includes(id) || id === 'network');
   return { steps, notes, setup };
 }
 

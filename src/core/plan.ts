@@ -155,6 +155,19 @@ function setSysctl(dev: string, key: string, value: number): string {
 }
 
 /** Reasons prepare cannot run at all on this host (each with what to do); empty when it can. */
+/** With a rollback window, an "arm a rollback" step before the first step that can cut the connection (those
+ * `isNetwork` names): if the change locks us out, the host undoes it by itself. Both modes' plans use it. */
+export function armRollbackBefore(steps: Step[], s: HostSnapshot, c: HostConfig, seconds: number | undefined, isNetwork: (id: string) => boolean): void {
+  const first = steps.findIndex((x) => isNetwork(x.id));
+  if (first < 0 || !seconds) return;
+  steps.splice(first, 0, {
+    id: 'arm-rollback',
+    title: `arm a rollback: unless a new connection confirms the change within ${seconds} s, the host restores its forwarding, accept_ra, proxy NDP and default route by itself`,
+    script: armScript(s, c, seconds),
+    why: 'If the changes below cut this connection to the host, the host undoes them by itself after that time, so you are not locked out.',
+  });
+}
+
 /** Why prepare cannot go on, each with what the user can do about it (if there is one thing). */
 export interface Blocker {
   message: string;
@@ -384,15 +397,7 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts, op
       add('watcher', 'start the watcher (no systemd running: started directly)', `${AGENT_PATH} stop-watch\nsleep 0.2\n${AGENT_PATH} start-watch`, WATCHER_WHY);
     }
   }
-  const firstNetwork = steps.findIndex((x) => NETWORK_STEPS.includes(x.id));
-  if (firstNetwork >= 0 && opts.rollbackSeconds) {
-    steps.splice(firstNetwork, 0, {
-      id: 'arm-rollback',
-      title: `arm a rollback: unless a new connection confirms the change within ${opts.rollbackSeconds} s, the host restores its forwarding, accept_ra, proxy NDP and default route by itself`,
-      script: armScript(s, c, opts.rollbackSeconds),
-      why: 'If the changes below cut this connection to the host, the host undoes them by itself after that time, so you are not locked out.',
-    });
-  }
+  armRollbackBefore(steps, s, c, opts.rollbackSeconds, (id) => NETWORK_STEPS.includes(id));
   if (s.files.rolledBack !== undefined) {
     add('clear-rolled-back', `forget the earlier rollback (${s.files.rolledBack.trim()})`, `rm -f ${ROLLED_BACK}`, 'An earlier change was undone automatically; this removes the note about it, now that the host is set up again.');
   }
