@@ -23,16 +23,17 @@ export const artifacts: Artifacts = {
 };
 
 /**
- * A script as sent for one call: without its whole-line comments (the installed agent keeps them, for whoever reads
- * it on the host). Safe because no script here has a multi-line string or heredoc with a line that starts with '#';
- * test/unit/hostContract.test.ts holds that with bash -n and by comparing the commands that remain.
+ * The generated preamble as sent for one call: without its whole-line comments (the installed agent keeps them, for
+ * whoever reads it on the host). snapshot.sh and apply.sh already come without theirs (scripts/esbuild-lean.mjs).
+ * Safe because the preamble has no multi-line string with a line that starts with '#'; test/unit/hostContract.test.ts
+ * holds that with bash -n and by comparing the functions and values bash defines from both.
  */
 export const withoutComments = (text: string): string =>
   text
     .split('\n')
     .filter((l) => !/^\s*#/.test(l))
     .join('\n');
-const sent = { preamble: withoutComments(shellPreamble()), snapshot: withoutComments(snapshotLib), apply: withoutComments(applyLib) };
+const sent = { preamble: withoutComments(shellPreamble()), snapshot: snapshotLib, apply: applyLib };
 
 /** What the snapshot pings from the host: some (validated) addresses, or every address the host has recorded as bound. */
 export type PingTargets = string[] | 'bound';
