@@ -95,7 +95,7 @@ test('prepare is refused, with nothing planned, on a foreign network of our name
 test('the facts: Docker JSON read leniently, container names validated, native.conf in the one format or refused', () => {
   const f = parseNativeFacts(
     factsLine({
-      conf: nativeConfText({ uplink: 'ens3', bridge: 'conoha-ipv6', prefix: PREFIX, addresses: [X(0), X(1)], firewall: ['docker-user'], forwardPolicy: 'DROP' }),
+      conf: nativeConfText({ uplink: 'ens3', bridge: 'conoha-ipv6', prefix: PREFIX, addresses: [X(0), X(1)], reserved: [X(0), X(1)], firewall: ['docker-user'], forwardPolicy: 'DROP' }),
       network: ourNetwork(28),
       containers: [
         { name: '/c1', id: 'a'.repeat(64), running: true, ep: { IPAMConfig: { IPv6Address: X(2) }, GlobalIPv6Address: X(2) } },
