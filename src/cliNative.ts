@@ -4,7 +4,7 @@ import { Check } from './core/checks';
 import { HostConfig, Overrides } from './core/config';
 import { RefusedError } from './core/errors';
 import { HostMode, NATIVE, engineOf, nativeHolder } from './core/nativePlan';
-import { nativeComposeSnippet, snippetTarget } from './core/compose';
+import { nativeSnippetOf } from './core/compose';
 import { Plan } from './core/plan';
 import { ApplyOutcome, PrepareOptions } from './host/operations';
 import { modeOf, nativeAssign, nativePrepare, nativeRelease, nativeStatus, nativeUnprepare, nativeVerify, switchToRadvd } from './host/nativeOperations';
@@ -40,13 +40,8 @@ export async function nativeCommand(t: Transport, o: Overrides, a: NativeCommand
     case 'compose-snippet': {
       if (recorded !== 'docker') return undefined;
       const r = await nativeStatus(t, o, obs);
-      const k = snippetTarget(r.snapshot, a.positional[0]);
-      const prefix = r.facts.conf?.prefix ?? r.config?.prefix;
-      const reserved = r.facts.conf?.reserved.length ? r.facts.conf.reserved : prefix ? engineOf(r.snapshot, prefix).reserved : [];
-      const ep = r.facts.endpoints.find((e) => e.container === k.name);
-      const free = (r.facts.conf?.addresses ?? []).find((x) => !reserved.includes(x) && !nativeHolder(r.facts, x));
-      const text = nativeComposeSnippet(k, { network: NATIVE.network, held: ep?.fixed ?? ep?.address, free });
-      if (a.asJson) io.json({ container: k.name, mode: 'docker', snippet: text });
+      const { container, text } = nativeSnippetOf(r.snapshot, r.facts, a.positional[0]);
+      if (a.asJson) io.json({ container, mode: 'docker', snippet: text });
       else io.out(text.trimEnd());
       return 0;
     }

@@ -4,6 +4,7 @@
 import { LABELS, matches } from './hostContract';
 import { RefusedError } from './errors';
 import { ContainerView, HostSnapshot, defaultAttachment, findContainer } from './snapshot';
+import { NATIVE, NativeFacts, engineOf, nativeHolder } from './nativePlan';
 
 export interface ProjectGroup {
   /** the com.docker.compose.project label; undefined: containers outside any compose project */
@@ -113,4 +114,14 @@ export function nativeComposeSnippet(
   } else lines.push(`# every container address is taken: release one first`);
   lines.push(`# Either way Docker keeps the address across restarts and reboots and frees it when the container is removed.`);
   return lines.join('\n') + '\n';
+}
+
+/** Docker mode's snippet for a container or service of a docker-mode host (the facts read with the snapshot) */
+export function nativeSnippetOf(s: HostSnapshot, f: NativeFacts, target: string): { container: string; text: string } {
+  const k = snippetTarget(s, target);
+  const prefix = f.conf?.prefix;
+  const reserved = f.conf?.reserved.length ? f.conf.reserved : prefix ? engineOf(s, prefix).reserved : [];
+  const ep = f.endpoints.find((e) => e.container === k.name);
+  const free = (f.conf?.addresses ?? []).find((x) => !reserved.includes(x) && !nativeHolder(f, x));
+  return { container: k.name, text: nativeComposeSnippet(k, { network: NATIVE.network, held: ep?.fixed ?? ep?.address, free }) };
 }
