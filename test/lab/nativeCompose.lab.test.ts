@@ -144,6 +144,22 @@ describe('docker compose in docker mode (systemd VPS, Docker 26, docker compose 
     compose('dup', 'down');
   });
 
+  it('systemctl restart docker: reachable again; the watcher comes back with docker and connects a new container of the project', async () => {
+    const r = lab(env, 'restart-dockerd');
+    assert.equal(r.status, 0, r.stderr);
+    const t0 = Date.now();
+    const t = await eventually(() => reaches(web, 'web'), 30_000, 300);
+    assert.ok(t >= 0, 'not reachable after a dockerd restart');
+    timings.dockerdRestartToReachable = Date.now() - t0;
+    assert.match(sh('systemctl is-active conoha-ipv6-native.service'), /^active/);
+    compose('shop', 'down');
+    compose('shop', 'up', '-d');
+    const t1 = Date.now();
+    const back = await eventually(() => reaches(web, 'web'), 30_000, 300);
+    assert.ok(back >= 0, `not reachable at ${web} after compose down && up following the dockerd restart:\n${journal()}`);
+    timings.composeDownUpAfterDockerdRestartToReachable = Date.now() - t1;
+  });
+
   it('a reboot: the labelled service comes back on its address with no command from us, reachable by TCP', async () => {
     const r = lab(env, 'reboot');
     assert.equal(r.status, 0, r.stdout + r.stderr);
