@@ -1,6 +1,7 @@
 // Docker Compose in the UI and the CLI: containers grouped by their compose project, and the snippet a user pastes
 // into a compose file so that the agent binds an address to the service's container whenever it starts (the
-// conoha-ipv6.address label; hostContract.ts LABELS). Pure: computed from a snapshot.
+// conoha-ipv6.address label; hostContract.ts LABELS). In docker mode (nativeSnippetOf) the label, or compose's own
+// networks: conoha-ipv6: ipv6_address block. Pure: computed from a snapshot (and docker mode's facts).
 import { LABELS, matches } from './hostContract';
 import { RefusedError } from './errors';
 import { ContainerView, HostSnapshot, defaultAttachment, findContainer } from './snapshot';

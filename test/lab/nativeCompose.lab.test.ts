@@ -121,17 +121,20 @@ describe('docker compose in docker mode (systemd VPS, Docker 26, docker compose 
       [
         'name: dup',
         'services:',
-        ...[['same', web], ['outside', '2001:db8:ffff::1'], ['gateway', reserved[1]]].flatMap(([n, a]) => [`  ${n}:`, `    image: ${image}`, '    command: ["sleep", "3600"]', '    labels:', `      conoha-ipv6.address: "${a}"`]),
+        // compose reads "$$" as "$": the evil label is $(touch /root/PWNED)
+        ...[['same', web], ['outside', '2001:db8:ffff::1'], ['gateway', reserved[1]], ['evil', '$$(touch /root/PWNED)']].flatMap(([n, a]) => [`  ${n}:`, `    image: ${image}`, '    command: ["sleep", "3600"]', '    labels:', `      conoha-ipv6.address: "${a}"`]),
         '',
       ].join('\n'),
     );
     compose('dup', 'up', '-d');
-    const logged = await eventually(() => /refused: container dup-gateway-1/.test(journal()) && /refused: container dup-same-1/.test(journal()) && /refused: container dup-outside-1/.test(journal()), 15_000, 500);
+    const logged = await eventually(() => /refused: container dup-gateway-1/.test(journal()) && /refused: container dup-same-1/.test(journal()) && /refused: container dup-outside-1/.test(journal()) && /refused: container dup-evil-1/.test(journal()), 15_000, 500);
     assert.ok(logged >= 0, journal());
     const j = journal();
     assert.match(j, new RegExp(`refused: container dup-same-1 \\(label conoha-ipv6.address=${web}\\): ${web} is held by shop-web-1`));
     assert.match(j, /refused: container dup-outside-1: label conoha-ipv6.address=2001:db8:ffff::1 is not auto nor one of this host's addresses/);
     assert.match(j, /refused: container dup-gateway-1 .* is Docker's own/);
+    assert.match(j, /refused: container dup-evil-1: label conoha-ipv6.address=\?\?touch\?\?root\?PWNED\? is not auto/);
+    assert.equal(vps('test', '-e', '/root/PWNED').status, 1, 'the label ran as code');
     assert.equal(state(), before, 'a refused label changed something');
     assert.ok(reaches(web, 'web'), 'the holder lost its address');
     const v = verify();
@@ -141,6 +144,7 @@ describe('docker compose in docker mode (systemd VPS, Docker 26, docker compose 
     assert.match(byId('label:dup-same-1')!.message, /conflicts: .* is held by shop-web-1/);
     assert.match(byId('label:dup-outside-1')?.message ?? '', /outside this host's set/);
     assert.match(byId('label:dup-gateway-1')?.message ?? '', /Docker's own/);
+    assert.match(byId('label:dup-evil-1')?.message ?? '', /neither "auto" nor an IPv6 address: refused/);
     compose('dup', 'down');
   });
 
