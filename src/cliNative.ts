@@ -4,6 +4,7 @@ import { Check } from './core/checks';
 import { HostConfig, Overrides } from './core/config';
 import { RefusedError } from './core/errors';
 import { HostMode, NATIVE, engineOf, nativeHolder } from './core/nativePlan';
+import { nativeSnippetOf } from './core/compose';
 import { Plan } from './core/plan';
 import { ApplyOutcome, PrepareOptions } from './host/operations';
 import { modeOf, nativeAssign, nativePrepare, nativeRelease, nativeStatus, nativeUnprepare, nativeVerify, switchToRadvd } from './host/nativeOperations';
@@ -36,6 +37,14 @@ export async function nativeCommand(t: Transport, o: Overrides, a: NativeCommand
   const { mode, recorded } = await modeOf(t, o, obs);
   const say = (m: HostMode | undefined) => (m ? `${m} mode` : 'not prepared');
   switch (a.command) {
+    case 'compose-snippet': {
+      if (recorded !== 'docker') return undefined;
+      const r = await nativeStatus(t, o, obs);
+      const { container, text } = nativeSnippetOf(r.snapshot, r.facts, a.positional[0]);
+      if (a.asJson) io.json({ container, mode: 'docker', snippet: text });
+      else io.out(text.trimEnd());
+      return 0;
+    }
     case 'status': {
       if (a.asJson || recorded !== 'docker') {
         if (!a.asJson) io.out(`mode: ${say(recorded)}`);

@@ -1,9 +1,11 @@
 // Docker Compose in the UI and the CLI: containers grouped by their compose project, and the snippet a user pastes
 // into a compose file so that the agent binds an address to the service's container whenever it starts (the
-// conoha-ipv6.address label; hostContract.ts LABELS). Pure: computed from a snapshot.
+// conoha-ipv6.address label; hostContract.ts LABELS). In docker mode (nativeSnippetOf) the label, or compose's own
+// networks: conoha-ipv6: ipv6_address block. Pure: computed from a snapshot (and docker mode's facts).
 import { LABELS, matches } from './hostContract';
 import { RefusedError } from './errors';
 import { ContainerView, HostSnapshot, defaultAttachment, findContainer } from './snapshot';
+import { NATIVE, NativeFacts, engineOf, nativeHolder } from './nativePlan';
 
 export interface ProjectGroup {
   /** the com.docker.compose.project label; undefined: containers outside any compose project */
@@ -72,4 +74,55 @@ export function composeSnippet(s: HostSnapshot, k: ContainerView, hostBridge: st
   }
   if (!att) lines.push(`# note: ${k.name} is on no bridge network an address can go on (${k.attachments.map((a) => a.refused ?? a.network).join('; ') || 'no network'})`);
   return lines.join('\n') + '\n';
+}
+
+/** Docker mode's snippet: the two ways a compose service gets a fixed address on the conoha-ipv6 network, to paste
+ * one of. The label: conoha-ipv6-native on the host connects the container when it starts (the host keeps which
+ * address a name had, so "auto" gives it the same one again). The networks block: compose itself connects it, with
+ * the address written in the file. Either way Docker keeps the address across restarts and reboots, and frees it when
+ * the container is removed. */
+export function nativeComposeSnippet(
+  k: ContainerView,
+  o: { network: string; held?: string; free?: string },
+): string {
+  const project = k.labels.project;
+  const service = k.labels.service ?? (matches('containerName', k.name) ? k.name : 'app');
+  const key = (n: string) => (project && n.startsWith(`${project}_`) ? n.slice(project.length + 1) : n);
+  const others = k.attachments.filter((a) => !a.refused && a.network !== o.network);
+  const fixed = o.held ?? o.free;
+  const lines = [
+    `# conoha-ipv6 (docker mode): paste ONE of these into ${project ? `the compose file of project ${project}` : 'your compose file'}.`,
+    `# 1) the label: conoha-ipv6-native on the host connects the container to the Docker network ${o.network} with this`,
+    `#    address whenever it starts; "auto" takes a free one, and the same one again for a container of the same name`,
+    'services:',
+    `  ${service}:`,
+    '    labels:',
+    `      ${LABELS.address}: ${y(o.held ?? 'auto')}${o.held ? `   # the address it holds now; or "auto"` : '   # or one of the host\'s addresses'}`,
+    '',
+  ];
+  if (fixed) {
+    lines.push(
+      `# 2) or compose itself: the service joins ${o.network} with the address written here (no label needed)`,
+      'services:',
+      `  ${service}:`,
+      '    networks:',
+    );
+    const onDefault = others.some((a) => a.network === 'bridge');
+    for (const a of others) if (a.network !== 'bridge') lines.push(`      ${key(a.network)}: {}`);
+    lines.push(`      ${o.network}:`, `        ipv6_address: ${y(fixed)}${o.held ? '' : '   # a free one now'}`, 'networks:', `  ${o.network}:`, '    external: true');
+    for (const a of others) if (a.network !== 'bridge' && !(project && a.network.startsWith(`${project}_`))) lines.push(`  ${key(a.network)}:`, '    external: true');
+    if (onDefault) lines.push(`# note: ${k.name} is also on Docker's default "bridge" network, which a compose service with networks cannot join`);
+  } else lines.push(`# every container address is taken: release one first`);
+  lines.push(`# Either way Docker keeps the address across restarts and reboots and frees it when the container is removed.`);
+  return lines.join('\n') + '\n';
+}
+
+/** Docker mode's snippet for a container or service of a docker-mode host (the facts read with the snapshot) */
+export function nativeSnippetOf(s: HostSnapshot, f: NativeFacts, target: string): { container: string; text: string } {
+  const k = snippetTarget(s, target);
+  const prefix = f.conf?.prefix;
+  const reserved = f.conf?.reserved.length ? f.conf.reserved : prefix ? engineOf(s, prefix).reserved : [];
+  const ep = f.endpoints.find((e) => e.container === k.name);
+  const free = (f.conf?.addresses ?? []).find((x) => !reserved.includes(x) && !nativeHolder(f, x));
+  return { container: k.name, text: nativeComposeSnippet(k, { network: NATIVE.network, held: ep?.fixed ?? ep?.address, free }) };
 }

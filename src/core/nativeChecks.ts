@@ -6,7 +6,8 @@ import { Action } from './errors';
 import { Check, HostCheckKind, bindingCheck } from './checks';
 import { HostConfig } from './config';
 import { judgePath } from './firewallPlan';
-import { NATIVE, NativeArtifacts, NativeFacts, engineOf, nativeConfText, nativeSetup, nativeUnitText, networkProblems } from './nativePlan';
+import { NATIVE, NativeArtifacts, NativeFacts, engineOf, nativeConfText, nativeHolder, nativeSetup, nativeUnitText, networkProblems } from './nativePlan';
+import { LABELS } from './hostContract';
 import { networkdDropInText, ownsAcceptRa } from './plan';
 import { HostSnapshot, defaultRoutes, findContainer, hasProxy, networkdFileOf, routeSource, sysctl } from './snapshot';
 
@@ -90,5 +91,54 @@ export function judgeNative(s: HostSnapshot, f: NativeFacts, c: HostConfig, art:
     const p = s.pings.find((x) => x.address === address);
     if (p) bc('ping', p.ok, `the host reaches ${address} by ping`, `the host cannot ping ${address}: ${p.output.trim().split('\n').slice(-2).join(' ')}`);
   }
+  checks.push(...nativeLabelChecks(s, f, c, engine?.reserved ?? []));
   return checks;
+}
+
+/** One check per running container with a conoha-ipv6.address label, in docker mode: is it on the network, and if
+ * not, why conoha-ipv6-native refused it (it logs the same refusal; nothing was changed). A container already on the
+ * network keeps its address whatever its label says (assign wins, as in radvd mode). */
+export function nativeLabelChecks(s: HostSnapshot, f: NativeFacts, c: HostConfig, reserved: string[]): Check[] {
+  const out: Check[] = [];
+  const addresses = f.conf?.addresses ?? c.addresses;
+  for (const k of s.docker.containers) {
+    const want = k.labels.address ?? (k.labels.badAddress !== undefined ? '' : undefined);
+    if (want === undefined || !k.running) continue;
+    const check = (ok: boolean, message: string, fix?: Action) => out.push({ id: `label:${k.name}`, scope: 'host', kind: 'label', ok, message, ...(fix && !ok ? { fix } : {}) });
+    const label = `${LABELS.address}=${k.labels.address ?? JSON.stringify(k.labels.badAddress)}`;
+    const ep = f.endpoints.find((e) => e.container === k.name);
+    if (ep) {
+      const held = ep.fixed ?? ep.address ?? '';
+      check(true, `${k.name} is on ${NATIVE.network} with ${held}${want === 'auto' || want === held ? ` (its label ${label})` : `; its label ${label} is not used while it is there (assign wins)`}`);
+      continue;
+    }
+    if (k.labels.badAddress !== undefined) {
+      check(
+        false,
+        k.labels.canonical
+          ? `${k.name}'s label ${label} is not written as the host writes its addresses: write it as "${k.labels.canonical}"; refused, nothing changed`
+          : `${k.name}'s label ${label} is neither "auto" nor an IPv6 address: refused, nothing changed`,
+      );
+      continue;
+    }
+    if (want !== 'auto' && !addresses.includes(want)) {
+      check(false, `${k.name}'s label ${label} names an address outside this host's set (${f.conf?.prefix ?? c.prefix ?? addresses.join(', ')}): refused, nothing changed`);
+      continue;
+    }
+    if (want !== 'auto' && reserved.includes(want)) {
+      check(false, `${k.name}'s label ${label} names one of Docker's own addresses on ${NATIVE.network} (${reserved.join(', ')}): refused, nothing changed`);
+      continue;
+    }
+    const holder = want === 'auto' ? undefined : nativeHolder(f, want);
+    if (holder) {
+      check(false, `${k.name}'s label ${label} conflicts: ${want} is held by ${holder.container}; refused, nothing changed: give one of them another address`);
+      continue;
+    }
+    if (want === 'auto' && addresses.every((a) => reserved.includes(a) || nativeHolder(f, a))) {
+      check(false, `${k.name}'s label ${label}: every container address of the host is taken; refused, nothing changed`);
+      continue;
+    }
+    check(false, `${k.name} has the label ${label} but is not on ${NATIVE.network}: is ${NATIVE.unitName} running? (journalctl -u ${NATIVE.unitName} tells why)`, { id: 'prepare' });
+  }
+  return out;
 }

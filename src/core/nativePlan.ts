@@ -46,6 +46,8 @@ export const NATIVE = {
   label: 'conoha-ipv6.mode=docker',
   conf: '/etc/conoha-ipv6/native.conf',
   previous: '/etc/conoha-ipv6/native-previous.json',
+  /** "ADDRESS NAME" lines: the address a container name last got from its conoha-ipv6.address label (auto takes it again) */
+  labels: '/etc/conoha-ipv6/native-labels',
   agent: '/usr/local/sbin/conoha-ipv6-native',
   unitName: 'conoha-ipv6-native.service',
   unit: '/etc/systemd/system/conoha-ipv6-native.service',
@@ -60,6 +62,7 @@ export function nativeShellVars(): string {
     `CIV6_NATIVE_NETWORK=${q(NATIVE.network)}`,
     `CIV6_NATIVE_CONF=${q(NATIVE.conf)}`,
     `CIV6_NATIVE_PREVIOUS=${q(NATIVE.previous)}`,
+    `CIV6_NATIVE_LABELS=${q(NATIVE.labels)}`,
     `CIV6_NATIVE_AGENT=${q(NATIVE.agent)}`,
     `CIV6_NATIVE_UNIT=${q(NATIVE.unit)}`,
     `CIV6_NATIVE_UNIT_NAME=${q(NATIVE.unitName)}`,
@@ -111,6 +114,8 @@ export interface NativeConf {
   bridge: string;
   prefix: string;
   addresses: string[];
+  /** Docker's own addresses on the network (the subnet-router anycast, the gateway): never given to a label */
+  reserved: string[];
   firewall: string[];
   forwardPolicy: string;
 }
@@ -154,12 +159,14 @@ export function parseNativeConf(text: string): NativeConf {
     bridge: one('BRIDGE', 'ifname'),
     prefix: one('PREFIX', 'network'),
     addresses: words('ADDRESSES'),
+    reserved: words('RESERVED'),
     firewall: words('FIREWALL'),
     forwardPolicy: one('FORWARD_POLICY', 'forwardPolicy', false),
   };
-  for (const a of conf.addresses) if (!matches('address', a)) throw new StateError(`${NATIVE.conf} has a bad address: prepare the host again`);
+  for (const a of [...conf.addresses, ...conf.reserved]) if (!matches('address', a)) throw new StateError(`${NATIVE.conf} has a bad address: prepare the host again`);
   for (const m of conf.firewall) if (!matches('firewallMechanism', m)) throw new StateError(`${NATIVE.conf} has a bad FIREWALL: prepare the host again`);
   conf.addresses = conf.addresses.map(canon);
+  conf.reserved = conf.reserved.map(canon);
   conf.prefix = canonNet(conf.prefix) ?? conf.prefix;
   return conf;
 }
@@ -171,6 +178,7 @@ export function nativeConfText(c: NativeConf): string {
     `BRIDGE=${c.bridge}`,
     `PREFIX=${c.prefix}`,
     `ADDRESSES="${c.addresses.join(' ')}"`,
+    `RESERVED="${c.reserved.join(' ')}"`,
     `FIREWALL="${c.firewall.join(' ')}"`,
     `FORWARD_POLICY=${c.forwardPolicy}`,
     '',
@@ -299,7 +307,7 @@ export function networkProblems(n: NativeNetwork, prefix: string, e: Engine): st
 export function nativeUnitText(): string {
   return [
     '[Unit]',
-    'Description=conoha-ipv6 (docker mode): proxy NDP entries and firewall rules for the container addresses',
+    'Description=conoha-ipv6 (docker mode): proxy NDP entries and firewall rules for the container addresses, and containers labelled conoha-ipv6.address connected to the network',
     'Documentation=https://www.npmjs.com/package/conoha-ipv6',
     // after every start of docker.service (BindsTo: stopped with it, started again by its .wants link)
     'After=network-online.target docker.service',
@@ -307,9 +315,12 @@ export function nativeUnitText(): string {
     'BindsTo=docker.service',
     '',
     '[Service]',
-    'Type=oneshot',
-    'RemainAfterExit=yes',
-    `ExecStart=${NATIVE.agent} boot`,
+    // boot (proxy entries, firewall) before the unit counts as started; then the watcher of labelled containers
+    'Type=simple',
+    `ExecStartPre=${NATIVE.agent} boot`,
+    `ExecStart=${NATIVE.agent} watch`,
+    'Restart=on-failure',
+    'RestartSec=2',
     '',
     '[Install]',
     'WantedBy=docker.service',
@@ -343,7 +354,7 @@ export function nativeSetup(s: HostSnapshot, f: NativeFacts, c: HostConfig): Nat
   const policyNow = firewallFacts({ ip6tablesSave: s.netfilter.ip6tablesSave }).forwardPolicy;
   const recorded = f.conf?.forwardPolicy;
   const forwardPolicy = recorded === 'DROP' || recorded === 'ACCEPT' ? recorded : policyNow === 'DROP' || policyNow === 'ACCEPT' ? policyNow : '';
-  return { engine, conf: { uplink: c.uplink, bridge: NATIVE.bridge, prefix: c.prefix, addresses: c.addresses, firewall: nativeFirewallPlan(s, c).mechanisms, forwardPolicy } };
+  return { engine, conf: { uplink: c.uplink, bridge: NATIVE.bridge, prefix: c.prefix, addresses: c.addresses, reserved: engine.reserved, firewall: nativeFirewallPlan(s, c).mechanisms, forwardPolicy } };
 }
 
 /** Why docker mode cannot be prepared here (each with what to do); empty when it can. */
@@ -638,6 +649,6 @@ export function planNativeUnprepare(s: HostSnapshot, f: NativeFacts, c: HostConf
       `if own; then ip -6 route del default via ${shq(c.gateway)} dev ${shq(up)} metric 2048; else echo 'no default route of its own came back: the fallback stays, so the host stays reachable'; fi`,
     ].join('\n'));
   }
-  add('files', `remove ${NATIVE.agent}, ${NATIVE.conf} and ${NATIVE.previous}`, `rm -f ${shq(NATIVE.agent)} ${shq(NATIVE.conf)} ${shq(NATIVE.previous)}\nrmdir ${shq(PATHS.stateDir)} 2>/dev/null || true`);
+  add('files', `remove ${NATIVE.agent}, ${NATIVE.conf}, ${NATIVE.labels} and ${NATIVE.previous}`, `rm -f ${shq(NATIVE.agent)} ${shq(NATIVE.conf)} ${shq(NATIVE.labels)} ${shq(NATIVE.previous)}\nrmdir ${shq(PATHS.stateDir)} 2>/dev/null || true`);
   return { steps, notes };
 }

@@ -23,6 +23,12 @@ export function nativeChecksOf(s: HostSnapshot, c: HostConfig): Check[] | undefi
   return f && f.confText !== undefined ? judgeNative(s, f, c, nativeArtifacts) : undefined;
 }
 
+/** the docker-mode facts read with a snapshot (undefined: none, or a radvd-mode host) */
+export function nativeFactsOf(s: HostSnapshot): NativeFacts | undefined {
+  const f = factsOf.get(s);
+  return f && f.confText !== undefined ? f : undefined;
+}
+
 export interface ModeStatus extends radvd.StatusResult {
   /** what the host records (undefined: not prepared) */
   mode?: HostMode;

@@ -25,6 +25,7 @@ import {
 } from '../../src/core/nativePlan';
 import { judgeNative } from '../../src/core/nativeChecks';
 import { nativeArtifacts } from '../../src/host/nativeOperations';
+import { nativeComposeSnippet } from '../../src/core/compose';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '../../../test/fixtures', name), 'utf8');
 const X = (n: number) => `2001:db8:1301:814:a157:7:235:12${n.toString(16)}`;
@@ -95,7 +96,7 @@ test('prepare is refused, with nothing planned, on a foreign network of our name
 test('the facts: Docker JSON read leniently, container names validated, native.conf in the one format or refused', () => {
   const f = parseNativeFacts(
     factsLine({
-      conf: nativeConfText({ uplink: 'ens3', bridge: 'conoha-ipv6', prefix: PREFIX, addresses: [X(0), X(1)], firewall: ['docker-user'], forwardPolicy: 'DROP' }),
+      conf: nativeConfText({ uplink: 'ens3', bridge: 'conoha-ipv6', prefix: PREFIX, addresses: [X(0), X(1)], reserved: [X(0), X(1)], firewall: ['docker-user'], forwardPolicy: 'DROP' }),
       network: ourNetwork(28),
       containers: [
         { name: '/c1', id: 'a'.repeat(64), running: true, ep: { IPAMConfig: { IPv6Address: X(2) }, GlobalIPv6Address: X(2) } },
@@ -166,4 +167,48 @@ test('verify fails when a user\'s packets would not arrive: no network, no proxy
   assert.equal(byId(`binding:${X(2)}:address`).ok, false, 'c1 in the fixture does not have the address');
   assert.equal(judgeNative(s, { ...f, network: undefined }, c, nativeArtifacts).find((x) => x.id === 'network')!.ok, false);
   assert.equal(byId('network').ok, true);
+});
+
+test('verify in docker mode: one label check per running labelled container; refused labels fail naming the container and why', () => {
+  const { s, c, f } = prepared('28.5.2', [{ name: '/c1', id: 'a'.repeat(64), running: true, ep: { IPAMConfig: { IPv6Address: X(2) }, GlobalIPv6Address: X(2) } }]);
+  const k0 = s.docker.containers.find((k) => k.running)!;
+  const k = (name: string, labels: HostSnapshot['docker']['containers'][number]['labels'], running = true) => ({ ...k0, name, id: name.padEnd(64, '0'), running, labels });
+  const s2: HostSnapshot = {
+    ...s,
+    docker: {
+      ...s.docker,
+      containers: [
+        k('c1', { address: X(5) }),
+        k('same', { address: X(2) }),
+        k('gw', { address: X(1) }),
+        k('outside', { address: '2001:db8::1' }),
+        k('bad', { badAddress: '"x;reboot"' }),
+        k('waiting', { address: 'auto' }),
+        k('stopped', { address: X(2) }, false),
+      ],
+    },
+  };
+  const checks = judgeNative(s2, f, c, nativeArtifacts);
+  const byId = (id: string) => checks.find((x) => x.id === id);
+  assert.equal(byId('label:c1')!.ok, true);
+  assert.match(byId('label:c1')!.message, /is on conoha-ipv6 with .*assign wins/);
+  assert.equal(byId('label:same')!.ok, false);
+  assert.match(byId('label:same')!.message, /same's label .* conflicts: .* is held by c1; refused, nothing changed/);
+  assert.match(byId('label:gw')!.message, /Docker's own/);
+  assert.match(byId('label:outside')!.message, /outside this host's set/);
+  assert.match(byId('label:bad')!.message, /neither "auto" nor an IPv6 address/);
+  assert.match(byId('label:waiting')!.message, /is not on conoha-ipv6: is conoha-ipv6-native.service running/);
+  assert.equal(byId('label:stopped'), undefined);
+});
+
+test('compose-snippet in docker mode: the label (held address or auto), or compose\'s networks block with ipv6_address and the external network', () => {
+  const s = host();
+  const k = { ...s.docker.containers[0], labels: { project: 'shop', service: 'web' } };
+  const held = nativeComposeSnippet(k, { network: NATIVE.network, held: X(4) });
+  assert.match(held, new RegExp(`conoha-ipv6.address: "${X(4)}"`));
+  assert.match(held, new RegExp(`  conoha-ipv6:\\n        ipv6_address: "${X(4)}"\\nnetworks:\\n  conoha-ipv6:\\n    external: true`));
+  const fresh = nativeComposeSnippet(k, { network: NATIVE.network, free: X(2) });
+  assert.match(fresh, /conoha-ipv6.address: "auto"/);
+  assert.match(fresh, new RegExp(`ipv6_address: "${X(2)}"   # a free one now`));
+  assert.match(nativeComposeSnippet(k, { network: NATIVE.network }), /every container address is taken/);
 });

@@ -2,7 +2,8 @@
 // container whenever it starts, in a new YAML editor to copy from. From a container row, or the palette (pick a host
 // and a container). Programmatic: { host, container } (a container name or a compose service); returns the text.
 import * as vscode from 'vscode';
-import { composeSnippet, snippetTarget } from '../../core/compose';
+import { composeSnippet, nativeSnippetOf, snippetTarget } from '../../core/compose';
+import { nativeFactsOf } from '../../host/modeOperations';
 import { Arg, argsOf, connected, pickOne, pickSession, Services } from './common';
 import { isTreeNode } from '../tree/nodes';
 
@@ -22,8 +23,8 @@ export async function composeSnippetCommand(svc: Services, arg: Arg): Promise<st
     target = (await pickOne(items, { title: vscode.l10n.t('Compose snippet on {0}', s.name), placeholder: vscode.l10n.t('Which container?') }))?.label;
     if (!target) return undefined;
   }
-  const k = snippetTarget(snap, target);
-  const text = composeSnippet(snap, k, s.config?.bridge ?? 'docker0');
+  const facts = nativeFactsOf(snap);
+  const text = facts ? nativeSnippetOf(snap, facts, target).text : composeSnippet(snap, snippetTarget(snap, target), s.config?.bridge ?? 'docker0');
   const doc = await vscode.workspace.openTextDocument({ language: 'yaml', content: text });
   await vscode.window.showTextDocument(doc, { preview: false });
   return text;
