@@ -9,7 +9,8 @@ import { Check } from '../core/checks';
 import { HostConfig, Overrides, resolveHostConfig } from '../core/config';
 import { InputError, RefusedError, RolledBackError, SnapshotError, StepFailedError } from '../core/errors';
 import { shellPreamble } from '../core/hostPreamble';
-import { MARKERS } from '../core/hostContract';
+import { MARKERS, PATHS } from '../core/hostContract';
+import { shq } from '../core/shell';
 import { HostMode, NATIVE, NativeArtifacts, NativeFacts, nativeShellVars, parseNativeFacts, planNativeAssign, planNativePrepare, planNativeRelease, planNativeUnprepare, recordedMode } from '../core/nativePlan';
 import { judgeNative } from '../core/nativeChecks';
 import { Plan, Step } from '../core/plan';
@@ -51,10 +52,29 @@ export async function readNative(t: Transport, obs?: Observer, ping: PingTargets
 
 /** The mode to work in: the user's setting, else what the host records, else radvd. */
 export async function modeOf(t: Transport, o: Overrides, obs?: Observer): Promise<{ mode: HostMode; recorded?: HostMode }> {
-  const v = await readNative(t, obs);
-  const recorded = recordedMode(v.snapshot, v.facts);
+  const out = await run(t, MODE_SCRIPT, 'mode', obs);
+  const m = /^civ6-mode (docker|radvd|none)$/m.exec(out)?.[1];
+  if (!m) throw new SnapshotError(`the host did not say which mode it is in: ${out.slice(0, 200)}`);
+  const recorded = m === 'none' ? undefined : (m as HostMode);
   return { mode: o.mode ?? recorded ?? 'radvd', recorded };
 }
+
+/**
+ * What recordedMode (nativePlan.ts) decides from, and nothing else: a few file tests and, only when docker mode's
+ * file is absent, one `docker network inspect`. Every command asks it first, so it is not a whole snapshot (that
+ * doubled the host's time of status and verify); the operation then reads the host once.
+ */
+const MODE_SCRIPT = [
+  '{',
+  'm=none',
+  `{ [ -r ${shq(PATHS.hostConf)} ] || [ -r ${shq(PATHS.agent)} ]; } && m=radvd`,
+  `if [ -r ${shq(NATIVE.conf)} ]; then m=docker`,
+  `elif command -v docker >/dev/null 2>&1 && [ "$(docker network inspect ${shq(NATIVE.network)} --format '{{index .Labels "${NATIVE.label.split('=')[0]}"}}' 2>/dev/null)" = ${shq(NATIVE.label.split('=')[1])} ]; then m=docker`,
+  'fi',
+  'echo "civ6-mode $m"',
+  '}',
+  '',
+].join('\n');
 
 async function apply(t: Transport, steps: Step[], obs?: Observer, ping: PingTargets = []): Promise<ApplyOutcome & { facts: NativeFacts }> {
   const out = await run(t, applyScript(steps, ping) + factsScript(), `apply ${steps.length} step(s) (docker mode)`, obs, 600_000);
