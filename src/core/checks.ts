@@ -181,6 +181,13 @@ export function judgeHost(s: HostSnapshot, c: HostConfig, art: Artifacts, o: Jud
   return checks;
 }
 
+/** Why a container's address label cannot be used (both modes): a spelling the host does not write, or not an address. */
+export function badLabelMessage(k: { name: string; labels: { canonical?: string } }, label: string, outcome: string): string {
+  return k.labels.canonical
+    ? `${k.name}'s label ${label} is not written as the host writes its addresses: write it as "${k.labels.canonical}"; refused, ${outcome}`
+    : `${k.name}'s label ${label} is neither "auto" nor an IPv6 address: refused, ${outcome}`;
+}
+
 /** One check per running container with a conoha-ipv6.address label: does it hold an address, and if not, why the
  * agent refused it (the agent logs the same refusal; nothing was changed). An assign binding wins over a label. */
 export function labelChecks(s: HostSnapshot, c: HostConfig): Check[] {
@@ -202,12 +209,7 @@ export function labelChecks(s: HostSnapshot, c: HostConfig): Check[] {
       continue;
     }
     if (k.labels.badAddress !== undefined) {
-      check(
-        false,
-        k.labels.canonical
-          ? `${k.name}'s label ${label} is not written as the host writes its addresses: write it as "${k.labels.canonical}"; refused, nothing bound`
-          : `${k.name}'s label ${label} is neither "auto" nor an IPv6 address: refused, nothing bound`,
-      );
+      check(false, badLabelMessage(k, label, 'nothing bound'));
       continue;
     }
     if (want !== 'auto' && !c.addresses.includes(want)) {

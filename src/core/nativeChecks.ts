@@ -3,7 +3,7 @@
 // address, and per container on the network: it runs, holds its fixed address, has its default route via the bridge,
 // and answers a ping from the host. The TCP connection from the provider side is added by the operation.
 import { Action } from './errors';
-import { Check, HostCheckKind, bindingCheck } from './checks';
+import { Check, HostCheckKind, badLabelMessage, bindingCheck } from './checks';
 import { HostConfig } from './config';
 import { judgePath } from './firewallPlan';
 import { NATIVE, NativeArtifacts, NativeFacts, engineOf, nativeConfText, nativeHolder, nativeSetup, nativeUnitText, networkProblems } from './nativePlan';
@@ -113,12 +113,7 @@ export function nativeLabelChecks(s: HostSnapshot, f: NativeFacts, c: HostConfig
       continue;
     }
     if (k.labels.badAddress !== undefined) {
-      check(
-        false,
-        k.labels.canonical
-          ? `${k.name}'s label ${label} is not written as the host writes its addresses: write it as "${k.labels.canonical}"; refused, nothing changed`
-          : `${k.name}'s label ${label} is neither "auto" nor an IPv6 address: refused, nothing changed`,
-      );
+      check(false, badLabelMessage(k, label, 'nothing changed'));
       continue;
     }
     if (want !== 'auto' && !addresses.includes(want)) {
