@@ -79,8 +79,11 @@ build_one() {
   local img=$1 suite D R t0 apt_opt="" nw="" p
   suite=$(image_suite "$img"); D=$ROOTFS_CACHE/$img; R=$D/rootfs; t0=$(date +%s%N)
   [ "$suite" = sid ] && apt_opt="-o Acquire::Check-Valid-Until=false"
+  # the mounts are undone however the build ends; the trap names the paths itself (it may run after this function's
+  # locals are gone, where "$R" would be unbound under set -u)
   build_cleanup() { umount -l "$R/proc" 2>/dev/null || true; umount -l "$R/sys" 2>/dev/null || true; }
-  trap build_cleanup EXIT
+  # shellcheck disable=SC2064
+  trap "$(printf 'umount -l %q 2>/dev/null; umount -l %q 2>/dev/null; true' "$R/proc" "$R/sys")" EXIT
   rm -rf --one-file-system "$D"; mkdir -p "$D"
   echo "=== $(date -u +%FT%TZ) debootstrap $suite"
   debootstrap --variant=minbase --include="${BASE_PKGS// /,}" "$suite" "$R" "$(mirror)"
@@ -113,7 +116,9 @@ build_one() {
   chroot "$R" dockerd --version; chroot "$R" docker --version; chroot "$R" docker compose version; chroot "$R" systemctl --version | head -1
   chroot "$R" ufw --version | head -1; chroot "$R" iptables --version
   [ -s "$R/var/lib/syslab/busybox.tar" ] || { echo "no busybox tarball" >&2; return 1; }
-  chroot "$R" busybox nc --help 2>&1 | grep -q -- '-e PROG' || { echo "busybox nc has no -e" >&2; return 1; }
+  # read whole, then matched (grep -q in the pipe could exit first and fail busybox with SIGPIPE under pipefail)
+  local nchelp; nchelp=$(chroot "$R" busybox nc --help 2>&1 || true)
+  [[ $nchelp == *'-e PROG'* ]] || { echo "busybox nc has no -e" >&2; return 1; }
   {
     echo "image=$img suite=$suite built=$(date -u +%FT%TZ) mirror=$(mirror)"
     for p in docker.io docker-cli docker-compose containerd runc systemd systemd-networkd iptables nftables ufw radvd openssh-server busybox-static; do
