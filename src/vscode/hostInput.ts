@@ -8,6 +8,7 @@ import { HostSpec, formatHostSpec, parseHostSpec } from '../core/hostSpec';
 import { validateInterfaceName } from '../core/shell';
 import { parseJumpList } from '../core/sshConfig';
 import { parseMode } from '../core/nativePlan';
+import { L10n, english } from './l10nText';
 import type { HostEntry } from './settings';
 
 /** The quick pick's item for what the user typed: "Add user@host" when it parses, else the parser's message. */
@@ -18,14 +19,14 @@ export interface TypedHost {
   spec?: HostSpec;
 }
 
-export function typedHostItem(value: string): TypedHost | undefined {
+export function typedHostItem(value: string, l10n: L10n = english): TypedHost | undefined {
   const v = value.trim();
   if (!v) return undefined;
   try {
     const spec = parseHostSpec(v);
-    return { label: `Add ${formatHostSpec(spec)}`, spec };
+    return { label: l10n.t('Add {0}', formatHostSpec(spec)), spec };
   } catch (e) {
-    return { label: `Cannot add "${v}"`, detail: e instanceof Error ? e.message : String(e) };
+    return { label: l10n.t('Cannot add "{0}"', v), detail: e instanceof Error ? e.message : String(e) };
   }
 }
 
@@ -39,7 +40,7 @@ export interface KeyChoice {
 
 /** `~/.ssh/id_*` private keys (a file with a matching .pub, or one that starts like a private key), the agent when
  * SSH_AUTH_SOCK is set, and Browse… */
-export function keyChoices(home: string, env: NodeJS.ProcessEnv): KeyChoice[] {
+export function keyChoices(home: string, env: NodeJS.ProcessEnv, l10n: L10n = english): KeyChoice[] {
   const dir = join(home, '.ssh');
   let names: string[] = [];
   try {
@@ -50,8 +51,8 @@ export function keyChoices(home: string, env: NodeJS.ProcessEnv): KeyChoice[] {
   const keys = names.filter((n) => existsSync(join(dir, `${n}.pub`)) || looksPrivate(join(dir, n)));
   return [
     ...keys.map((n): KeyChoice => ({ label: `~/.ssh/${n}`, identityFile: `~/.ssh/${n}`, choice: 'file' })),
-    ...(env.SSH_AUTH_SOCK ? [{ label: 'Use the SSH agent', description: env.SSH_AUTH_SOCK, choice: 'agent' as const }] : []),
-    { label: 'Browse…', description: 'a private key file', choice: 'browse' },
+    ...(env.SSH_AUTH_SOCK ? [{ label: l10n.t('Use the SSH agent'), description: env.SSH_AUTH_SOCK, choice: 'agent' as const }] : []),
+    { label: l10n.t('Browse…'), description: l10n.t('a private key file'), choice: 'browse' },
   ];
 }
 
@@ -99,7 +100,7 @@ export function fieldValue(e: HostEntry, f: EditField): string {
 }
 
 /** The message that says why `value` cannot be field `f` of `e` (undefined: it can; '' clears an optional field). */
-export function fieldProblem(e: HostEntry, f: EditField, value: string, others: string[]): string | undefined {
+export function fieldProblem(e: HostEntry, f: EditField, value: string, others: string[], l10n: L10n = english): string | undefined {
   const v = value.trim();
   try {
     switch (f) {
@@ -107,14 +108,14 @@ export function fieldProblem(e: HostEntry, f: EditField, value: string, others: 
         parseHostSpec(v);
         return undefined;
       case 'name':
-        if (!v) return 'a name is needed';
-        return others.includes(v) ? `a host named "${v}" is already in the list` : undefined;
+        if (!v) return l10n.t('a name is needed');
+        return others.includes(v) ? l10n.t('a host named "{0}" is already in the list', v) : undefined;
       case 'interface':
       case 'bridge':
         if (v) validateInterfaceName(v, `${e.name}'s ${f}`);
         return undefined;
       case 'gateway':
-        if (v && !(Address6.isValid(v) && !v.includes('/'))) return `"${v}" is not an IPv6 address`;
+        if (v && !(Address6.isValid(v) && !v.includes('/'))) return l10n.t('"{0}" is not an IPv6 address', v);
         return undefined;
       case 'addresses':
         if (v) parseAddressList(v, `${e.name}'s addresses`);

@@ -32,7 +32,7 @@ export function createStatusBar(hosts: HostManager): StatusBar {
   item.command = 'conohaIpv6.hosts.focus';
   let current: StatusSummary | undefined;
   const render = () => {
-    const sum = (current = statusSummary(hosts.all().map(factsOf)));
+    const sum = (current = statusSummary(hosts.all().map(factsOf), vscode.l10n));
     if (!sum) {
       item.hide();
       return;

@@ -30,7 +30,8 @@ function l10nKeys(dir: string): Map<string, string> {
 }
 
 const placeholders = (s: string) => [...new Set(s.match(/\{\d+\}/g) ?? [])].sort();
-const japanese = /[\u3040-\u30ff\u4e00-\u9fff]/;
+// kana, kanji, or Japanese punctuation (a line joined with 、 is written for Japanese readers)
+const japanese = /[\u3000-\u303f\u3040-\u30ff\u4e00-\u9fff]/;
 
 test('every l10n.t string in src/vscode has a Japanese entry that keeps its {n} placeholders', () => {
   const keys = l10nKeys(join(ROOT, 'src/vscode'));

@@ -23,7 +23,7 @@ export function sshConfigHosts(): SshConfigHost[] {
 
 async function save(entry: HostEntry, svc: Services): Promise<HostEntry> {
   const hosts = readHosts();
-  if (hosts.some((h) => h.name === entry.name)) throw new Error(`a host named "${entry.name}" is already in the list`);
+  if (hosts.some((h) => h.name === entry.name)) throw new Error(vscode.l10n.t('a host named "{0}" is already in the list', entry.name));
   parseHostSpec(`${entry.user ?? 'root'}@${entry.host.includes(':') ? `[${entry.host}]` : entry.host}:${entry.port ?? 22}`); // validates
   await writeHosts([...hosts, entry]);
   svc.log.info(`added host ${entry.name} (${entry.user ?? 'root'}@${entry.host}:${entry.port ?? 22})`);
@@ -70,7 +70,7 @@ function pickHost(): Promise<HostSpec | SshConfigHost | undefined> {
   qp.matchOnDescription = true;
   qp.items = fromConfig;
   qp.onDidChangeValue((value) => {
-    const t = typedHostItem(value);
+    const t = typedHostItem(value, vscode.l10n);
     const typed: HostPick[] = t ? [{ label: t.spec ? `$(add) ${t.label}` : `$(error) ${t.label}`, detail: t.detail, spec: t.spec, invalid: !t.spec, alwaysShow: true }] : [];
     qp.items = [...fromConfig, ...typed]; // a Host of the ssh config that matches stays first
   });
@@ -93,7 +93,7 @@ function pickHost(): Promise<HostSpec | SshConfigHost | undefined> {
 
 /** The key for a host: a ~/.ssh/id_* key, the SSH agent (when SSH_AUTH_SOCK is set), or a file picked with Browse…. */
 export async function pickKey(title: string): Promise<{ identityFile?: string } | undefined> {
-  const choices = keyChoices(homedir(), process.env);
+  const choices = keyChoices(homedir(), process.env, vscode.l10n);
   const picked = await vscode.window.showQuickPick(choices, { title, placeHolder: vscode.l10n.t('the private key to log in with') });
   if (!picked) return undefined;
   if (picked.choice !== 'browse') return { identityFile: picked.identityFile };

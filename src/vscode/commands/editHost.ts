@@ -62,13 +62,13 @@ export async function editHost(svc: Services, arg: Arg): Promise<HostEntry | und
           title: `${s.name}: ${TITLES[f]}`,
           value: fieldValue(entry, f),
           prompt: DEFAULTS[f] ? vscode.l10n.t('empty: {0}', DEFAULTS[f]) : undefined,
-          validateInput: (v) => fieldProblem(entry, f, v, others),
+          validateInput: (v) => fieldProblem(entry, f, v, others, vscode.l10n),
           ignoreFocusOut: true,
         });
         if (value === undefined) return undefined;
       }
     }
-    const problem = fieldProblem(entry, f, value, others);
+    const problem = fieldProblem(entry, f, value, others, vscode.l10n);
     if (problem) throw new InputError(problem);
     const next = withField(entry, f, value);
     await writeHosts(hosts.map((h) => (h === entry ? next : h)));
