@@ -51,7 +51,7 @@ function timed(cmd, args, opts = {}) {
 const cliArgs = (L) => ['--host', `labuser@[${L.LAB_SSH6}]`, '--identity', L.LAB_KEY_USER, '--known-hosts', L.LAB_KNOWN_HOSTS];
 function cli(L, args) {
   const r = timed(process.execPath, [`${root}dist/cli.js`, ...args, ...cliArgs(L)], { env: { ...env, CONOHA_IPV6_DEBUG: '1', SSH_AUTH_SOCK: '' } });
-  r.trips = [...r.stderr.matchAll(/^debug: (snapshot|apply [^:]*): exit \S+ in (\d+) ms/gm)].map((m) => ({ what: m[1], ms: +m[2] }));
+  r.trips = [...r.stderr.matchAll(/^debug: ([^:\n]+): exit \S+ in (\d+) ms/gm)].map((m) => ({ what: m[1], ms: +m[2] }));
   return r;
 }
 function openssh(L, script) {

@@ -27,6 +27,7 @@ import { Transport, TransportError } from './host/transport';
 import { shq } from './core/shell';
 import { parseMode } from './core/nativePlan';
 import { nativeCommand } from './cliNative';
+import { readHost } from './host/nativeOperations';
 import { cliMessages } from './cliMessages';
 
 /** the CLI's own words in the user's language (LC_ALL / LC_MESSAGES / LANG) */
@@ -470,18 +471,21 @@ async function main(argv: string[]): Promise<number> {
   const t = await openTransport(a);
   const name = t.description;
   try {
-    // docker mode (and switching modes): src/cliNative.ts; undefined means radvd mode's code below runs
+    // one read of the host (its mode, its snapshot, docker mode's facts when needed), verify's with its pings and probe;
+    // docker mode (and switching modes): src/cliNative.ts; undefined means radvd mode's code below runs on that read
+    const first = await readHost(t, o, obs, a.command === 'verify' ? 'bound' : [], a.command === 'verify' ? vo.probe : undefined);
     const native = await nativeCommand(
       t,
       o,
       { command: a.command, positional: a.positional, asJson, dryRun: a.flags.get('dry-run') === true, releaseAll: a.flags.get('release-all') === true, port: vo.port, prepareOptions: { reconnect: () => openTransport(a), rollbackSeconds: rs === undefined ? undefined : Number(rs) } },
       { out, err: (m) => process.stderr.write(printable(m)), json, printPlan, printUndoPlan, printResults, printChecks, describeConfig },
       obs,
+      first,
     );
     if (native !== undefined) return native;
     switch (a.command) {
       case 'status': {
-        const r = await status(t, o, obs);
+        const r = await status(t, o, obs, first.snapshot);
         if (asJson) json({ host: name, config: r.config ?? null, configError: r.configError ?? null, configActions: (r.configActions ?? []).map((x) => ({ ...x, command: actionText(x) })), snapshot: r.snapshot });
         else {
           printStatus(r.snapshot, r.config, r.configError);
@@ -502,6 +506,7 @@ async function main(argv: string[]): Promise<number> {
             rollbackSeconds: seconds === undefined ? undefined : Number(seconds),
           },
           obs,
+          first.snapshot,
         );
         if (asJson) {
           json({ host: name, config: r.config, dryRun: dry, plan: r.plan.steps.map((s) => ({ id: s.id, title: s.title })), notes: r.plan.notes, results: r.outcome?.results ?? [], confirmation: r.confirmation ?? null, ok: true, checks: r.checks });
@@ -520,7 +525,7 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'unprepare': {
         const dry = a.flags.get('dry-run') === true;
-        const r = await unprepare(t, o, { dryRun: dry, releaseAll: a.flags.get('release-all') === true, onPlan: asJson ? undefined : (p) => printUndoPlan(name, p) }, obs);
+        const r = await unprepare(t, o, { dryRun: dry, releaseAll: a.flags.get('release-all') === true, onPlan: asJson ? undefined : (p) => printUndoPlan(name, p) }, obs, first.snapshot);
         if (asJson) {
           json({ host: name, dryRun: dry, plan: r.plan.steps.map((s) => ({ id: s.id, title: s.title })), results: r.outcome?.results ?? [], ok: true });
           return 0;
@@ -534,7 +539,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'assign': {
-        const r = await assign(t, o, a.positional[0], a.positional[1], obs, str(a, 'network'));
+        const r = await assign(t, o, a.positional[0], a.positional[1], obs, str(a, 'network'), first.snapshot);
         out(r.address);
         if (!r.changed) process.stderr.write(`${M.alreadyHolds(r.container, r.address)}\n`);
         const failed = r.checks.filter((c) => !c.ok);
@@ -542,18 +547,18 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'compose-snippet': {
-        const r = await composeSnippetOf(t, o, a.positional[0], obs);
+        const r = await composeSnippetOf(t, o, a.positional[0], obs, first.snapshot);
         if (asJson) json({ container: r.container, snippet: r.text });
         else process.stdout.write(r.text);
         return 0;
       }
       case 'release': {
-        const r = await release(t, o, a.positional[0], obs);
+        const r = await release(t, o, a.positional[0], obs, first.snapshot);
         for (const b of r.released) out(M.released(b.address, b.container));
         return 0;
       }
       case 'verify': {
-        const r = await verify(t, o, obs, vo);
+        const r = await verify(t, o, obs, vo, first.snapshot);
         if (asJson) json({ ok: r.ok, checks: r.checks });
         else {
           out(M.verifyHeader(name, describeConfig(r.config)));

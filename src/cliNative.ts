@@ -2,12 +2,12 @@
 // in docker mode, or when prepare switches modes; it returns undefined to let radvd mode's code run.
 import { Check } from './core/checks';
 import { HostConfig, Overrides } from './core/config';
-import { RefusedError } from './core/errors';
 import { HostMode, NATIVE, engineOf, nativeHolder } from './core/nativePlan';
 import { nativeSnippetOf } from './core/compose';
 import { Plan } from './core/plan';
 import { ApplyOutcome, PrepareOptions } from './host/operations';
-import { modeOf, nativeAssign, nativePrepare, nativeRelease, nativeStatus, nativeUnprepare, nativeVerify, switchToRadvd } from './host/nativeOperations';
+import { HostRead, nativeAssign, nativePrepare, nativeRelease, nativeStatus, nativeUnprepare, nativeVerify, switchToRadvd } from './host/nativeOperations';
+import { workingMode } from './host/modeOperations';
 import { Transport } from './host/transport';
 
 export interface CliIo {
@@ -32,14 +32,14 @@ export interface NativeCommand {
 }
 
 /** The exit code when docker mode (or a switch between modes) handled the command; undefined: radvd mode runs it. */
-export async function nativeCommand(t: Transport, o: Overrides, a: NativeCommand, io: CliIo, obs: { log?: (l: string) => void }): Promise<number | undefined> {
+export async function nativeCommand(t: Transport, o: Overrides, a: NativeCommand, io: CliIo, obs: { log?: (l: string) => void }, first: HostRead): Promise<number | undefined> {
   const name = t.description;
-  const { mode, recorded } = await modeOf(t, o, obs);
+  const { mode, recorded } = first;
   const say = (m: HostMode | undefined) => (m ? `${m} mode` : 'not prepared');
   switch (a.command) {
     case 'compose-snippet': {
       if (recorded !== 'docker') return undefined;
-      const r = await nativeStatus(t, o, obs);
+      const r = await nativeStatus(t, o, obs, first);
       const { container, text } = nativeSnippetOf(r.snapshot, r.facts, a.positional[0]);
       if (a.asJson) io.json({ container, mode: 'docker', snippet: text });
       else io.out(text.trimEnd());
@@ -50,7 +50,7 @@ export async function nativeCommand(t: Transport, o: Overrides, a: NativeCommand
         if (!a.asJson) io.out(`mode: ${say(recorded)}`);
         return undefined;
       }
-      const r = await nativeStatus(t, o, obs);
+      const r = await nativeStatus(t, o, obs, first);
       const s = r.snapshot;
       io.out(`${s.hostname}: docker mode (Docker network ${NATIVE.network})`);
       io.out(`  docker: ${s.docker.ok ? s.docker.version : 'not answering: ' + s.docker.error}`);
@@ -73,7 +73,7 @@ export async function nativeCommand(t: Transport, o: Overrides, a: NativeCommand
     }
     case 'prepare': {
       if (mode === 'docker') {
-        const r = await nativePrepare(t, o, { dryRun: a.dryRun, releaseAll: a.releaseAll, onPlan: a.asJson ? undefined : (p, c) => io.printPlan(`${name} (docker mode)`, p, { ...c, bridge: NATIVE.bridge }), ...a.prepareOptions }, obs);
+        const r = await nativePrepare(t, o, { dryRun: a.dryRun, releaseAll: a.releaseAll, onPlan: a.asJson ? undefined : (p, c) => io.printPlan(`${name} (docker mode)`, p, { ...c, bridge: NATIVE.bridge }), ...a.prepareOptions }, obs, first);
         if (a.asJson) {
           io.json({ host: name, mode: 'docker', config: r.config, dryRun: a.dryRun, plan: r.plan.steps.map((s) => ({ id: s.id, title: s.title })), notes: r.plan.notes, results: r.outcome?.results ?? [], confirmation: r.confirmation ?? null, ok: true, checks: r.checks });
           return 0;
@@ -96,7 +96,7 @@ export async function nativeCommand(t: Transport, o: Overrides, a: NativeCommand
       }
       if (recorded !== 'docker') return undefined;
       // radvd mode asked for on a docker-mode host: docker mode's undo, then radvd mode's prepare
-      const r = await switchToRadvd(t, o, { dryRun: a.dryRun, releaseAll: a.releaseAll, onPlan: a.asJson ? undefined : (p, c) => io.printPlan(`${name} (switching to radvd mode: docker mode's undo first)`, p, c), ...a.prepareOptions }, obs);
+      const r = await switchToRadvd(t, o, { dryRun: a.dryRun, releaseAll: a.releaseAll, onPlan: a.asJson ? undefined : (p, c) => io.printPlan(`${name} (switching to radvd mode: docker mode's undo first)`, p, c), ...a.prepareOptions }, obs, first);
       if (a.asJson) {
         io.json({ host: name, mode: 'radvd', undone: r.undone.plan.steps.map((s) => ({ id: s.id, title: s.title })), plan: r.plan.steps.map((s) => ({ id: s.id, title: s.title })), results: r.outcome?.results ?? [], ok: true });
         return 0;
@@ -113,7 +113,7 @@ export async function nativeCommand(t: Transport, o: Overrides, a: NativeCommand
     }
     case 'unprepare': {
       if (recorded !== 'docker') return undefined;
-      const r = await nativeUnprepare(t, o, { dryRun: a.dryRun, releaseAll: a.releaseAll, onPlan: a.asJson ? undefined : (p) => io.printUndoPlan(`${name} (docker mode)`, p) }, obs);
+      const r = await nativeUnprepare(t, o, { dryRun: a.dryRun, releaseAll: a.releaseAll, onPlan: a.asJson ? undefined : (p) => io.printUndoPlan(`${name} (docker mode)`, p) }, obs, first);
       if (a.asJson) {
         io.json({ host: name, mode: 'docker', dryRun: a.dryRun, plan: r.plan.steps.map((s) => ({ id: s.id, title: s.title })), results: r.outcome?.results ?? [], ok: true });
         return 0;
@@ -129,23 +129,20 @@ export async function nativeCommand(t: Transport, o: Overrides, a: NativeCommand
     case 'assign':
     case 'release':
     case 'verify': {
-      if (o.mode && recorded && o.mode !== recorded) {
-        throw new RefusedError(`${name} is prepared in ${recorded} mode, not ${o.mode} mode: prepare it in ${o.mode} mode first (that switches modes), or leave the mode unset`, [{ id: 'prepare' }]);
-      }
-      if (mode !== 'docker') return undefined;
+      if (workingMode(o, first) !== 'docker') return undefined;
       if (a.command === 'assign') {
-        const r = await nativeAssign(t, o, a.positional[0], a.positional[1], obs);
+        const r = await nativeAssign(t, o, a.positional[0], a.positional[1], obs, first);
         io.out(r.address);
         if (!r.changed) io.err(`${r.container} already holds ${r.address}: nothing changed\n`);
         for (const c of r.checks.filter((x) => !x.ok)) io.err(`warning: ${c.id}: ${c.message}\n`);
         return 0;
       }
       if (a.command === 'release') {
-        const r = await nativeRelease(t, o, a.positional[0], obs);
+        const r = await nativeRelease(t, o, a.positional[0], obs, first);
         for (const b of r.released) io.out(`released ${b.address} from ${b.container}`);
         return 0;
       }
-      const r = await nativeVerify(t, o, obs, { port: a.port });
+      const r = await nativeVerify(t, o, obs, { port: a.port }, first);
       if (a.asJson) io.json({ ok: r.ok, mode: 'docker', checks: r.checks });
       else {
         io.out(`Verify ${name} (docker mode): ${io.describeConfig({ ...r.config, bridge: NATIVE.bridge })}`);

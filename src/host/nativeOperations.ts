@@ -18,6 +18,7 @@ import { planUnprepare } from '../core/unprepare';
 import { DEFAULT_ROLLBACK_SECONDS, confirmScript, validRollbackSeconds } from '../core/rollback';
 import { HostSnapshot, parseSnapshot } from '../core/snapshot';
 import { ApplyOutcome, Confirmation, Observer, PrepareOptions, PrepareResult, prepare as prepareRadvd } from './operations';
+import { ProbeTarget } from '../core/probe';
 import { PingTargets, applyScript, artifacts, parseStepResults, snapshotScript } from './scripts';
 import { tcpReach } from './reach';
 import { Transport } from './transport';
@@ -50,28 +51,52 @@ export async function readNative(t: Transport, obs?: Observer, ping: PingTargets
   return { snapshot: parseSnapshot(out), facts: parseNativeFacts(out) };
 }
 
-/** The mode to work in: the user's setting, else what the host records, else radvd. */
-export async function modeOf(t: Transport, o: Overrides, obs?: Observer): Promise<{ mode: HostMode; recorded?: HostMode }> {
-  const out = await run(t, MODE_SCRIPT, 'mode', obs);
-  const m = /^civ6-mode (docker|radvd|none)$/m.exec(out)?.[1];
-  if (!m) throw new SnapshotError(`the host did not say which mode it is in: ${out.slice(0, 200)}`);
-  const recorded = m === 'none' ? undefined : (m as HostMode);
-  return { mode: o.mode ?? recorded ?? 'radvd', recorded };
+/** A host as one round trip reads it: the mode it records, its snapshot, and docker mode's facts when they were read. */
+export interface HostRead {
+  /** the mode to work in: the user's setting, else what the host records, else radvd */
+  mode: HostMode;
+  /** what the host records (undefined: not prepared) */
+  recorded?: HostMode;
+  snapshot: HostSnapshot;
+  /** read when the host is in docker mode or the setting asks for it */
+  facts?: NativeFacts;
 }
 
 /**
- * What recordedMode (nativePlan.ts) decides from, and nothing else: a few file tests and, only when docker mode's
- * file is absent, one `docker network inspect`. Every command asks it first, so it is not a whole snapshot (that
- * doubled the host's time of status and verify); the operation then reads the host once.
+ * One round trip for every command: which mode the host is in (a few file tests and, only when docker mode's file
+ * is absent, one `docker network inspect`), the snapshot (pinging `ping` from the host, probing `probe`), and docker
+ * mode's facts when that is the host's mode or the one asked for. A radvd-mode host pays nothing for docker mode.
+ */
+export async function readHost(t: Transport, o: Overrides, obs?: Observer, ping: PingTargets = [], probe?: ProbeTarget): Promise<HostRead> {
+  const wantFacts = o.mode === 'docker';
+  const script = `${MODE_SCRIPT}${snapshotScript(ping, probe)}if ${wantFacts ? 'true' : '[ "$civ6_mode" = docker ]'}; then\n${factsScript()}fi\n`;
+  const out = await run(t, script, 'snapshot', obs);
+  const m = /^civ6-mode (docker|radvd|none)$/m.exec(out)?.[1];
+  if (!m) throw new SnapshotError(`the host did not say which mode it is in: ${out.slice(0, 200)}`);
+  const recorded = m === 'none' ? undefined : (m as HostMode);
+  const snapshot = parseSnapshot(out);
+  return { mode: o.mode ?? recorded ?? 'radvd', recorded, snapshot, ...(wantFacts || recorded === 'docker' ? { facts: parseNativeFacts(out) } : {}) };
+}
+
+/** the snapshot and docker mode's facts of a read that has them, else read them now */
+async function viewOf(t: Transport, obs: Observer | undefined, first: HostRead | undefined): Promise<NativeView> {
+  return first?.facts ? { snapshot: first.snapshot, facts: first.facts } : readNative(t, obs);
+}
+
+/**
+ * What recordedMode (nativePlan.ts) decides from, printed as "civ6-mode MODE" (docker, radvd, none): file tests, and
+ * `docker network inspect` only on a host with neither mode's files (a switch cut short between removing one mode's
+ * files and writing docker mode's conf leaves the labelled network; radvd mode's files and that network together are a
+ * state no switch leaves, since a switch undoes the old mode first), so a prepared host pays no docker call for it.
  */
 const MODE_SCRIPT = [
   '{',
-  'm=none',
-  `{ [ -r ${shq(PATHS.hostConf)} ] || [ -r ${shq(PATHS.agent)} ]; } && m=radvd`,
-  `if [ -r ${shq(NATIVE.conf)} ]; then m=docker`,
-  `elif command -v docker >/dev/null 2>&1 && [ "$(docker network inspect ${shq(NATIVE.network)} --format '{{index .Labels "${NATIVE.label.split('=')[0]}"}}' 2>/dev/null)" = ${shq(NATIVE.label.split('=')[1])} ]; then m=docker`,
+  'civ6_mode=none',
+  `{ [ -r ${shq(PATHS.hostConf)} ] || [ -r ${shq(PATHS.agent)} ]; } && civ6_mode=radvd`,
+  `if [ -r ${shq(NATIVE.conf)} ]; then civ6_mode=docker`,
+  `elif [ "$civ6_mode" = none ] && command -v docker >/dev/null 2>&1 && [ "$(docker network inspect ${shq(NATIVE.network)} --format '{{index .Labels "${NATIVE.label.split('=')[0]}"}}' 2>/dev/null)" = ${shq(NATIVE.label.split('=')[1])} ]; then civ6_mode=docker`,
   'fi',
-  'echo "civ6-mode $m"',
+  'echo "civ6-mode $civ6_mode"',
   '}',
   '',
 ].join('\n');
@@ -116,8 +141,8 @@ export interface NativeStatus {
   configError?: string;
 }
 
-export async function nativeStatus(t: Transport, o: Overrides, obs?: Observer): Promise<NativeStatus> {
-  const { snapshot, facts } = await readNative(t, obs);
+export async function nativeStatus(t: Transport, o: Overrides, obs?: Observer, first?: HostRead): Promise<NativeStatus> {
+  const { snapshot, facts } = await viewOf(t, obs, first);
   const mode = recordedMode(snapshot, facts);
   try {
     return { snapshot, facts, mode, config: resolveHostConfig(snapshot, o) };
@@ -138,11 +163,11 @@ const samePlan = (a: Plan, b: Plan) => JSON.stringify(a.steps.map((x) => [x.id, 
  * (refused while addresses are bound there, unless releaseAll), then docker mode's prepare as planned from the host
  * now; after the undo has run, docker mode's prepare is planned again from the host as the undo left it.
  */
-export async function nativePrepare(t: Transport, o: Overrides, opts: PrepareOptions & { releaseAll?: boolean } = {}, obs?: Observer): Promise<NativePrepareResult> {
+export async function nativePrepare(t: Transport, o: Overrides, opts: PrepareOptions & { releaseAll?: boolean } = {}, obs?: Observer, first?: HostRead): Promise<NativePrepareResult> {
   const seconds = opts.rollbackSeconds ?? DEFAULT_ROLLBACK_SECONDS;
   if (!validRollbackSeconds(seconds)) throw new InputError(`the rollback time must be 10-3600 seconds, not ${seconds}`);
   const planOpts = { rollbackSeconds: opts.reconnect ? seconds : undefined };
-  let { snapshot: before, facts } = await readNative(t, obs);
+  let { snapshot: before, facts } = await viewOf(t, obs, first);
   const config = resolveHostConfig(before, o);
   const switching = recordedMode(before, facts) === 'radvd';
   const undo = switching ? planUnprepare(before, config, artifacts, { releaseAll: opts.releaseAll }) : undefined;
@@ -191,8 +216,8 @@ export interface NativeAssignResult {
   checks: Check[];
 }
 
-export async function nativeAssign(t: Transport, o: Overrides, container: string, address?: string, obs?: Observer): Promise<NativeAssignResult> {
-  const { snapshot, facts } = await readNative(t, obs);
+export async function nativeAssign(t: Transport, o: Overrides, container: string, address?: string, obs?: Observer, first?: HostRead): Promise<NativeAssignResult> {
+  const { snapshot, facts } = await viewOf(t, obs, first);
   const config = resolveHostConfig(snapshot, o);
   const p = planNativeAssign(snapshot, facts, config, nativeArtifacts, container, address);
   const mine = (c: Check[]) => c.filter((x) => x.scope !== 'host' && x.address === p.address);
@@ -203,8 +228,8 @@ export async function nativeAssign(t: Transport, o: Overrides, container: string
   return { address: p.address, container: p.container, changed: true, outcome, checks: mine(judgeNative(outcome.after, outcome.facts, config, nativeArtifacts)) };
 }
 
-export async function nativeRelease(t: Transport, o: Overrides, target: string, obs?: Observer): Promise<{ released: { address: string; container: string }[]; outcome: ApplyOutcome & { facts: NativeFacts } }> {
-  const { snapshot, facts } = await readNative(t, obs);
+export async function nativeRelease(t: Transport, o: Overrides, target: string, obs?: Observer, first?: HostRead): Promise<{ released: { address: string; container: string }[]; outcome: ApplyOutcome & { facts: NativeFacts } }> {
+  const { snapshot, facts } = await viewOf(t, obs, first);
   const config = resolveHostConfig(snapshot, o);
   const p = planNativeRelease(snapshot, facts, config, nativeArtifacts, target);
   const outcome = await apply(t, p.steps, obs);
@@ -222,10 +247,10 @@ export interface NativeVerifyResult {
 }
 
 /** One round trip (pinging every container address from the host), then with a port a TCP connection from here to each. */
-export async function nativeVerify(t: Transport, o: Overrides, obs?: Observer, vo: { port?: number } = {}): Promise<NativeVerifyResult> {
-  const first = await readNative(t, obs);
-  const held = first.facts.endpoints.flatMap((e) => { const a = e.fixed ?? e.address; return a ? [a] : []; });
-  const { snapshot, facts } = held.length ? await readNative(t, obs, held) : first;
+export async function nativeVerify(t: Transport, o: Overrides, obs?: Observer, vo: { port?: number } = {}, first?: HostRead): Promise<NativeVerifyResult> {
+  const view = await viewOf(t, obs, first);
+  const held = view.facts.endpoints.flatMap((e) => { const a = e.fixed ?? e.address; return a ? [a] : []; });
+  const { snapshot, facts } = held.length ? await readNative(t, obs, held) : view;
   const config = resolveHostConfig(snapshot, o);
   const checks = judgeNative(snapshot, facts, config, nativeArtifacts, { port: vo.port });
   if (vo.port) {
@@ -248,8 +273,8 @@ export interface NativeUnprepareResult {
 }
 
 /** Undo docker mode's setup; with `then: 'radvd'` (switching modes) radvd mode's prepare follows. */
-export async function nativeUnprepare(t: Transport, o: Overrides, opts: { dryRun?: boolean; releaseAll?: boolean; onPlan?: PrepareOptions['onPlan'] } = {}, obs?: Observer): Promise<NativeUnprepareResult> {
-  const { snapshot: before, facts } = await readNative(t, obs);
+export async function nativeUnprepare(t: Transport, o: Overrides, opts: { dryRun?: boolean; releaseAll?: boolean; onPlan?: PrepareOptions['onPlan'] } = {}, obs?: Observer, first?: HostRead): Promise<NativeUnprepareResult> {
+  const { snapshot: before, facts } = await viewOf(t, obs, first);
   const config = resolveHostConfig(before, o);
   const plan = planNativeUnprepare(before, facts, config, { releaseAll: opts.releaseAll });
   const go = await opts.onPlan?.(plan, config);
@@ -261,8 +286,8 @@ export async function nativeUnprepare(t: Transport, o: Overrides, opts: { dryRun
 }
 
 /** Switch a docker-mode host to radvd mode: docker mode's undo (shown first), then radvd mode's prepare (its own plan). */
-export async function switchToRadvd(t: Transport, o: Overrides, opts: PrepareOptions & { releaseAll?: boolean } = {}, obs?: Observer): Promise<PrepareResult & { undone: NativeUnprepareResult }> {
-  const undone = await nativeUnprepare(t, o, { dryRun: opts.dryRun, releaseAll: opts.releaseAll, onPlan: opts.onPlan }, obs);
+export async function switchToRadvd(t: Transport, o: Overrides, opts: PrepareOptions & { releaseAll?: boolean } = {}, obs?: Observer, first?: HostRead): Promise<PrepareResult & { undone: NativeUnprepareResult }> {
+  const undone = await nativeUnprepare(t, o, { dryRun: opts.dryRun, releaseAll: opts.releaseAll, onPlan: opts.onPlan }, obs, first);
   if (!undone.outcome) return { before: undone.before, config: resolveHostConfig(undone.before, o), plan: undone.plan, checks: [], undone };
   const r = await prepareRadvd(t, o, opts, obs);
   return { ...r, undone };

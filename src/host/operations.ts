@@ -79,8 +79,8 @@ export interface StatusResult {
   configActions?: Action[];
 }
 
-export async function status(t: Transport, o: Overrides, obs?: Observer): Promise<StatusResult> {
-  const snapshot = await readSnapshot(t, [], obs);
+export async function status(t: Transport, o: Overrides, obs?: Observer, first?: HostSnapshot): Promise<StatusResult> {
+  const snapshot = first ?? (await readSnapshot(t, [], obs));
   try {
     return { snapshot, config: resolveHostConfig(snapshot, o) };
   } catch (e) {
@@ -90,8 +90,8 @@ export async function status(t: Transport, o: Overrides, obs?: Observer): Promis
 }
 
 /** The compose-file snippet (labels, networks) for a container or a compose service: composeSnippet. */
-export async function composeSnippetOf(t: Transport, o: Overrides, target: string, obs?: Observer): Promise<{ container: string; text: string }> {
-  const snapshot = await readSnapshot(t, [], obs);
+export async function composeSnippetOf(t: Transport, o: Overrides, target: string, obs?: Observer, first?: HostSnapshot): Promise<{ container: string; text: string }> {
+  const snapshot = first ?? (await readSnapshot(t, [], obs));
   const k = snippetTarget(snapshot, target);
   return { container: k.name, text: composeSnippet(snapshot, k, o.bridge ?? snapshot.recorded?.bridge ?? 'docker0') };
 }
@@ -130,11 +130,11 @@ function samePlan(a: Plan, b: Plan): boolean {
   return key(a) === key(b);
 }
 
-export async function prepare(t: Transport, o: Overrides, opts: PrepareOptions = {}, obs?: Observer): Promise<PrepareResult> {
+export async function prepare(t: Transport, o: Overrides, opts: PrepareOptions = {}, obs?: Observer, first?: HostSnapshot): Promise<PrepareResult> {
   const seconds = opts.rollbackSeconds ?? DEFAULT_ROLLBACK_SECONDS;
   if (!validRollbackSeconds(seconds)) throw new InputError(`the rollback time must be 10-3600 seconds, not ${seconds}`);
   const planOpts = { rollbackSeconds: opts.reconnect ? seconds : undefined };
-  let before = await readSnapshot(t, [], obs);
+  let before = first ?? (await readSnapshot(t, [], obs));
   let config = resolveHostConfig(before, o);
   let plan = planHostSetup(before, config, artifacts, planOpts);
   const go = await opts.onPlan?.(plan, config);
@@ -216,8 +216,8 @@ export interface AssignResult {
   checks: Check[];
 }
 
-export async function assign(t: Transport, o: Overrides, container: string, address?: string, obs?: Observer, network?: string): Promise<AssignResult> {
-  const before = await readSnapshot(t, [], obs);
+export async function assign(t: Transport, o: Overrides, container: string, address?: string, obs?: Observer, network?: string, first?: HostSnapshot): Promise<AssignResult> {
+  const before = first ?? (await readSnapshot(t, [], obs));
   const config = resolveHostConfig(before, o);
   const p = planAssign(before, config, artifacts, container, address, network);
   if (!p.changes || !p.step) {
@@ -238,8 +238,8 @@ export interface UnprepareResult {
 }
 
 /** Undo Host Setup: back to the host as previous.json and the backups recorded it. */
-export async function unprepare(t: Transport, o: Overrides, opts: UnprepareOptions & { dryRun?: boolean; onPlan?: PrepareOptions['onPlan'] } = {}, obs?: Observer): Promise<UnprepareResult> {
-  const before = await readSnapshot(t, [], obs);
+export async function unprepare(t: Transport, o: Overrides, opts: UnprepareOptions & { dryRun?: boolean; onPlan?: PrepareOptions['onPlan'] } = {}, obs?: Observer, first?: HostSnapshot): Promise<UnprepareResult> {
+  const before = first ?? (await readSnapshot(t, [], obs));
   const config = resolveHostConfig(before, o);
   const plan = planUnprepare(before, config, artifacts, opts);
   const go = await opts.onPlan?.(plan, config);
@@ -255,8 +255,8 @@ export interface ReleaseResult {
   outcome: ApplyOutcome;
 }
 
-export async function release(t: Transport, o: Overrides, target: string, obs?: Observer): Promise<ReleaseResult> {
-  const before = await readSnapshot(t, [], obs);
+export async function release(t: Transport, o: Overrides, target: string, obs?: Observer, first?: HostSnapshot): Promise<ReleaseResult> {
+  const before = first ?? (await readSnapshot(t, [], obs));
   const config = resolveHostConfig(before, o);
   const p = planRelease(before, config, artifacts, target);
   const outcome = await apply(t, p.steps, [], obs);
@@ -281,8 +281,9 @@ export interface VerifyOptions {
 
 /** One round trip: the snapshot script also pings every address the host has recorded as bound, and probes
  * outwards from each bound container; then, with a port, a TCP connection from here to each bound address. */
-export async function verify(t: Transport, o: Overrides, obs?: Observer, vo: VerifyOptions = {}): Promise<VerifyResult> {
-  const snapshot = await readSnapshot(t, 'bound', obs, vo.probe);
+export async function verify(t: Transport, o: Overrides, obs?: Observer, vo: VerifyOptions = {}, first?: HostSnapshot): Promise<VerifyResult> {
+  // `first`: a read made with the same pings ('bound') and probe
+  const snapshot = first ?? (await readSnapshot(t, 'bound', obs, vo.probe));
   const config = resolveHostConfig(snapshot, o);
   const checks = judgeHost(snapshot, config, artifacts, { port: vo.port });
   if (vo.port) {
