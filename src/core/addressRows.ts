@@ -1,6 +1,6 @@
 // One row per address of the host's set: who holds it, whether the host routes and answers for it, and what the
 // checks found wrong with it. What the CLI's status, the VS Code tree and its pickers all show.
-import { Check, checksOfAddress } from './checks';
+import { Check, HostCheckKind, checksOfAddress } from './checks';
 import { HostConfig } from './config';
 import { HostSnapshot, bridgeOfAddress, hasProxy, hasRoute, holderOf, networkOfBinding } from './snapshot';
 
@@ -20,9 +20,16 @@ export interface AddressRow {
   proxied: boolean;
   /** the failing checks about this address or its binding */
   problems: Check[];
+  /** a held address: the failing host-wide checks that keep packets from reaching it (forwarding, proxy NDP...);
+   * its own checks can all pass while the host drops its packets */
+  hostProblems: Check[];
 }
 
+/** Host-wide checks whose failure stops a container's packets, whatever its own route and proxy entry say. */
+export const DELIVERY_KINDS: readonly HostCheckKind[] = ['forwarding', 'proxy-ndp', 'default-route', 'bridge', 'radvd', 'firewall', 'network'];
+
 export function addressRows(s: HostSnapshot, c: HostConfig, checks: Check[] = []): AddressRow[] {
+  const blocking = checks.filter((k) => !k.ok && k.scope === 'host' && DELIVERY_KINDS.includes(k.kind));
   return c.addresses.map((address) => {
     const h = holderOf(s, address);
     const b = s.bindings.find((x) => x.address === address);
@@ -38,6 +45,7 @@ export function addressRows(s: HostSnapshot, c: HostConfig, checks: Check[] = []
       routed: hasRoute(s, address, bridge),
       proxied: hasProxy(s, address, c.uplink),
       problems: checksOfAddress(checks, address).filter((k) => !k.ok),
+      hostProblems: h ? blocking : [],
     };
   });
 }

@@ -6,7 +6,7 @@ import type { AddressRow } from '../../src/core/addressRows';
 import type { Check } from '../../src/core/checks';
 import { assignableAddresses, preferredHost } from '../../src/vscode/pickers';
 
-const row = (address: string, o: Partial<AddressRow> = {}): AddressRow => ({ address, recorded: false, bridge: 'docker0', routed: true, proxied: true, problems: [], ...o });
+const row = (address: string, o: Partial<AddressRow> = {}): AddressRow => ({ address, recorded: false, bridge: 'docker0', routed: true, proxied: true, problems: [], hostProblems: [], ...o });
 
 test('Assign offers the free addresses whose route and proxy entry are there and no check fails, in order', () => {
   const failing = { ok: false } as Check;

@@ -156,11 +156,13 @@ function addressItem(n: NodeOf<'address'>): vscode.TreeItem {
   const item = new vscode.TreeItem(n.address, C.None);
   item.id = `${n.session.name}:address:${n.address}`;
   // the failing checks about this address and its binding (route, proxy entry, container, ping, ...)
-  const problems = n.problems.length ? n.problems.map(shortText).join(', ') : [!n.routed && vscode.l10n.t('no route'), !n.proxied && vscode.l10n.t('no proxy entry')].filter(Boolean).join(', ');
+  const own = n.problems.length ? n.problems.map(shortText).join(', ') : [!n.routed && vscode.l10n.t('no route'), !n.proxied && vscode.l10n.t('no proxy entry')].filter(Boolean).join(', ');
+  // a held address whose own checks pass still gets no packets when the host drops them (proxy NDP off, ...)
+  const problems = [own, n.hostProblems.length ? vscode.l10n.t('host: {0}', n.hostProblems.map(shortText).join(', ')) : ''].filter(Boolean).join(' · ');
   const on = n.network && n.bridge !== n.session.config?.bridge ? vscode.l10n.t(' on {0}', n.network) : '';
   item.description = `${n.container ? `→ ${n.container}${n.recorded ? '' : vscode.l10n.t(' (not recorded)')}${on}${n.source === 'label' ? vscode.l10n.t(' (label)') : ''}` : vscode.l10n.t('free')}${problems ? ` · ${problems}` : ''}`;
   item.iconPath = problems ? icon('warning', WARN) : n.container ? icon('link', PASS) : icon('circle-large-outline');
-  const repair = n.problems.some(repairs);
+  const repair = n.problems.some(repairs) || n.hostProblems.some(repairs);
   item.contextValue = (n.container ? (repair ? 'address.bound.repair' : 'address.bound') : repair ? 'address.free.repair' : 'address.free') satisfies ContextValue;
   item.tooltip = md(
     [['**', n.address, '**']],
@@ -168,6 +170,7 @@ function addressItem(n: NodeOf<'address'>): vscode.TreeItem {
     n.network ? [[vscode.l10n.t('network') + ' ', n.network, ` (${vscode.l10n.t('bridge {0}', n.bridge)})`], n.source === 'label' ? [vscode.l10n.t("; from the container's label") + ' ', LABELS.address, vscode.l10n.t(' (the agent releases it when the container is removed)')] : [vscode.l10n.t('; by assign')]] : [],
     [[vscode.l10n.t('route to the bridge: {0} · proxy NDP entry: {1}', n.routed ? vscode.l10n.t('yes') : vscode.l10n.t('no'), n.proxied ? vscode.l10n.t('yes') : vscode.l10n.t('no'))]],
     ...n.problems.map((k): Line => [['$(error) ', k.message]]),
+    ...n.hostProblems.map((k): Line => [['$(error) ', vscode.l10n.t('the host: {0}', k.message)]]),
     repair ? [[vscode.l10n.t('Repair Host fixes what Prepare Host sets up (right-click)')]] : [],
   );
   return item;

@@ -210,6 +210,11 @@ test('the host row is honest: "ready", then "2 problems" after changes by hand o
     const proxyNdp = checks.find((n) => labelText(n) === 'proxy-ndp')!;
     assert.equal(label(proxyNdp).contextValue, 'check.fail.repair');
     assert.match((label(proxyNdp).tooltip as vscode.MarkdownString).value.replace(/&nbsp;/g, ' '), /proxy NDP is off/);
+    // c1's own route and proxy entry are there, but the host no longer answers for its address: its row says so
+    const c1 = (await section('addresses')).find((n) => labelText(n) === '2001:db8:1301:814:a157:7:235:120')!;
+    assert.match(String(label(c1).description), /^→ c1 · host: proxy-ndp$/);
+    assert.equal((label(c1).iconPath as vscode.ThemeIcon).id, 'warning');
+    assert.match((label(c1).tooltip as vscode.MarkdownString).value.replace(/&nbsp;/g, ' '), /the host: proxy NDP is off/);
     // the binding's problem is on the address row (its fix is Release, not a repair)
     const row = (await section('addresses')).find((n) => labelText(n) === ghost)!;
     assert.match(String(label(row).description), /→ ghost · container gone or stopped/);
