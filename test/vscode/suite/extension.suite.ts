@@ -215,10 +215,10 @@ test('the host row is honest: "ready", then "2 problems" after changes by hand o
     assert.match(String(label(c1).description), /^→ c1 · host: proxy-ndp$/);
     assert.equal((label(c1).iconPath as vscode.ThemeIcon).id, 'warning');
     assert.match((label(c1).tooltip as vscode.MarkdownString).value.replace(/&nbsp;/g, ' '), /the host: proxy NDP is off/);
-    // the binding's problem is on the address row (its fix is Release, not a repair)
+    // the binding's problem is on the address row (its own fix is Release; Repair Host is offered for proxy NDP)
     const row = (await section('addresses')).find((n) => labelText(n) === ghost)!;
-    assert.match(String(label(row).description), /→ ghost · container gone or stopped/);
-    assert.equal(label(row).contextValue, 'address.bound');
+    assert.match(String(label(row).description), /^→ ghost · container gone or stopped · host: proxy-ndp$/);
+    assert.equal(label(row).contextValue, 'address.bound.repair');
     assert.match((label(row).tooltip as vscode.MarkdownString).value.replace(/&nbsp;/g, ' '), /no longer exists/);
   } finally {
     assert.equal(vps('sed', '-i', '/ ghost$/d', '/etc/conoha-ipv6/bindings').status, 0);
