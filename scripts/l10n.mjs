@@ -1,4 +1,5 @@
-// The strings the extension passes to vscode.l10n.t (string literals in src/vscode/**/*.ts), the keys of
+// The strings the extension passes to vscode.l10n.t (string literals in src/vscode/**/*.ts) and core passes to its
+// installed translator (l10n.t in src/core/**/*.ts, shown by the extension and the CLI), the keys of
 // l10n/bundle.l10n.<lang>.json. `node scripts/l10n.mjs` lists the keys l10n/bundle.l10n.ja.json lacks (exit 1 when
 // any), and keys it has that the code no longer uses. No dependency: test/unit/l10n.test.ts uses the same reader.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -28,12 +29,15 @@ export function keysIn(text) {
   return out;
 }
 
+/** where the translated messages are written */
+export const L10N_DIRS = ['src/vscode', 'src/core'];
+
 /** {0}, {1}… in a message */
 export const placeholders = (s) => [...new Set(s.match(/\{\d+\}/g) ?? [])].sort();
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const root = new URL('..', import.meta.url).pathname;
-  const keys = l10nKeys(join(root, 'src/vscode'));
+  const keys = [...new Set(L10N_DIRS.flatMap((d) => l10nKeys(join(root, d))))].sort();
   const ja = JSON.parse(readFileSync(join(root, 'l10n/bundle.l10n.ja.json'), 'utf8'));
   const missing = keys.filter((k) => !(k in ja));
   const unused = Object.keys(ja).filter((k) => !keys.includes(k));

@@ -28,7 +28,9 @@ import { shq } from './core/shell';
 import { parseMode } from './core/nativePlan';
 import { nativeCommand } from './cliNative';
 import { readHost } from './host/nativeOperations';
-import { cliMessages } from './cliMessages';
+import { cliLang, cliMessages } from './cliMessages';
+import { bundleL10n, installL10n } from './core/l10n';
+import jaBundle from '../l10n/bundle.l10n.ja.json';
 
 /** the CLI's own words in the user's language (LC_ALL / LC_MESSAGES / LANG) */
 const M = cliMessages();
@@ -417,6 +419,8 @@ async function main(argv: string[]): Promise<number> {
     return a.command === '' && !a.flags.get('help') ? 2 : 0;
   }
   const asJson = a.flags.get('json') === true;
+  // core's check messages and plan steps in Japanese too, for people only: --json keeps them as written (English)
+  if (!asJson && cliLang() === 'ja') installL10n(bundleL10n(jaBundle));
   const arity: Partial<Record<string, [number, number]>> = { derive: [1, 1], status: [0, 0], prepare: [0, 0], unprepare: [0, 0], assign: [1, 2], release: [1, 1], verify: [0, 0], export: [0, 0], 'compose-snippet': [1, 1] };
   const ar = arity[a.command];
   if (!ar) throw new UsageError(M.unknownCommand(a.command));

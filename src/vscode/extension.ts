@@ -1,6 +1,7 @@
 // VS Code entry point: the "Hosts" view of the ConoHa IPv6 activity-bar container and its commands.
 // Activation is lazy (the view and the commands imply it); ssh2 is first required on the first connection.
 import * as vscode from 'vscode';
+import { installL10n } from '../core/l10n';
 import { registerCommands } from './commands/registerCommands';
 import { HostManager } from './hosts';
 import { StatusBar, createStatusBar } from './statusBar';
@@ -18,6 +19,7 @@ export interface ConohaIpv6Api {
 
 export function activate(ctx: vscode.ExtensionContext): ConohaIpv6Api {
   const t0 = Date.now();
+  installL10n(vscode.l10n); // core's check messages and plan steps in the display language
   const log = vscode.window.createOutputChannel('ConoHa IPv6', { log: true });
   const hosts = new HostManager(ctx, log);
   const tree = new HostsTreeProvider(hosts);

@@ -1,5 +1,5 @@
 // The Japanese translation is complete: every string the extension passes to vscode.l10n.t (a literal in
-// src/vscode/**) has an entry in l10n/bundle.l10n.ja.json with the same {n} placeholders; every %key% of
+// src/vscode/**), and every one core passes to its installed translator (l10n.t in src/core/**), has an entry in l10n/bundle.l10n.ja.json with the same {n} placeholders; every %key% of
 // package.json is in package.nls.json and package.nls.ja.json (same placeholders, same keys); the Japanese is
 // Japanese; the VSIX ships the files (.vscodeignore).
 import { test } from 'node:test';
@@ -33,8 +33,9 @@ const placeholders = (s: string) => [...new Set(s.match(/\{\d+\}/g) ?? [])].sort
 // kana, kanji, or Japanese punctuation (a line joined with 、 is written for Japanese readers)
 const japanese = /[\u3000-\u303f\u3040-\u30ff\u4e00-\u9fff]/;
 
-test('every l10n.t string in src/vscode has a Japanese entry that keeps its {n} placeholders', () => {
-  const keys = l10nKeys(join(ROOT, 'src/vscode'));
+test('every l10n.t string in src/vscode and src/core has a Japanese entry that keeps its {n} placeholders', () => {
+  const core = l10nKeys(join(ROOT, 'src/core'));
+  const keys = new Map([...core, ...l10nKeys(join(ROOT, 'src/vscode'))]);
   const ja = json('l10n/bundle.l10n.ja.json');
   assert.ok(keys.size > 100, `only ${keys.size} l10n.t strings found`);
   for (const [k, file] of keys) {
