@@ -3,13 +3,14 @@
 // address, and per container on the network: it runs, holds its fixed address, has its default route via the bridge,
 // and answers a ping from the host. The TCP connection from the provider side is added by the operation.
 import { Action } from './errors';
-import { Check, HostCheckKind, badLabelMessage, bindingCheck } from './checks';
+import { Check, HostCheckKind, acceptRaGood, badLabelMessage, bindingCheck, defaultRouteGood, firewallProblem, forwardingCheck, networkdMissing, pingCheck, proxyCheck, proxyNdpCheck } from './checks';
+import { l10n } from './l10n';
 import { HostConfig } from './config';
 import { judgePath } from './firewallPlan';
 import { NATIVE, NativeArtifacts, NativeFacts, engineOf, nativeConfText, nativeHolder, nativeSetup, nativeUnitText, networkProblems } from './nativePlan';
 import { LABELS } from './hostContract';
 import { networkdDropInText, ownsAcceptRa } from './plan';
-import { HostSnapshot, defaultRoutes, findContainer, hasProxy, networkdFileOf, routeSource, sysctl } from './snapshot';
+import { HostSnapshot, defaultRoutes, findContainer, networkdFileOf, routeSource, sysctl } from './snapshot';
 
 export interface NativeJudgeOptions {
   port?: number;
@@ -32,64 +33,90 @@ export function judgeNative(s: HostSnapshot, f: NativeFacts, c: HostConfig, art:
         return undefined;
       }
     })();
-    check('mode', f.confText === want, `prepared in docker mode for ${f.conf.prefix} (${NATIVE.conf})`, `${NATIVE.conf} records another setup than this host needs now (uplink, addresses or firewall changed): prepare again`);
-  } else check('mode', false, '', `${s.hostname} is not prepared in docker mode (${NATIVE.conf} is missing)`);
-  check('forwarding', sysctl(s, 'all', 'forwarding') === 1, 'IPv6 forwarding is on', `IPv6 forwarding is off (net.ipv6.conf.all.forwarding=${sysctl(s, 'all', 'forwarding')})`);
-  check('proxy-ndp', sysctl(s, up, 'proxy_ndp') === 1, `proxy NDP is on for ${up}`, `proxy NDP is off on ${up}: the router's neighbour solicitations for the addresses go unanswered`);
+    check(
+      'mode',
+      f.confText === want,
+      l10n.t('prepared in docker mode for {0} ({1})', f.conf.prefix, NATIVE.conf),
+      l10n.t('{0} records another setup than this host needs now (uplink, addresses or firewall changed): prepare again', NATIVE.conf),
+    );
+  } else check('mode', false, '', l10n.t('{0} is not prepared in docker mode ({1} is missing)', s.hostname, NATIVE.conf));
+  check('forwarding', ...forwardingCheck(s));
+  check('proxy-ndp', ...proxyNdpCheck(s, up));
   const networkFile = networkdFileOf(s, up);
   if (ownsAcceptRa(s, c)) {
-    check('accept-ra', sysctl(s, up, 'accept_ra') === 2, `${up} accepts router advertisements while forwarding (accept_ra=2)`, `${up} has accept_ra=${sysctl(s, up, 'accept_ra')}: with forwarding on (Docker turns it on for an IPv6 network), the default route from the provider's RAs lapses`);
+    const bad = l10n.t("{0} has accept_ra={1}: with forwarding on (Docker turns it on for an IPv6 network), the default route from the provider's RAs lapses", up, String(sysctl(s, up, 'accept_ra')));
+    check('accept-ra', sysctl(s, up, 'accept_ra') === 2, acceptRaGood(up), bad);
   } else if (networkFile) {
     const want = networkdDropInText(c, routeSource(s, up) === 'ra');
-    check('networkd', s.files.networkdDropIn === want, `systemd-networkd configures ${up} and keeps proxy NDP for the addresses (drop-in)`, `systemd-networkd configures ${up} (${networkFile}) without our drop-in: its next restart resets proxy NDP on ${up}`);
+    check('networkd', s.files.networkdDropIn === want, l10n.t('systemd-networkd configures {0} and keeps proxy NDP for the addresses (drop-in)', up), networkdMissing(up, networkFile));
   }
   const viaGw = defaultRoutes(s).find((r) => r.dev === up && r.gateway === c.gateway);
-  check('default-route', !!viaGw, `default route via ${c.gateway} dev ${up}${viaGw?.protocol ? ` (${viaGw.protocol})` : ''}`, `the host has no IPv6 default route via ${c.gateway} dev ${up}: outside traffic cannot come back`);
+  check('default-route', !!viaGw, defaultRouteGood(c.gateway, up, viaGw?.protocol), l10n.t('the host has no IPv6 default route via {0} dev {1}: outside traffic cannot come back', c.gateway, up));
   const engine = prefix ? engineOf(s, prefix) : undefined;
   const n = f.network;
   const problems = n && prefix && engine ? networkProblems(n, prefix, engine) : [];
   check(
     'network',
     !!n && problems.length === 0 && n.labels['conoha-ipv6.mode'] === 'docker',
-    `Docker network ${NATIVE.network} has ${prefix} on bridge ${NATIVE.bridge}${engine?.routed ? ', IPv6 gateway mode routed' : ''}`,
-    !n ? `Docker network ${NATIVE.network} does not exist` : problems.length ? `Docker network ${NATIVE.network} is not right: ${problems.join('; ')}` : `Docker network ${NATIVE.network} was not created by conoha-ipv6`,
+    engine?.routed
+      ? l10n.t('Docker network {0} has {1} on bridge {2}, IPv6 gateway mode routed', NATIVE.network, String(prefix), NATIVE.bridge)
+      : l10n.t('Docker network {0} has {1} on bridge {2}', NATIVE.network, String(prefix), NATIVE.bridge),
+    !n
+      ? l10n.t('Docker network {0} does not exist', NATIVE.network)
+      : problems.length
+        ? l10n.t('Docker network {0} is not right: {1}', NATIVE.network, problems.join('; '))
+        : l10n.t('Docker network {0} was not created by conoha-ipv6', NATIVE.network),
   );
   const unitOk = f.unit === nativeUnitText() && f.unitWanted && f.unitActive === 'active';
   check(
     'persistence',
     f.agentSha256 === art.agentSha256 && unitOk,
-    `${NATIVE.unitName} is enabled and ran after docker started (proxy entries and firewall rules come back at boot); Docker keeps the addresses itself`,
-    f.agentSha256 !== art.agentSha256 ? `${NATIVE.agent} is ${f.agentSha256 ? 'outdated' : 'not installed'}` : !f.unitWanted ? `${NATIVE.unitName} is not enabled` : `${NATIVE.unitName} is ${f.unitActive || 'not active'} (or changed)`,
+    l10n.t('{0} is enabled and ran after docker started (proxy entries and firewall rules come back at boot); Docker keeps the addresses itself', NATIVE.unitName),
+    f.agentSha256 !== art.agentSha256
+      ? f.agentSha256
+        ? l10n.t('{0} is outdated', NATIVE.agent)
+        : l10n.t('{0} is not installed', NATIVE.agent)
+      : !f.unitWanted
+        ? l10n.t('{0} is not enabled', NATIVE.unitName)
+        : l10n.t('{0} is {1} (or changed)', NATIVE.unitName, f.unitActive || l10n.t('not active')),
   );
   const first = f.endpoints.find((e) => e.fixed)?.fixed ?? (engine ? c.addresses.find((a) => !engine.reserved.includes(a)) : undefined) ?? c.addresses[0];
   const path = judgePath(s, { ...c, bridge: NATIVE.bridge }, first, o.port);
-  const why = (dir: string, v: typeof path.inbound) => `${dir} TCP is ${v.verdict === 'drop' ? 'dropped' : 'possibly dropped'} by ${v.by}`;
   check(
     'firewall',
     path.ok,
-    `the firewall lets new TCP connections to and from ${prefix} through ${NATIVE.bridge}${f.conf?.firewall.length ? ` (rules in ${f.conf.firewall.join(', ')})` : ''}`,
-    [path.inbound.verdict !== 'accept' ? why(`inbound (to ${first} port ${o.port ?? 80})`, path.inbound) : '', path.outbound.verdict !== 'accept' ? why(`outbound (from ${first})`, path.outbound) : ''].filter(Boolean).join('; ') +
-      (s.netfilter.ufwEnabled ? ' (ufw is active: it denies routed traffic unless a "ufw route allow" rule admits it)' : ''),
+    f.conf?.firewall.length
+      ? l10n.t('the firewall lets new TCP connections to and from {0} through {1} (rules in {2})', String(prefix), NATIVE.bridge, f.conf.firewall.join(', '))
+      : l10n.t('the firewall lets new TCP connections to and from {0} through {1}', String(prefix), NATIVE.bridge),
+    firewallProblem(path, first, o.port ?? 80, s.netfilter.ufwEnabled),
   );
-  for (const a of f.conf?.addresses ?? c.addresses) {
-    const ok = hasProxy(s, a, up);
-    checks.push({ id: `proxy:${a}`, scope: 'address', kind: 'proxy', address: a, ok, message: ok ? `${a} is answered for on ${up}` : `no proxy entry for ${a} on ${up}`, ...(ok ? {} : { fix: prepare }) });
-  }
+  for (const a of f.conf?.addresses ?? c.addresses) checks.push(proxyCheck(s, a, up));
   for (const e of f.endpoints) {
     const address = e.fixed ?? e.address ?? '';
     const bc = (kind: Parameters<typeof bindingCheck>[0], ok: boolean, good: string, bad: string, fix?: Action) => checks.push(bindingCheck(kind, address, e.container, ok, ok ? good : bad, fix));
-    if (!e.fixed) bc('address', false, '', `${e.container} is on ${NATIVE.network} without a fixed address (${e.address ?? 'none'}): Docker may give it another one after a restart; assign it again`, { id: 'assign', container: e.container });
+    if (!e.fixed) {
+      const loose = l10n.t('{0} is on {1} without a fixed address ({2}): Docker may give it another one after a restart; assign it again', e.container, NATIVE.network, e.address ?? l10n.t('none'));
+      bc('address', false, '', loose, { id: 'assign', container: e.container });
+    }
     const k = findContainer(s, e.container);
     if (!k || !k.running) {
-      bc('container', false, '', `${e.container} (holding ${address}) is ${k?.state ?? 'gone'}: start it, Docker gives it the address back`, { id: 'start-container', container: e.container });
+      const stopped = k
+        ? l10n.t('{0} (holding {1}) is {2}: start it, Docker gives it the address back', e.container, address, k.state)
+        : l10n.t('{0} (holding {1}) is gone: start it, Docker gives it the address back', e.container, address);
+      bc('container', false, '', stopped, { id: 'start-container', container: e.container });
       continue;
     }
-    bc('address', k.globalAddresses.includes(address), `${e.container} has ${address}`, `${e.container} does not have ${address} in its network namespace`, { id: 'assign', container: e.container, address });
+    const has = k.globalAddresses.includes(address);
+    bc('address', has, l10n.t('{0} has {1}', e.container, address), l10n.t('{0} does not have {1} in its network namespace', e.container, address), { id: 'assign', container: e.container, address });
     const gw = engine?.reserved[1];
     const r = k.defaultRoutes.find((x) => x.gateway === gw);
-    bc('default-route', !!r, `${e.container}'s IPv6 default route is via ${gw} (the ${NATIVE.bridge} bridge)`, `${e.container} has no IPv6 default route via ${gw} (${k.defaultRoutes.map((x) => `via ${x.gateway}`).join(', ') || 'none'}): replies cannot leave it`);
-    const p = s.pings.find((x) => x.address === address);
-    if (p) bc('ping', p.ok, `the host reaches ${address} by ping`, `the host cannot ping ${address}: ${p.output.trim().split('\n').slice(-2).join(' ')}`);
+    bc(
+      'default-route',
+      !!r,
+      l10n.t("{0}'s IPv6 default route is via {1} (the {2} bridge)", e.container, String(gw), NATIVE.bridge),
+      l10n.t('{0} has no IPv6 default route via {1} ({2}): replies cannot leave it', e.container, String(gw), k.defaultRoutes.map((x) => `via ${x.gateway}`).join(', ') || l10n.t('none')),
+    );
+    checks.push(...pingCheck(s, address, e.container));
   }
   checks.push(...nativeLabelChecks(s, f, c, engine?.reserved ?? []));
   return checks;
@@ -109,31 +136,36 @@ export function nativeLabelChecks(s: HostSnapshot, f: NativeFacts, c: HostConfig
     const ep = f.endpoints.find((e) => e.container === k.name);
     if (ep) {
       const held = ep.fixed ?? ep.address ?? '';
-      check(true, `${k.name} is on ${NATIVE.network} with ${held}${want === 'auto' || want === held ? ` (its label ${label})` : `; its label ${label} is not used while it is there (assign wins)`}`);
+      check(
+        true,
+        want === 'auto' || want === held
+          ? l10n.t('{0} is on {1} with {2} (its label {3})', k.name, NATIVE.network, held, label)
+          : l10n.t('{0} is on {1} with {2}; its label {3} is not used while it is there (assign wins)', k.name, NATIVE.network, held, label),
+      );
       continue;
     }
     if (k.labels.badAddress !== undefined) {
-      check(false, badLabelMessage(k, label, 'nothing changed'));
+      check(false, badLabelMessage(k, label, l10n.t('nothing changed')));
       continue;
     }
     if (want !== 'auto' && !addresses.includes(want)) {
-      check(false, `${k.name}'s label ${label} names an address outside this host's set (${f.conf?.prefix ?? c.prefix ?? addresses.join(', ')}): refused, nothing changed`);
+      check(false, l10n.t("{0}'s label {1} names an address outside this host's set ({2}): refused, nothing changed", k.name, label, f.conf?.prefix ?? c.prefix ?? addresses.join(', ')));
       continue;
     }
     if (want !== 'auto' && reserved.includes(want)) {
-      check(false, `${k.name}'s label ${label} names one of Docker's own addresses on ${NATIVE.network} (${reserved.join(', ')}): refused, nothing changed`);
+      check(false, l10n.t("{0}'s label {1} names one of Docker's own addresses on {2} ({3}): refused, nothing changed", k.name, label, NATIVE.network, reserved.join(', ')));
       continue;
     }
     const holder = want === 'auto' ? undefined : nativeHolder(f, want);
     if (holder) {
-      check(false, `${k.name}'s label ${label} conflicts: ${want} is held by ${holder.container}; refused, nothing changed: give one of them another address`);
+      check(false, l10n.t("{0}'s label {1} conflicts: {2} is held by {3}; refused, nothing changed: give one of them another address", k.name, label, want, holder.container));
       continue;
     }
     if (want === 'auto' && addresses.every((a) => reserved.includes(a) || nativeHolder(f, a))) {
-      check(false, `${k.name}'s label ${label}: every container address of the host is taken; refused, nothing changed`);
+      check(false, l10n.t("{0}'s label {1}: every container address of the host is taken; refused, nothing changed", k.name, label));
       continue;
     }
-    check(false, `${k.name} has the label ${label} but is not on ${NATIVE.network}: is ${NATIVE.unitName} running? (journalctl -u ${NATIVE.unitName} tells why)`, { id: 'prepare' });
+    check(false, l10n.t('{0} has the label {1} but is not on {2}: is {3} running? (journalctl -u {3} tells why)', k.name, label, NATIVE.network, NATIVE.unitName), { id: 'prepare' });
   }
   return out;
 }

@@ -38,6 +38,7 @@ test('every l10n.t string in src/vscode and src/core has a Japanese entry that k
   const keys = new Map([...core, ...l10nKeys(join(ROOT, 'src/vscode'))]);
   const ja = json('l10n/bundle.l10n.ja.json');
   assert.ok(keys.size > 100, `only ${keys.size} l10n.t strings found`);
+  assert.ok(core.size > 50, `only ${core.size} l10n.t strings found in src/core`);
   for (const [k, file] of keys) {
     assert.ok(k in ja, `${file}: ${JSON.stringify(k)} has no entry in l10n/bundle.l10n.ja.json`);
     assert.deepEqual(placeholders(ja[k]), placeholders(k), `placeholders of ${JSON.stringify(k)} → ${JSON.stringify(ja[k])}`);
