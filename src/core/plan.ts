@@ -11,6 +11,7 @@ import { firewallFacts } from './firewall';
 import { NETWORK_STEPS, ROLLED_BACK, armScript } from './rollback';
 import { LABELS, PATHS, matches } from './hostContract';
 import { writeHostConf } from './hostState';
+import { l10n } from './l10n';
 
 export const AGENT_PATH = PATHS.agent;
 export const UNIT_PATH = PATHS.unit;
@@ -162,9 +163,9 @@ export function armRollbackBefore(steps: Step[], s: HostSnapshot, c: HostConfig,
   if (first < 0 || !seconds) return;
   steps.splice(first, 0, {
     id: 'arm-rollback',
-    title: `arm a rollback: unless a new connection confirms the change within ${seconds} s, the host restores its forwarding, accept_ra, proxy NDP and default route by itself`,
+    title: l10n.t('arm a rollback: unless a new connection confirms the change within {0} s, the host restores its forwarding, accept_ra, proxy NDP and default route by itself', seconds),
     script: armScript(s, c, seconds),
-    why: 'If the changes below cut this connection to the host, the host undoes them by itself after that time, so you are not locked out.',
+    why: l10n.t('If the changes below cut this connection to the host, the host undoes them by itself after that time, so you are not locked out.'),
   });
 }
 
@@ -209,7 +210,7 @@ export function prepareBlockers(s: HostSnapshot, c: HostConfig): Blocker[] {
   return blockers;
 }
 
-const WATCHER_WHY = 'Starts the script on the host now, so it puts each container\'s address back from this moment on.';
+const watcherWhy = () => l10n.t("Starts the script on the host now, so it puts each container's address back from this moment on.");
 
 export interface PlanOptions {
   /** commit-confirmed: arm a rollback that fires after this many seconds unless a new connection confirms */
@@ -251,21 +252,33 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts, op
     const f = fileStep(PATHS.previousJson, JSON.stringify(previous, null, 2) + '\n', '0644');
     add(
       'record-previous',
-      `record the host's state before any change in ${PATHS.previousJson}` + (s.radvd.conf !== undefined ? ` (and a copy of ${PATHS.radvdConf})` : ''),
+      s.radvd.conf !== undefined
+        ? l10n.t("record the host's state before any change in {0} (and a copy of {1})", PATHS.previousJson, PATHS.radvdConf)
+        : l10n.t("record the host's state before any change in {0}", PATHS.previousJson),
       [s.radvd.conf !== undefined ? `mkdir -p ${PATHS.backupDir} && cp -p ${PATHS.radvdConf} ${PATHS.radvdBackup}` : ':', f.script].join('\n'),
-      'Notes how the host was set up before any change, so that unprepare can put everything back the way it was.',
+      l10n.t('Notes how the host was set up before any change, so that unprepare can put everything back the way it was.'),
       [f.file],
     );
   }
 
   if (sysctl(s, br, 'disable_ipv6') === 1) {
-    add('bridge-ipv6', `enable IPv6 on ${br} (disable_ipv6 is 1; newer Docker turns it off on IPv4-only bridges)`, setSysctl(br, 'disable_ipv6', 0), 'Docker switched IPv6 off on the network the containers are attached to; it has to be on before any container can use an IPv6 address.');
+    add(
+      'bridge-ipv6',
+      l10n.t('enable IPv6 on {0} (disable_ipv6 is 1; newer Docker turns it off on IPv4-only bridges)', br),
+      setSysctl(br, 'disable_ipv6', 0),
+      l10n.t('Docker switched IPv6 off on the network the containers are attached to; it has to be on before any container can use an IPv6 address.'),
+    );
   }
   const setup = hostSetup(s, c);
   const { route, firewall } = setup;
   const acceptRa = ownsAcceptRa(s, c);
   if (acceptRa && sysctl(s, up, 'accept_ra') !== 2) {
-    add('accept-ra', `keep accepting router advertisements on ${up} while forwarding: accept_ra=2 (now ${sysctl(s, up, 'accept_ra')})`, setSysctl(up, 'accept_ra', 2), `Turning forwarding on (next) would make Linux ignore the provider's router announcements and drop the host's way out to the internet they give it; this keeps it listening, so the host stays reachable.`);
+    add(
+      'accept-ra',
+      l10n.t('keep accepting router advertisements on {0} while forwarding: accept_ra=2 (now {1})', up, String(sysctl(s, up, 'accept_ra'))),
+      setSysctl(up, 'accept_ra', 2),
+      l10n.t("Turning forwarding on (next) would make Linux ignore the provider's router announcements and drop the host's way out to the internet they give it; this keeps it listening, so the host stays reachable."),
+    );
   }
   const ensureDefault =
     // metric 2048: a later RA route (1024) or the network manager's own is installed beside it, not refused as a duplicate
@@ -275,38 +288,55 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts, op
   if (sysctl(s, 'all', 'forwarding') !== 1) {
     add(
       'forwarding',
-      `turn on IPv6 forwarding: net.ipv6.conf.all.forwarding=1 (now ${sysctl(s, 'all', 'forwarding')}), keeping the default route via ${c.gateway} dev ${up}`,
+      l10n.t('turn on IPv6 forwarding: net.ipv6.conf.all.forwarding=1 (now {0}), keeping the default route via {1} dev {2}', String(sysctl(s, 'all', 'forwarding')), c.gateway, up),
       `${setSysctl('all', 'forwarding', 1)}\nsleep 0.2\n${ensureDefault}`,
-      'Lets the host pass traffic between the internet and the containers; without it, traffic for their addresses stops at the host. If the host loses its own way out to the internet, the step turns this off again.',
+      l10n.t('Lets the host pass traffic between the internet and the containers; without it, traffic for their addresses stops at the host. If the host loses its own way out to the internet, the step turns this off again.'),
     );
   } else if (defaultRoutes(s).length === 0) {
-    add('default-route', `restore the lost default route: default via ${c.gateway} dev ${up}`, ensureDefault, 'The host has no way out to the internet over IPv6 right now; this puts back the route through the provider\'s router.');
+    add(
+      'default-route',
+      l10n.t('restore the lost default route: default via {0} dev {1}', c.gateway, up),
+      ensureDefault,
+      l10n.t("The host has no way out to the internet over IPv6 right now; this puts back the route through the provider's router."),
+    );
   }
   if (sysctl(s, up, 'proxy_ndp') !== 1) {
-    add('proxy-ndp', `answer neighbour solicitations for the addresses on ${up}: proxy_ndp=1 (now ${sysctl(s, up, 'proxy_ndp')})`, setSysctl(up, 'proxy_ndp', 1), 'The provider\'s router asks on the network who has each address; with this on, the host answers for the containers\' addresses, so their traffic is sent to this host.');
+    add(
+      'proxy-ndp',
+      l10n.t('answer neighbour solicitations for the addresses on {0}: proxy_ndp=1 (now {1})', up, String(sysctl(s, up, 'proxy_ndp'))),
+      setSysctl(up, 'proxy_ndp', 1),
+      l10n.t("The provider's router asks on the network who has each address; with this on, the host answers for the containers' addresses, so their traffic is sent to this host."),
+    );
   }
   if (s.files.sysctlConf !== sysctlConfText(c, acceptRa)) {
     const f = fileStep(SYSCTL_PATH, sysctlConfText(c, acceptRa), '0644');
-    add('sysctl-conf', `persist the sysctls in ${SYSCTL_PATH}`, f.script, 'Settings changed directly are lost at the next reboot; this file makes the host set them again at every boot.', [f.file]);
+    add('sysctl-conf', l10n.t('persist the sysctls in {0}', SYSCTL_PATH), f.script, l10n.t('Settings changed directly are lost at the next reboot; this file makes the host set them again at every boot.'), [f.file]);
   }
   const networkFile = networkdFileOf(s, up);
   if (networkFile) {
     const dropIn = networkdDropInPath(networkFile);
-    if (!dropIn) notes.push(`systemd-networkd configures ${up} from ${JSON.stringify(networkFile)}, a path this tool does not write a drop-in for: after "systemctl restart systemd-networkd" the agent re-applies proxy NDP.`);
+    if (!dropIn) notes.push(l10n.t('systemd-networkd configures {0} from {1}, a path this tool does not write a drop-in for: after "systemctl restart systemd-networkd" the agent re-applies proxy NDP.', up, JSON.stringify(networkFile)));
     else if (s.files.networkdDropIn !== networkdDropInText(c, route === 'ra')) {
       const f = fileStep(dropIn, networkdDropInText(c, route === 'ra'), '0644');
       add(
         'networkd',
-        `tell systemd-networkd, which configures ${up}, to keep proxy NDP for the addresses${route === 'ra' ? ' and to keep accepting RAs while forwarding' : ''}: ${dropIn} (applies when networkd next reconfigures ${up}; nothing is reloaded now)`,
+        route === 'ra'
+          ? l10n.t('tell systemd-networkd, which configures {0}, to keep proxy NDP for the addresses and to keep accepting RAs while forwarding: {1} (applies when networkd next reconfigures {0}; nothing is reloaded now)', up, dropIn)
+          : l10n.t('tell systemd-networkd, which configures {0}, to keep proxy NDP for the addresses: {1} (applies when networkd next reconfigures {0}; nothing is reloaded now)', up, dropIn),
         f.script,
-        `systemd-networkd manages ${up} and would undo the host's answering for the containers' addresses the next time it sets the link up; this tells it to keep it.`,
+        l10n.t("systemd-networkd manages {0} and would undo the host's answering for the containers' addresses the next time it sets the link up; this tells it to keep it.", up),
         [f.file],
       );
     }
   }
 
   if (!s.tools.radvd) {
-    add('radvd-install', 'install radvd (apt-get install radvd)', 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q radvd </dev/null 2>&1 | tail -n 3; test -x /usr/sbin/radvd', 'radvd is the small program that tells the containers where their way out to the internet is; it is not installed yet.');
+    add(
+      'radvd-install',
+      l10n.t('install radvd (apt-get install radvd)'),
+      'DEBIAN_FRONTEND=noninteractive apt-get install -y -q radvd </dev/null 2>&1 | tail -n 3; test -x /usr/sbin/radvd',
+      l10n.t('radvd is the small program that tells the containers where their way out to the internet is; it is not installed yet.'),
+    );
   }
   const radvd = desiredRadvdConf(s.radvd.conf, br);
   const radvdChanges = radvd.text !== (s.radvd.conf ?? '');
@@ -318,14 +348,21 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts, op
     const f = fileStep(PATHS.radvdConf, radvd.text, '0644');
     add(
       'radvd-conf',
-      `advertise a default route to containers: add "interface ${br} { AdvSendAdvert on; };" to /etc/radvd.conf` + (s.radvd.conf ? ' (other stanzas kept)' : ''),
+      s.radvd.conf
+        ? l10n.t('advertise a default route to containers: add "interface {0} { AdvSendAdvert on; };" to /etc/radvd.conf (other stanzas kept)', br)
+        : l10n.t('advertise a default route to containers: add "interface {0} { AdvSendAdvert on; };" to /etc/radvd.conf', br),
       keep + f.script,
-      `Tells radvd to announce on ${br}, the containers' network, that this host is their way out, so the containers send their internet traffic to it.`,
+      l10n.t("Tells radvd to announce on {0}, the containers' network, that this host is their way out, so the containers send their internet traffic to it.", br),
       [f.file],
     );
   }
   if (s.systemd && s.tools.radvd && s.radvd.running && !radvdChanges && s.radvd.enabled !== 'enabled') {
-    add('radvd-enable', `start radvd at boot: systemctl enable radvd (now ${s.radvd.enabled || 'unknown'})`, 'systemctl enable radvd', 'radvd runs now but would not come back after a reboot, and the containers would lose their way out.');
+    add(
+      'radvd-enable',
+      l10n.t('start radvd at boot: systemctl enable radvd (now {0})', s.radvd.enabled || l10n.t('unknown')),
+      'systemctl enable radvd',
+      l10n.t('radvd runs now but would not come back after a reboot, and the containers would lose their way out.'),
+    );
   }
   if (radvdChanges || !s.radvd.running || !s.tools.radvd) {
     const restart = s.systemd
@@ -333,20 +370,36 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts, op
       : 'if [ -x /etc/init.d/radvd ]; then /etc/init.d/radvd restart; else service radvd restart; fi';
     add(
       'radvd-start',
-      `${s.radvd.running ? 'restart' : 'start'} radvd${s.systemd ? ' (and enable it at boot)' : ''}`,
+      s.radvd.running
+        ? s.systemd
+          ? l10n.t('restart radvd (and enable it at boot)')
+          : l10n.t('restart radvd')
+        : s.systemd
+          ? l10n.t('start radvd (and enable it at boot)')
+          : l10n.t('start radvd'),
       `${restart}\nfor i in $(seq 30); do [ "$(civ6_radvd_pids)" != '[]' ] && exit 0; sleep 0.1; done\necho 'radvd is not running after the start; see its log (journalctl -u radvd or /var/log/syslog)'; exit 1`,
-      'radvd reads its settings when it starts; (re)starting it lets the containers learn their way out now, and at every boot.',
+      l10n.t('radvd reads its settings when it starts; (re)starting it lets the containers learn their way out now, and at every boot.'),
     );
   }
 
   // an address bound on another network is routed to that network's bridge (the agent keeps it so)
   const missingRoutes = c.addresses.filter((a) => !hasRoute(s, a, bridgeOfAddress(s, a, br)));
   if (missingRoutes.length) {
-    add('routes', `route ${missingRoutes.length} address(es) to ${br}: ip -6 route replace X/128 dev ${br}`, missingRoutes.map((a) => `ip -6 route replace ${shq(a + '/128')} dev ${shq(bridgeOfAddress(s, a, br))}`).join('\n'), `Sends the traffic that arrives for each container address into ${br}, the network the containers are attached to, where the container holding the address picks it up.`);
+    add(
+      'routes',
+      l10n.t('route {0} address(es) to {1}: ip -6 route replace X/128 dev {1}', missingRoutes.length, br),
+      missingRoutes.map((a) => `ip -6 route replace ${shq(a + '/128')} dev ${shq(bridgeOfAddress(s, a, br))}`).join('\n'),
+      l10n.t('Sends the traffic that arrives for each container address into {0}, the network the containers are attached to, where the container holding the address picks it up.', br),
+    );
   }
   const missingProxies = c.addresses.filter((a) => !hasProxy(s, a, up));
   if (missingProxies.length) {
-    add('proxies', `answer for ${missingProxies.length} address(es) on ${up}: ip -6 neigh replace proxy X dev ${up}`, missingProxies.map((a) => `ip -6 neigh replace proxy ${shq(a)} dev ${shq(up)}`).join('\n'), 'With this, the host answers the provider\'s router for each container address, so the traffic for them from the internet is sent to this host.');
+    add(
+      'proxies',
+      l10n.t('answer for {0} address(es) on {1}: ip -6 neigh replace proxy X dev {1}', missingProxies.length, up),
+      missingProxies.map((a) => `ip -6 neigh replace proxy ${shq(a)} dev ${shq(up)}`).join('\n'),
+      l10n.t("With this, the host answers the provider's router for each container address, so the traffic for them from the internet is sent to this host."),
+    );
   }
   const dropped = (s.recorded?.addresses ?? []).filter((a) => !c.addresses.includes(a));
   if (dropped.length) {
@@ -354,23 +407,35 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts, op
     const oldBr = s.recorded?.bridge ?? br;
     add(
       'drop-old',
-      `remove the routes and proxy entries of ${dropped.length} address(es) no longer in the set`,
+      l10n.t('remove the routes and proxy entries of {0} address(es) no longer in the set', dropped.length),
       dropped.map((a) => `ip -6 route del ${shq(a + '/128')} dev ${shq(oldBr)} 2>/dev/null; ip -6 neigh del proxy ${shq(a)} dev ${shq(oldUp)} 2>/dev/null; true`).join('\n'),
-      'These addresses were taken out of the set: the host stops receiving and passing on their traffic.',
+      l10n.t('These addresses were taken out of the set: the host stops receiving and passing on their traffic.'),
     );
   }
 
   const agentChanges = s.agent.sha256 !== art.agentSha256;
   if (agentChanges) {
     const f = fileStep(AGENT_PATH, art.agent, '0755');
-    add('agent', `${s.agent.sha256 ? 'update' : 'install'} ${AGENT_PATH} (re-applies bindings on container start and at boot)`, f.script, 'Docker forgets a container\'s IPv6 address when the container restarts, and the host forgets its routes at reboot; this small script on the host puts them back each time.', [f.file]);
+    add(
+      'agent',
+      s.agent.sha256 ? l10n.t('update {0} (re-applies bindings on container start and at boot)', AGENT_PATH) : l10n.t('install {0} (re-applies bindings on container start and at boot)', AGENT_PATH),
+      f.script,
+      l10n.t("Docker forgets a container's IPv6 address when the container restarts, and the host forgets its routes at reboot; this small script on the host puts them back each time."),
+      [f.file],
+    );
   }
   const confChanges = s.files.hostConf !== hostConfText(c, setup);
   if (confChanges) {
     const f = fileStep(PATHS.hostConf, hostConfText(c, setup), '0644');
-    add('host-conf', `record uplink ${up}, bridge ${br}, gateway ${c.gateway} and the ${c.addresses.length} addresses in ${PATHS.hostConf}`, f.script, 'The script on the host reads from this file which network card, Docker network and addresses it looks after.', [f.file]);
+    add(
+      'host-conf',
+      l10n.t('record uplink {0}, bridge {1}, gateway {2} and the {3} addresses in {4}', up, br, c.gateway, c.addresses.length, PATHS.hostConf),
+      f.script,
+      l10n.t('The script on the host reads from this file which network card, Docker network and addresses it looks after.'),
+      [f.file],
+    );
   }
-  if (firewall.needed) add('firewall', firewall.title, `${AGENT_PATH} firewall`, 'The host\'s firewall would otherwise block the traffic between the internet and the containers\' addresses.');
+  if (firewall.needed) add('firewall', firewall.title, `${AGENT_PATH} firewall`, l10n.t("The host's firewall would otherwise block the traffic between the internet and the containers' addresses."));
   notes.push(...firewall.notes);
   const unitChanges = s.agent.unit !== unitText();
   const wants = PATHS.unitWants;
@@ -381,25 +446,30 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts, op
     const f = fileStep(UNIT_PATH, unitText(), '0644');
     add(
       'unit',
-      `install and enable the systemd unit ${UNIT_PATH} (starts after docker, at every boot)`,
+      l10n.t('install and enable the systemd unit {0} (starts after docker, at every boot)', UNIT_PATH),
       (unitChanges ? f.script + '\n' : '') + enable,
-      'Makes the host start the script at every boot, after Docker, so the addresses come back by themselves.',
+      l10n.t('Makes the host start the script at every boot, after Docker, so the addresses come back by themselves.'),
       unitChanges ? [f.file] : undefined,
     );
   }
   if (s.systemd) {
     if (agentChanges || confChanges || unitChanges || s.agent.unitActive !== 'active') {
-      add('watcher', 'start the conoha-ipv6 service (watches container starts)', `systemctl restart ${PATHS.unitName}\nsystemctl is-active ${PATHS.unitName}`, WATCHER_WHY);
+      add('watcher', l10n.t('start the conoha-ipv6 service (watches container starts)'), `systemctl restart ${PATHS.unitName}\nsystemctl is-active ${PATHS.unitName}`, watcherWhy());
     }
   } else {
-    notes.push(`${s.hostname} is not running systemd now: the watcher is started directly; the unit is enabled, so systemd starts it at boot.`);
+    notes.push(l10n.t('{0} is not running systemd now: the watcher is started directly; the unit is enabled, so systemd starts it at boot.', s.hostname));
     if (agentChanges || confChanges || s.agent.watchPid === undefined) {
-      add('watcher', 'start the watcher (no systemd running: started directly)', `${AGENT_PATH} stop-watch\nsleep 0.2\n${AGENT_PATH} start-watch`, WATCHER_WHY);
+      add('watcher', l10n.t('start the watcher (no systemd running: started directly)'), `${AGENT_PATH} stop-watch\nsleep 0.2\n${AGENT_PATH} start-watch`, watcherWhy());
     }
   }
   armRollbackBefore(steps, s, c, opts.rollbackSeconds, (id) => NETWORK_STEPS.includes(id));
   if (s.files.rolledBack !== undefined) {
-    add('clear-rolled-back', `forget the earlier rollback (${s.files.rolledBack.trim()})`, `rm -f ${ROLLED_BACK}`, 'An earlier change was undone automatically; this removes the note about it, now that the host is set up again.');
+    add(
+      'clear-rolled-back',
+      l10n.t('forget the earlier rollback ({0})', s.files.rolledBack.trim()),
+      `rm -f ${ROLLED_BACK}`,
+      l10n.t('An earlier change was undone automatically; this removes the note about it, now that the host is set up again.'),
+    );
   }
   return { steps, notes };
 }
@@ -494,7 +564,10 @@ export function planAssign(s: HostSnapshot, c: HostConfig, art: Artifacts, conta
     changes: true,
     step: {
       id: 'bind',
-      title: `bind ${chosen} to container ${k.name} on network ${att.network}: enable IPv6 in it, add ${chosen}/128 on ${att.ifname}, route it to ${att.bridge}${att.bridge === c.bridge ? '' : ' (radvd advertises there too)'}, record it in ${PATHS.bindings}`,
+      title:
+        att.bridge === c.bridge
+          ? l10n.t('bind {0} to container {1} on network {2}: enable IPv6 in it, add {0}/128 on {3}, route it to {4}, record it in {5}', chosen, k.name, att.network, att.ifname, att.bridge, PATHS.bindings)
+          : l10n.t('bind {0} to container {1} on network {2}: enable IPv6 in it, add {0}/128 on {3}, route it to {4} (radvd advertises there too), record it in {5}', chosen, k.name, att.network, att.ifname, att.bridge, PATHS.bindings),
       script: `${AGENT_PATH} bind ${shq(k.name)} ${shq(chosen)} ${shq(att.network)}`,
     },
   };
@@ -524,7 +597,10 @@ export function planRelease(s: HostSnapshot, c: HostConfig, art: Artifacts, targ
     bindings,
     steps: bindings.map((b) => ({
       id: 'unbind',
-      title: `release ${b.address} from ${b.container}${b.source === 'label' ? ` (bound by its label ${LABELS.address}: the agent binds an address again when the container starts; remove the label to keep it released)` : ''}`,
+      title:
+        b.source === 'label'
+          ? l10n.t('release {0} from {1} (bound by its label {2}: the agent binds an address again when the container starts; remove the label to keep it released)', b.address, b.container, LABELS.address)
+          : l10n.t('release {0} from {1}', b.address, b.container),
       script: `${AGENT_PATH} unbind ${shq(b.address)}`,
     })),
   };
