@@ -4,6 +4,7 @@
 import { HostConfig } from './config';
 import { ForwardPacket, Rule, Verdict, evaluateForward, firewallFacts, parseIp6tablesSave } from './firewall';
 import { HostSnapshot } from './snapshot';
+import { l10n } from './l10n';
 
 export type FirewallMechanism = 'docker-user' | 'forward' | 'ufw';
 
@@ -67,33 +68,38 @@ export function planFirewall(s: HostSnapshot, c: HostConfig): FirewallPlan {
   // the allow rules go into DOCKER-USER whether or not anything drops today
   if (facts.dockerUser) {
     mechanisms.push('docker-user');
-    if (!hasRules(save, 'DOCKER-USER', c, allow)) missing.push('DOCKER-USER (Docker manages ip6tables)');
+    if (!hasRules(save, 'DOCKER-USER', c, allow)) missing.push(l10n.t('DOCKER-USER (Docker manages ip6tables)'));
   }
   if (s.netfilter.ufwEnabled && facts.ufw) {
     mechanisms.push('ufw');
-    if (!hasRules(save, 'ufw6-user-forward', c, allow)) missing.push('ufw (ufw route allow, kept by ufw across reboots)');
+    if (!hasRules(save, 'ufw6-user-forward', c, allow)) missing.push(l10n.t('ufw (ufw route allow, kept by ufw across reboots)'));
   }
   const path = judgePath(s, c, c.addresses[0]);
   if (!mechanisms.length && !path.ok) {
     const byIptables = [path.inbound, path.outbound].some((v) => v.verdict !== 'accept' && v.by.startsWith('ip6tables'));
     if (byIptables) {
       mechanisms.push('forward');
-      if (!hasRules(save, 'FORWARD', c, allow)) missing.push('the ip6tables FORWARD chain');
+      if (!hasRules(save, 'FORWARD', c, allow)) missing.push(l10n.t('the ip6tables FORWARD chain'));
     }
   }
   // what no ip6tables rule of ours can override: a drop in a native nftables chain (its own base chain at the
   // forward hook: an accept elsewhere does not stop it)
   for (const v of [path.inbound, path.outbound]) {
     if (v.verdict !== 'accept' && !v.by.startsWith('ip6tables') && !notes.some((n) => n.includes(v.by))) {
-      notes.push(`forwarded traffic to the addresses is ${v.verdict === 'drop' ? 'dropped' : 'possibly dropped'} by ${v.by}: this tool does not edit native nftables rulesets; allow "oifname ${c.bridge} ip6 daddr ${allow[0]} accept" and "iifname ${c.bridge} ip6 saddr ${allow[0]} accept" in that chain (e.g. in /etc/nftables.conf)`);
+      notes.push(
+        v.verdict === 'drop'
+          ? l10n.t('forwarded traffic to the addresses is dropped by {0}: this tool does not edit native nftables rulesets; allow "oifname {1} ip6 daddr {2} accept" and "iifname {1} ip6 saddr {2} accept" in that chain (e.g. in /etc/nftables.conf)', v.by, c.bridge, allow[0])
+          : l10n.t('forwarded traffic to the addresses is possibly dropped by {0}: this tool does not edit native nftables rulesets; allow "oifname {1} ip6 daddr {2} accept" and "iifname {1} ip6 saddr {2} accept" in that chain (e.g. in /etc/nftables.conf)', v.by, c.bridge, allow[0]),
+      );
     }
   }
   return {
     allow,
     mechanisms,
     needed: missing.length > 0,
-    title: `let traffic to and from ${allow.join(', ')} through ${c.bridge} in the firewall: ${missing.join('; ')}` +
-      (path.ok ? '' : ` (today: inbound ${path.inbound.verdict} by ${path.inbound.by}, outbound ${path.outbound.verdict} by ${path.outbound.by})`),
+    title: path.ok
+      ? l10n.t('let traffic to and from {0} through {1} in the firewall: {2}', allow.join(', '), c.bridge, missing.join('; '))
+      : l10n.t('let traffic to and from {0} through {1} in the firewall: {2} (today: inbound {3} by {4}, outbound {5} by {6})', allow.join(', '), c.bridge, missing.join('; '), path.inbound.verdict, path.inbound.by, path.outbound.verdict, path.outbound.by),
     notes,
   };
 }

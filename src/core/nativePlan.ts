@@ -29,6 +29,8 @@ import { NETWORK_STEPS } from './rollback';
 import { CONF_LINE } from './hostState';
 import { PATHS, matches } from './hostContract';
 import { normalizeAddress } from './derive';
+import { l10n } from './l10n';
+import { forwardPolicyBack, removeDropIn, removeFallbackRoute } from './unprepare';
 
 export type HostMode = 'radvd' | 'docker';
 export const HOST_MODES: readonly HostMode[] = ['radvd', 'docker'];
@@ -275,8 +277,10 @@ export function engineOf(s: HostSnapshot, prefix: string): Engine {
     ip6tables,
     reserved: [at(0), at(1)],
     summary: routed
-      ? `Docker ${s.docker.version}: routed gateway mode for IPv6 (no NAT; every port reachable through the conoha-ipv6 firewall rules)`
-      : `Docker ${s.docker.version}: no IPv6 gateway modes before Docker 27; ${ip6tables ? 'Docker manages ip6tables (outbound masqueraded, inbound admitted by the conoha-ipv6 rules in DOCKER-USER)' : 'Docker writes no ip6tables rules: the addresses are routed as they are'}`,
+      ? l10n.t('Docker {0}: routed gateway mode for IPv6 (no NAT; every port reachable through the conoha-ipv6 firewall rules)', s.docker.version)
+      : ip6tables
+        ? l10n.t('Docker {0}: no IPv6 gateway modes before Docker 27; Docker manages ip6tables (outbound masqueraded, inbound admitted by the conoha-ipv6 rules in DOCKER-USER)', s.docker.version)
+        : l10n.t('Docker {0}: no IPv6 gateway modes before Docker 27; Docker writes no ip6tables rules: the addresses are routed as they are', s.docker.version),
   };
 }
 
@@ -405,7 +409,10 @@ export function planNativePrepare(s: HostSnapshot, f: NativeFacts, c: HostConfig
   const setup = nativeSetup(s, f, c);
   const { engine, conf } = setup;
   const steps: Step[] = [];
-  const notes: string[] = [engine.summary, `${c.addresses.length - engine.reserved.length} of the ${c.addresses.length} addresses are for containers: Docker keeps ${engine.reserved[0]} (the subnet-router anycast) and gives ${engine.reserved[1]} to the ${NATIVE.bridge} bridge as the containers' gateway`];
+  const notes: string[] = [
+    engine.summary,
+    l10n.t("{0} of the {1} addresses are for containers: Docker keeps {2} (the subnet-router anycast) and gives {3} to the {4} bridge as the containers' gateway", c.addresses.length - engine.reserved.length, c.addresses.length, engine.reserved[0], engine.reserved[1], NATIVE.bridge),
+  ];
   const add = (id: string, title: string, script: string, why: string, files?: StepFile[]) => steps.push({ id, title, script, why, ...(files?.length ? { files } : {}) });
   const up = c.uplink;
 
@@ -420,34 +427,55 @@ export function planNativePrepare(s: HostSnapshot, f: NativeFacts, c: HostConfig
       sysctlConfExisted: s.files.sysctlConf !== undefined,
     };
     const x = fileStep(NATIVE.previous, JSON.stringify(previous, null, 2) + '\n', '0644');
-    add('record-previous', `record the host's state before any change in ${NATIVE.previous}`, x.script, 'Notes how the host was set up before any change, so that undoing the setup can put it back.', [x.file]);
+    add('record-previous', l10n.t("record the host's state before any change in {0}", NATIVE.previous), x.script, l10n.t('Notes how the host was set up before any change, so that undoing the setup can put it back.'), [x.file]);
   }
   const acceptRa = ownsAcceptRa(s, c);
   if (acceptRa && sysctl(s, up, 'accept_ra') !== 2) {
-    add('accept-ra', `keep accepting router advertisements on ${up} while forwarding: accept_ra=2 (now ${sysctl(s, up, 'accept_ra')})`, setSysctl(up, 'accept_ra', 2), 'Forwarding (which Docker also turns on by itself when it creates an IPv6 network) makes Linux ignore the provider\'s router announcements and drop the host\'s default route; this keeps it.');
+    add(
+      'accept-ra',
+      l10n.t('keep accepting router advertisements on {0} while forwarding: accept_ra=2 (now {1})', up, String(sysctl(s, up, 'accept_ra'))),
+      setSysctl(up, 'accept_ra', 2),
+      l10n.t("Forwarding (which Docker also turns on by itself when it creates an IPv6 network) makes Linux ignore the provider's router announcements and drop the host's default route; this keeps it."),
+    );
   }
   const ensureDefault =
     `if [ -z "$(ip -6 route show default)" ]; then ip -6 route add default via ${shq(c.gateway)} dev ${shq(up)} metric 2048; fi\n` +
     `ip -6 route show default | grep -q . || { echo 'no default route: turning forwarding off again so the host stays reachable'; echo 0 > /proc/sys/net/ipv6/conf/all/forwarding; exit 1; }\n` +
     'ip -6 route show default';
   if (sysctl(s, 'all', 'forwarding') !== 1) {
-    add('forwarding', `turn on IPv6 forwarding: net.ipv6.conf.all.forwarding=1 (now ${sysctl(s, 'all', 'forwarding')}), keeping the default route via ${c.gateway} dev ${up}`, `${setSysctl('all', 'forwarding', 1)}\nsleep 0.2\n${ensureDefault}`, 'Lets the host pass traffic between the internet and the containers. If the host loses its own default route, the step turns this off again.');
+    add(
+      'forwarding',
+      l10n.t('turn on IPv6 forwarding: net.ipv6.conf.all.forwarding=1 (now {0}), keeping the default route via {1} dev {2}', String(sysctl(s, 'all', 'forwarding')), c.gateway, up),
+      `${setSysctl('all', 'forwarding', 1)}\nsleep 0.2\n${ensureDefault}`,
+      l10n.t('Lets the host pass traffic between the internet and the containers. If the host loses its own default route, the step turns this off again.'),
+    );
   } else if (defaultRoutes(s).length === 0) {
-    add('default-route', `restore the lost default route: default via ${c.gateway} dev ${up}`, ensureDefault, 'The host has no IPv6 default route right now; this puts back the route through the provider\'s router.');
+    add('default-route', l10n.t('restore the lost default route: default via {0} dev {1}', c.gateway, up), ensureDefault, l10n.t("The host has no IPv6 default route right now; this puts back the route through the provider's router."));
   }
   if (sysctl(s, up, 'proxy_ndp') !== 1) {
-    add('proxy-ndp', `answer neighbour solicitations on ${up}: proxy_ndp=1 (now ${sysctl(s, up, 'proxy_ndp')})`, setSysctl(up, 'proxy_ndp', 1), 'The provider\'s router asks who has each address; with this on, the host answers for the containers\' addresses.');
+    add(
+      'proxy-ndp',
+      l10n.t('answer neighbour solicitations on {0}: proxy_ndp=1 (now {1})', up, String(sysctl(s, up, 'proxy_ndp'))),
+      setSysctl(up, 'proxy_ndp', 1),
+      l10n.t("The provider's router asks who has each address; with this on, the host answers for the containers' addresses."),
+    );
   }
   if (s.files.sysctlConf !== sysctlConfText(c, acceptRa)) {
     const x = fileStep(PATHS.sysctlConf, sysctlConfText(c, acceptRa), '0644');
-    add('sysctl-conf', `persist the sysctls in ${PATHS.sysctlConf}`, x.script, 'Makes the host set forwarding, accept_ra and proxy NDP again at every boot.', [x.file]);
+    add('sysctl-conf', l10n.t('persist the sysctls in {0}', PATHS.sysctlConf), x.script, l10n.t('Makes the host set forwarding, accept_ra and proxy NDP again at every boot.'), [x.file]);
   }
   const networkFile = networkdFileOf(s, up);
   const dropIn = networkFile ? networkdDropInPath(networkFile) : undefined;
   const dropInText = networkdDropInText(c, routeSource(s, up) === 'ra');
   if (dropIn && s.files.networkdDropIn !== dropInText) {
     const x = fileStep(dropIn, dropInText, '0644');
-    add('networkd', `tell systemd-networkd, which configures ${up}, to keep proxy NDP for the addresses: ${dropIn}`, x.script, `systemd-networkd manages ${up} and would drop the proxy entries when it next configures the link.`, [x.file]);
+    add(
+      'networkd',
+      l10n.t('tell systemd-networkd, which configures {0}, to keep proxy NDP for the addresses: {1}', up, dropIn),
+      x.script,
+      l10n.t('systemd-networkd manages {0} and would drop the proxy entries when it next configures the link.', up),
+      [x.file],
+    );
   }
 
   // the network: created, or recreated when it is ours but wrong and empty
@@ -457,42 +485,72 @@ export function planNativePrepare(s: HostSnapshot, f: NativeFacts, c: HostConfig
     const create = `docker ${networkCreateArgs(conf.prefix, engine).map(shq).join(' ')}`;
     add(
       'network',
-      `${n ? `recreate Docker network ${NATIVE.network} (${problems.join('; ')})` : `create Docker network ${NATIVE.network}`} on ${conf.prefix}, bridge ${NATIVE.bridge}${engine.routed ? ', IPv6 gateway mode routed' : ''}`,
+      n
+        ? engine.routed
+          ? l10n.t('recreate Docker network {0} ({1}) on {2}, bridge {3}, IPv6 gateway mode routed', NATIVE.network, problems.join('; '), conf.prefix, NATIVE.bridge)
+          : l10n.t('recreate Docker network {0} ({1}) on {2}, bridge {3}', NATIVE.network, problems.join('; '), conf.prefix, NATIVE.bridge)
+        : engine.routed
+          ? l10n.t('create Docker network {0} on {1}, bridge {2}, IPv6 gateway mode routed', NATIVE.network, conf.prefix, NATIVE.bridge)
+          : l10n.t('create Docker network {0} on {1}, bridge {2}', NATIVE.network, conf.prefix, NATIVE.bridge),
       (n ? `docker network rm ${shq(NATIVE.network)}\n` : '') + create,
-      'Containers join this network with a fixed address from the /124; Docker keeps that address across container restarts, dockerd restarts and reboots.',
+      l10n.t('Containers join this network with a fixed address from the /124; Docker keeps that address across container restarts, dockerd restarts and reboots.'),
     );
   }
   const missing = c.addresses.filter((a) => !hasProxy(s, a, up));
   if (missing.length) {
-    add('proxies', `answer for ${missing.length} address(es) on ${up}: ip -6 neigh replace proxy X dev ${up}`, missing.map((a) => `ip -6 neigh replace proxy ${shq(a)} dev ${shq(up)}`).join('\n'), 'With this, the host answers the provider\'s router for each container address, so their traffic is sent to this host.');
+    add(
+      'proxies',
+      l10n.t('answer for {0} address(es) on {1}: ip -6 neigh replace proxy X dev {1}', missing.length, up),
+      missing.map((a) => `ip -6 neigh replace proxy ${shq(a)} dev ${shq(up)}`).join('\n'),
+      l10n.t("With this, the host answers the provider's router for each container address, so their traffic is sent to this host."),
+    );
   }
   const dropped = (f.conf?.addresses ?? []).filter((a) => !c.addresses.includes(a));
   const oldUplink = f.conf?.uplink ?? up;
-  if (dropped.length) add('drop-old', `remove the proxy entries of ${dropped.length} address(es) no longer in the set`, dropped.map((a) => `ip -6 neigh del proxy ${shq(a)} dev ${shq(oldUplink)} 2>/dev/null; true`).join('\n'), 'These addresses left the set.');
+  if (dropped.length) {
+    const script = dropped.map((a) => `ip -6 neigh del proxy ${shq(a)} dev ${shq(oldUplink)} 2>/dev/null; true`).join('\n');
+    add('drop-old', l10n.t('remove the proxy entries of {0} address(es) no longer in the set', dropped.length), script, l10n.t('These addresses left the set.'));
+  }
   const agentChanges = f.agentSha256 !== art.agentSha256;
   if (agentChanges) {
     const x = fileStep(NATIVE.agent, art.agent, '0755');
-    add('agent', `${f.agentSha256 ? 'update' : 'install'} ${NATIVE.agent} (puts proxy entries and firewall rules back after each start of docker)`, x.script, 'The kernel forgets proxy entries at reboot, and firewall rules go with it; this small script puts them back.', [x.file]);
+    add(
+      'agent',
+      f.agentSha256
+        ? l10n.t('update {0} (puts proxy entries and firewall rules back after each start of docker)', NATIVE.agent)
+        : l10n.t('install {0} (puts proxy entries and firewall rules back after each start of docker)', NATIVE.agent),
+      x.script,
+      l10n.t('The kernel forgets proxy entries at reboot, and firewall rules go with it; this small script puts them back.'),
+      [x.file],
+    );
   }
   const confText = nativeConfText(conf);
   const confChanges = f.confText !== confText;
   if (confChanges) {
     const x = fileStep(NATIVE.conf, confText, '0644');
-    add('host-conf', `record docker mode, uplink ${up}, ${conf.prefix} and the firewall in ${NATIVE.conf}`, x.script, 'The script on the host reads from this file which addresses it answers for and which rules it keeps.', [x.file]);
+    add(
+      'host-conf',
+      l10n.t('record docker mode, uplink {0}, {1} and the firewall in {2}', up, conf.prefix, NATIVE.conf),
+      x.script,
+      l10n.t('The script on the host reads from this file which addresses it answers for and which rules it keeps.'),
+      [x.file],
+    );
   }
   const unitChanges = f.unit !== nativeUnitText();
   if (unitChanges || !f.unitWanted || f.unitActive !== 'active' || agentChanges || confChanges) {
     const x = fileStep(NATIVE.unit, nativeUnitText(), '0644');
     add(
       'unit',
-      `install, enable and run ${NATIVE.unitName} (after every start of docker.service: proxy entries and firewall rules)`,
+      l10n.t('install, enable and run {0} (after every start of docker.service: proxy entries and firewall rules)', NATIVE.unitName),
       (unitChanges ? x.script + '\n' : '') + `systemctl daemon-reload\nsystemctl enable ${NATIVE.unitName} >/dev/null 2>&1\nsystemctl restart ${NATIVE.unitName}\nsystemctl is-active ${NATIVE.unitName}`,
-      'Makes the host put the proxy entries and firewall rules back at every boot and every docker restart.',
+      l10n.t('Makes the host put the proxy entries and firewall rules back at every boot and every docker restart.'),
       unitChanges ? [x.file] : undefined,
     );
   }
   const fw = nativeFirewallPlan(s, c);
-  if (fw.needed || (!f.network && fw.mechanisms.length)) add('firewall', fw.title, `${NATIVE.agent} firewall`, 'The host\'s firewall (or Docker\'s own rules, which admit only published ports) would otherwise block new connections to the containers\' addresses.');
+  if (fw.needed || (!f.network && fw.mechanisms.length)) {
+    add('firewall', fw.title, `${NATIVE.agent} firewall`, l10n.t("The host's firewall (or Docker's own rules, which admit only published ports) would otherwise block new connections to the containers' addresses."));
+  }
   notes.push(...fw.notes);
   armRollbackBefore(steps, s, c, opts.rollbackSeconds, (id) => NETWORK_STEPS.includes(id) || id === 'network');
   return { steps, notes, setup };
@@ -551,7 +609,9 @@ export function planNativeAssign(s: HostSnapshot, f: NativeFacts, c: HostConfig,
     changes: true,
     step: {
       id: 'connect',
-      title: `${mine ? `move ${k.name} from ${mine.fixed ?? mine.address ?? 'its address'} to ${chosen}` : `connect ${k.name} to ${NATIVE.network}`} with the fixed address ${chosen} (docker network connect --ip6)`,
+      title: mine
+        ? l10n.t('move {0} from {1} to {2} with the fixed address {2} (docker network connect --ip6)', k.name, mine.fixed ?? mine.address ?? l10n.t('its address'), chosen)
+        : l10n.t('connect {0} to {1} with the fixed address {2} (docker network connect --ip6)', k.name, NATIVE.network, chosen),
       script: `${disconnect}docker network connect --ip6 ${shq(chosen)} ${shq(NATIVE.network)} ${shq(k.name)}`,
     },
   };
@@ -578,7 +638,11 @@ export function planNativeRelease(s: HostSnapshot, f: NativeFacts, c: HostConfig
   }
   return {
     released: eps.map((e) => ({ address: e.fixed ?? e.address ?? '', container: e.container })),
-    steps: eps.map((e) => ({ id: 'disconnect', title: `release ${e.fixed ?? e.address} from ${e.container} (docker network disconnect)`, script: `docker network disconnect ${shq(NATIVE.network)} ${shq(e.container)}` })),
+    steps: eps.map((e) => ({
+      id: 'disconnect',
+      title: l10n.t('release {0} from {1} (docker network disconnect)', String(e.fixed ?? e.address), e.container),
+      script: `docker network disconnect ${shq(NATIVE.network)} ${shq(e.container)}`,
+    })),
   };
 }
 
@@ -613,18 +677,21 @@ export function planNativeUnprepare(s: HostSnapshot, f: NativeFacts, c: HostConf
   const add = (id: string, title: string, script: string) => steps.push({ id, title, script });
   const up = f.conf?.uplink ?? c.uplink;
   const prev = parseNativePrevious(f.previousText);
-  for (const e of f.endpoints) add('disconnect', `release ${e.fixed ?? e.address} from ${e.container}`, `docker network disconnect ${shq(NATIVE.network)} ${shq(e.container)}`);
-  if (f.agentSha256 && f.conf) add('firewall', 'take out the firewall rules prepare added', `${NATIVE.agent} unfirewall`);
+  for (const e of f.endpoints) add('disconnect', l10n.t('release {0} from {1}', String(e.fixed ?? e.address), e.container), `docker network disconnect ${shq(NATIVE.network)} ${shq(e.container)}`);
+  if (f.agentSha256 && f.conf) add('firewall', l10n.t('take out the firewall rules prepare added'), `${NATIVE.agent} unfirewall`);
   if (f.unit !== undefined || f.unitWanted || f.unitActive === 'active') {
-    add('unit', `stop and remove ${NATIVE.unitName}`, `systemctl disable --now ${NATIVE.unitName} >/dev/null 2>&1 || true\nrm -f ${shq(NATIVE.unitWants)} ${shq(NATIVE.unit)}\nsystemctl daemon-reload`);
+    add('unit', l10n.t('stop and remove {0}', NATIVE.unitName), `systemctl disable --now ${NATIVE.unitName} >/dev/null 2>&1 || true\nrm -f ${shq(NATIVE.unitWants)} ${shq(NATIVE.unit)}\nsystemctl daemon-reload`);
   }
-  if (f.network) add('network', `remove Docker network ${NATIVE.network}`, `docker network rm ${shq(NATIVE.network)}`);
+  if (f.network) add('network', l10n.t('remove Docker network {0}', NATIVE.network), `docker network rm ${shq(NATIVE.network)}`);
   const addrs = f.conf?.addresses ?? c.addresses;
   const proxied = addrs.filter((a) => hasProxy(s, a, up));
-  if (proxied.length) add('proxies', `remove ${proxied.length} proxy entr${proxied.length === 1 ? 'y' : 'ies'} on ${up}`, proxied.map((a) => `ip -6 neigh del proxy ${shq(a)} dev ${shq(up)}`).join('\n'));
+  if (proxied.length) {
+    const title = proxied.length === 1 ? l10n.t('remove 1 proxy entry on {0}', up) : l10n.t('remove {0} proxy entries on {1}', proxied.length, up);
+    add('proxies', title, proxied.map((a) => `ip -6 neigh del proxy ${shq(a)} dev ${shq(up)}`).join('\n'));
+  }
   const networkFile = networkdFileOf(s, up);
   const dropIn = networkFile ? networkdDropInPath(networkFile) : undefined;
-  if (s.files.networkdDropIn !== undefined && dropIn) add('networkd', `remove the systemd-networkd drop-in ${dropIn}`, `rm -f ${shq(dropIn)}\nrmdir ${shq(dropIn.replace(/\/[^/]*$/, ''))} 2>/dev/null || true`);
+  if (s.files.networkdDropIn !== undefined && dropIn) add('networkd', ...removeDropIn(dropIn));
   const policyNow = firewallFacts({ ip6tablesSave: s.netfilter.ip6tablesSave }).forwardPolicy;
   if (prev) {
     const sets = Object.entries(prev.sysctl)
@@ -634,21 +701,20 @@ export function planNativeUnprepare(s: HostSnapshot, f: NativeFacts, c: HostConf
         const p = `/proc/sys/net/ipv6/conf/${k.slice(0, i)}/${k.slice(i + 1)}`;
         return `if [ -e ${shq(p)} ]; then echo ${v} > ${shq(p)}; fi`;
       });
-    add('sysctls', `set forwarding, accept_ra and proxy NDP back to their values before the first prepare${prev.sysctlConfExisted ? '' : `, and remove ${PATHS.sysctlConf}`}`, [...sets, prev.sysctlConfExisted ? ':' : `rm -f ${PATHS.sysctlConf}`].join('\n'));
+    const title = prev.sysctlConfExisted
+      ? l10n.t('set forwarding, accept_ra and proxy NDP back to their values before the first prepare')
+      : l10n.t('set forwarding, accept_ra and proxy NDP back to their values before the first prepare, and remove {0}', PATHS.sysctlConf);
+    add('sysctls', title, [...sets, prev.sysctlConfExisted ? ':' : `rm -f ${PATHS.sysctlConf}`].join('\n'));
     // Docker may have changed the policy when it turned forwarding on: back to what the host had
-    if (prev.ip6ForwardPolicy && policyNow && policyNow !== prev.ip6ForwardPolicy) add('forward-policy', `set the ip6tables FORWARD policy back to ${prev.ip6ForwardPolicy} (now ${policyNow})`, `ip6tables -w 10 -P FORWARD ${prev.ip6ForwardPolicy}`);
-    if (policyNow && !prev.ip6ForwardPolicy) notes.push(`the host had no ip6tables filter table before; Docker created one (FORWARD policy ${policyNow}), which stays as Docker manages it`);
+    if (prev.ip6ForwardPolicy && policyNow && policyNow !== prev.ip6ForwardPolicy) add('forward-policy', forwardPolicyBack(prev.ip6ForwardPolicy, policyNow), `ip6tables -w 10 -P FORWARD ${prev.ip6ForwardPolicy}`);
+    if (policyNow && !prev.ip6ForwardPolicy) notes.push(l10n.t('the host had no ip6tables filter table before; Docker created one (FORWARD policy {0}), which stays as Docker manages it', policyNow));
   } else {
-    notes.push(`${NATIVE.previous} is missing or unreadable: the sysctls stay as they are`);
+    notes.push(l10n.t('{0} is missing or unreadable: the sysctls stay as they are', NATIVE.previous));
   }
   const fallback = defaultRoutes(s).find((r) => r.dev === up && r.gateway === c.gateway && r.metric === 2048);
   if (fallback) {
-    add('default-route', `remove the fallback default route prepare added (via ${c.gateway} dev ${up} metric 2048) once the host has its own again`, [
-      "own() { ip -6 route show default | grep -v ' metric 2048' | grep -q .; }",
-      'for i in $(seq 150); do own && break; sleep 0.1; done',
-      `if own; then ip -6 route del default via ${shq(c.gateway)} dev ${shq(up)} metric 2048; else echo 'no default route of its own came back: the fallback stays, so the host stays reachable'; fi`,
-    ].join('\n'));
+    add('default-route', ...removeFallbackRoute(c.gateway, up));
   }
-  add('files', `remove ${NATIVE.agent}, ${NATIVE.conf}, ${NATIVE.labels} and ${NATIVE.previous}`, `rm -f ${shq(NATIVE.agent)} ${shq(NATIVE.conf)} ${shq(NATIVE.labels)} ${shq(NATIVE.previous)}\nrmdir ${shq(PATHS.stateDir)} 2>/dev/null || true`);
+  add('files', l10n.t('remove {0}, {1}, {2} and {3}', NATIVE.agent, NATIVE.conf, NATIVE.labels, NATIVE.previous), `rm -f ${shq(NATIVE.agent)} ${shq(NATIVE.conf)} ${shq(NATIVE.labels)} ${shq(NATIVE.previous)}\nrmdir ${shq(PATHS.stateDir)} 2>/dev/null || true`);
   return { steps, notes };
 }
