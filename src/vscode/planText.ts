@@ -1,7 +1,9 @@
 // The Show Plan document: what Prepare Host would change, as Markdown for the preview. Pure (no vscode), so the unit
 // tests render it: per step its title, why it is needed, the files it writes and the commands it runs, without the
-// tool's internal shell helpers (civ6_*), and with fences that no content from the host can close early.
+// tool's internal shell helpers (civ6_*), and with fences that no content from the host can close early. Its words go
+// through core's translator (vscode.l10n once the extension is active), like the step titles and whys it frames.
 import type { HostConfig } from '../core/config';
+import { l10n } from '../core/l10n';
 import type { Plan, Step, StepFile } from '../core/plan';
 import { PATHS } from '../core/hostContract';
 
@@ -27,7 +29,7 @@ const WRITE = /civ6_write ('[^']*'|\S+) ([0-7]{3,4}) '([A-Za-z0-9+/=]*)'/g;
 const unquote = (p: string) => (p.startsWith("'") && p.endsWith("'") ? p.slice(1, -1) : p);
 
 /** what a line using one of the tool's other helpers does, in words (the line is shown as a comment) */
-const HELPER_LINES: [RegExp, string][] = [[/civ6_radvd_pids/, 'wait up to 3 s until radvd runs; if it does not, stop and say where its log is']];
+const HELPER_LINES: [RegExp, () => string][] = [[/civ6_radvd_pids/, () => l10n.t('wait up to 3 s until radvd runs; if it does not, stop and say where its log is')]];
 
 /** A step's commands without internal helper names, and the files its script writes that the step does not list
  * (decoded from the script). */
@@ -38,13 +40,13 @@ export function readableScript(step: Step): { script: string; files: StepFile[] 
     .replace(WRITE, (_m, p: string, mode: string, b64: string) => {
       const path = unquote(p);
       if (!listed.has(path)) extra.push({ path, mode, content: Buffer.from(b64, 'base64').toString('utf8') });
-      return `write ${path} (mode ${mode})`;
+      return l10n.t('write {0} (mode {1})', path, mode);
     })
     .split('\n')
     .map((line) => {
       if (!/civ6_/i.test(line)) return line;
       const known = HELPER_LINES.find(([re]) => re.test(line));
-      return `# ${known ? known[1] : 'a check by conoha-ipv6'}`;
+      return `# ${known ? known[1]() : l10n.t('a check by conoha-ipv6')}`;
     })
     .join('\n');
   return { script, files: extra };
@@ -53,10 +55,15 @@ export function readableScript(step: Step): { script: string; files: StepFile[] 
 /** a file's content as the plan shows it: the tool's own programs (full of its internal helpers) are named, not shown */
 function fileBlock(f: StepFile): string[] {
   const lines = f.content.split('\n').length - (f.content.endsWith('\n') ? 1 : 0);
-  const head = `Writes \`${f.path}\` (mode ${f.mode}, ${lines} line${lines === 1 ? '' : 's'}):`;
+  const path = `\`${f.path}\``;
   if (f.path === PATHS.agent || /civ6_/i.test(f.content)) {
-    return [`Writes \`${f.path}\` (mode ${f.mode}): the conoha-ipv6 ${f.path === PATHS.agent ? 'agent' : 'program'} itself, ${lines} lines of shell, not shown here.`, ''];
+    const own =
+      f.path === PATHS.agent
+        ? l10n.t('Writes {0} (mode {1}): the conoha-ipv6 agent itself, {2} lines of shell, not shown here.', path, f.mode, lines)
+        : l10n.t('Writes {0} (mode {1}): the conoha-ipv6 program itself, {2} lines of shell, not shown here.', path, f.mode, lines);
+    return [own, ''];
   }
+  const head = lines === 1 ? l10n.t('Writes {0} (mode {1}, 1 line):', path, f.mode) : l10n.t('Writes {0} (mode {1}, {2} lines):', path, f.mode, lines);
   return [head, '', fenced(f.content), ''];
 }
 
@@ -65,9 +72,9 @@ function stepBlock(step: Step, i: number): string[] {
   return [
     `## ${i + 1}. ${escapeInline(step.title)}`,
     '',
-    ...(step.why ? [`*Why:* ${escapeInline(step.why)}`, ''] : []),
+    ...(step.why ? [l10n.t('*Why:* {0}', escapeInline(step.why)), ''] : []),
     ...[...(step.files ?? []), ...r.files].flatMap(fileBlock),
-    'Runs on the host (as root):',
+    l10n.t('Runs on the host (as root):'),
     '',
     fenced(r.script, 'sh'),
     '',
@@ -78,28 +85,32 @@ function stepBlock(step: Step, i: number): string[] {
 export function planMarkdown(host: string, c: HostConfig, plan: Plan): string {
   const n = plan.steps.length;
   return [
-    `# Prepare Host plan for ${escapeInline(host)} (dry run: nothing was changed)`,
+    l10n.t('# Prepare Host plan for {0} (dry run: nothing was changed)', escapeInline(host)),
     '',
-    escapeInline(`uplink ${c.uplink}, gateway ${c.gateway}, bridge ${c.bridge}, ${c.addresses.length} addresses${c.prefix ? ` (${c.prefix})` : ''}`),
+    escapeInline(
+      c.prefix
+        ? l10n.t('uplink {0}, gateway {1}, bridge {2}, {3} addresses ({4})', c.uplink, c.gateway, c.bridge, c.addresses.length, c.prefix)
+        : l10n.t('uplink {0}, gateway {1}, bridge {2}, {3} addresses', c.uplink, c.gateway, c.bridge, c.addresses.length),
+    ),
     '',
-    n ? `${changes(n)}:` : 'Nothing to change: the host is already prepared.',
+    n === 0 ? l10n.t('Nothing to change: the host is already prepared.') : n === 1 ? l10n.t('1 change:') : l10n.t('{0} changes:', n),
     '',
     ...plan.steps.map((x, i) => `${i + 1}. ${escapeInline(x.title)}`),
     '',
-    ...plan.notes.flatMap((note) => [`> **Note:** ${escapeInline(note)}`, '']),
+    ...plan.notes.flatMap((note) => [l10n.t('> **Note:** {0}', escapeInline(note)), '']),
     ...plan.steps.flatMap(stepBlock),
   ].join('\n');
 }
 
 /** "1 change", "3 changes" */
 export function changes(n: number): string {
-  return `${n} change${n === 1 ? '' : 's'}`;
+  return n === 1 ? l10n.t('1 change') : l10n.t('{0} changes', n);
 }
 
-/** a why cut to its first sentence, and that to `max` characters at a word */
+/** a why cut to its first sentence (ended by ". " or a Japanese 。), and that to `max` characters at a word */
 export function shortWhy(why: string, max = 220): string {
-  const first = /^.*?\.(?=\s|$)/.exec(why)?.[0] ?? why;
-  const s = first.replace(/\.$/, '');
+  const first = /^.*?(?:\.(?=\s|$)|。)/.exec(why)?.[0] ?? why;
+  const s = first.replace(/[.。]$/, '');
   if (s.length <= max) return s;
   const cut = s.slice(0, max - 1);
   return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), max / 2))}…`;
