@@ -2,8 +2,9 @@
 // --tests also every test/**/*.test.ts into out/test/ (same loaders, so tests run the shipped scripts).
 // Remote shell scripts (src/host/scripts/*.sh) are imported as text and travel inside the bundles.
 import { build } from 'esbuild';
-import { readdirSync, statSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, rmSync } from 'node:fs';
 import { lean } from './esbuild-lean.mjs';
+import { l10nKeys } from './l10n.mjs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -49,11 +50,26 @@ const ssh2Apart = {
   },
 };
 
+// The CLI carries l10n/bundle.l10n.ja.json for core's messages (src/cli.ts imports it): only the entries of core's
+// l10n.t calls go in (the extension's own are read by VS Code from the file), and Japanese stays UTF-8 in the file
+// rather than \u escapes, which would double its bytes.
+const coreL10nOnly = {
+  name: 'core-l10n-only',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]l10n[\\/]bundle\.l10n\.[\w-]+\.json$/ }, (args) => {
+      const keys = new Set(l10nKeys(join(root, 'src/core')));
+      const all = JSON.parse(readFileSync(args.path, 'utf8'));
+      return { contents: JSON.stringify(Object.fromEntries(Object.entries(all).filter(([k]) => keys.has(k)))), loader: 'json' };
+    });
+  },
+};
+const cli = { ...dist, plugins: [...dist.plugins, coreL10nOnly], charset: 'utf8' };
+
 const minify = !process.argv.includes('--no-minify');
 await Promise.all([
   build({ ...dist, plugins: [lean, ssh2Apart], minify, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js' }),
   build({ ...dist, minify, entryPoints: ['src/host/ssh2Client.ts'], outfile: 'dist/ssh2.js' }),
-  build({ ...dist, minify, entryPoints: ['src/cli.ts'], outfile: 'dist/cli-main.js' }),
+  build({ ...cli, minify, entryPoints: ['src/cli.ts'], outfile: 'dist/cli-main.js' }),
   // the command (package.json "bin"): starts dist/cli-main.js with a compile cache (src/cliStart.ts)
   build({ ...dist, minify, entryPoints: ['src/cliStart.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
 ]);
