@@ -13,6 +13,7 @@
 // Anything else (a "$(...)", a stray line, a huge file) is refused as a whole by both readers: the TS parser throws a
 // StateError, the shell reader fails with the reason on stderr. Files written by earlier versions are in this format.
 import { PATTERNS, PATHS, PatternName, matches } from './hostContract';
+import { l10n } from './l10n';
 
 export const STATE_MAX_BYTES = 16384;
 
@@ -85,18 +86,19 @@ const shownLine = (l: string) => JSON.stringify(l.length > 60 ? l.slice(0, 60) +
 /** The lines of a state file that passes the file-level rules (size, NUL, every line matching `line`). */
 function checkedLines(text: string, path: string, line: RegExp, fix: string): string[] {
   const bytes = Buffer.byteLength(text);
-  if (bytes > STATE_MAX_BYTES) throw new StateError(`${path} is ${bytes} bytes, more than the ${STATE_MAX_BYTES} conoha-ipv6 writes: ${fix}`);
-  if (text.includes('\0')) throw new StateError(`${path} contains a NUL byte: ${fix}`);
+  if (bytes > STATE_MAX_BYTES) throw new StateError(l10n.t('{0} is {1} bytes, more than the {2} conoha-ipv6 writes: {3}', path, bytes, STATE_MAX_BYTES, fix));
+  if (text.includes('\0')) throw new StateError(l10n.t('{0} contains a NUL byte: {1}', path, fix));
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   lines.forEach((l, i) => {
-    if (!line.test(l)) throw new StateError(`${path} line ${i + 1} (${shownLine(l)}) is not in the format conoha-ipv6 writes: ${fix}`);
+    if (!line.test(l)) throw new StateError(l10n.t('{0} line {1} ({2}) is not in the format conoha-ipv6 writes: {3}', path, i + 1, shownLine(l), fix));
   });
   return lines.filter((l) => l !== '' && !l.startsWith('#'));
 }
 
-const CONF_FIX = 'prepare the host again to write it anew';
-const BINDINGS_FIX = `correct or remove that line by hand (lines are "ADDRESS CONTAINER [ID [NETWORK [assign|label]]]"), then run the command again`;
+// what to do about a bad file, in the user's words when the error is made
+const confFix = () => l10n.t('prepare the host again to write it anew');
+const bindingsFix = () => l10n.t('correct or remove that line by hand (lines are "ADDRESS CONTAINER [ID [NETWORK [assign|label]]]"), then run the command again');
 
 /** host.conf as prepare writes it. Every value must match its key's pattern (they are validated input). */
 export function writeHostConf(r: RecordedConfig): string {
@@ -109,14 +111,14 @@ export function writeHostConf(r: RecordedConfig): string {
     lines.push(`${k.key}=${k.quoted ? `"${text}"` : text}`);
   }
   const out = lines.join('\n') + '\n';
-  checkedLines(out, PATHS.hostConf, new RegExp(CONF_LINE), 'a bug in conoha-ipv6'); // what we write, we read
+  checkedLines(out, PATHS.hostConf, new RegExp(CONF_LINE), l10n.t('a bug in conoha-ipv6')); // what we write, we read
   return out;
 }
 
 /** host.conf from the host. Throws StateError on anything prepare would not have written. */
 export function parseHostConf(text: string): RecordedConfig {
   const values = new Map<string, string>();
-  for (const l of checkedLines(text, PATHS.hostConf, new RegExp(CONF_LINE), CONF_FIX)) {
+  for (const l of checkedLines(text, PATHS.hostConf, new RegExp(CONF_LINE), confFix())) {
     const eq = l.indexOf('=');
     let v = l.slice(eq + 1);
     if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1);
@@ -125,9 +127,9 @@ export function parseHostConf(text: string): RecordedConfig {
   const r: RecordedConfig = { addresses: [], allow: [], firewall: [] };
   for (const k of CONF_KEYS) {
     const v = values.get(k.key) ?? '';
-    if (k.required && v === '') throw new StateError(`${PATHS.hostConf} has no ${k.key}: ${CONF_FIX}`);
+    if (k.required && v === '') throw new StateError(l10n.t('{0} has no {1}: {2}', PATHS.hostConf, k.key, confFix()));
     const words = k.list ? v.split(' ').filter(Boolean) : [v];
-    for (const w of words) if (!matches(k.pattern, w)) throw new StateError(`${PATHS.hostConf} has a bad ${k.key} (${shownLine(w)}): ${CONF_FIX}`);
+    for (const w of words) if (!matches(k.pattern, w)) throw new StateError(l10n.t('{0} has a bad {1} ({2}): {3}', PATHS.hostConf, k.key, shownLine(w), confFix()));
     if (k.list) (r[k.field] as string[]) = words;
     else if (v !== '') (r[k.field] as string) = v;
   }
@@ -146,7 +148,7 @@ export function bindingLine(b: Binding): string {
 /** the bindings file from the host (addresses as recorded, not canonicalized). Throws StateError on a bad file. */
 export function parseBindings(text: string): Binding[] {
   const re = new RegExp(BINDING_LINE);
-  return checkedLines(text, PATHS.bindings, re, BINDINGS_FIX).map((l) => {
+  return checkedLines(text, PATHS.bindings, re, bindingsFix()).map((l) => {
     const m = re.exec(l);
     if (!m) throw new StateError(`${PATHS.bindings}: a checked line no longer matches (${shownLine(l)})`); // checkedLines tested it
     return { address: m[2], container: m[3], ...(m[5] ? { id: m[5] } : {}), ...(m[7] ? { network: m[7] } : {}), ...(m[9] ? { source: m[9] as 'assign' | 'label' } : {}) };
