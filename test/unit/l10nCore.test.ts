@@ -12,6 +12,9 @@ import { planUnprepare } from '../../src/core/unprepare';
 import { judgeHost } from '../../src/core/checks';
 import { L10n, english, installL10n } from '../../src/core/l10n';
 import { artifacts } from '../../src/host/scripts';
+import { planNativePrepare } from '../../src/core/nativePlan';
+import { judgeNative } from '../../src/core/nativeChecks';
+import { nativeArtifacts } from '../../src/host/nativeOperations';
 import { confirmLines, planMarkdown } from '../../src/vscode/planText';
 
 const root = join(__dirname, '../../..');
@@ -89,4 +92,25 @@ test('a plan in Japanese: every title, why and note, and the Show Plan document 
   const undo = inJapanese(() => planUnprepare(prepared(), resolveHostConfig(prepared()), installed, { releaseAll: true }));
   for (const x of undo.steps) assert.match(x.title, japanese, x.id);
   assert.equal(undo.steps[0].title, `${prepared().bindings[0].address} を ${prepared().bindings[0].container} から解放`);
+});
+
+test('docker mode in Japanese: its plan (steps, whys, the engine notes) and its checks on a host not prepared yet', () => {
+  const s = { ...fresh(), systemd: true };
+  s.docker = { ...s.docker, version: '28.5.2' };
+  const c = resolveHostConfig(s);
+  const { plan, checks } = inJapanese(() => ({
+    plan: planNativePrepare(s, { unitWanted: false, unitActive: '', endpoints: [] }, c, nativeArtifacts, { rollbackSeconds: 60 }),
+    checks: judgeNative(s, { unitWanted: false, unitActive: '', endpoints: [] }, c, nativeArtifacts),
+  }));
+  assert.ok(plan.steps.some((x) => x.id === 'network'));
+  for (const x of plan.steps) {
+    assert.match(`${x.title}\n${x.why}`, japanese, x.id);
+    assert.doesNotMatch(`${x.title}\n${x.why}`, /<untranslated/, x.id);
+  }
+  assert.deepEqual(plan.notes.slice(0, 2), [
+    'Docker 28.5.2: IPv6 はゲートウェイ モード routed (NAT なし。conoha-ipv6 のファイアウォール ルールで全ポートに到達可能)',
+    'アドレス 16 個のうち 14 個がコンテナー用です。2001:db8:1301:814:a157:7:235:120 (サブネット ルーター エニーキャスト) は Docker が確保し、2001:db8:1301:814:a157:7:235:121 はコンテナーのゲートウェイとして conoha-ipv6 ブリッジに割り当てられます',
+  ]);
+  for (const x of checks.filter((k) => !k.ok)) assert.match(x.message, japanese, `${x.id}: ${x.message}`);
+  assert.equal(checks.find((x) => x.id === 'network')!.message, 'Docker ネットワーク conoha-ipv6 が存在しません');
 });
