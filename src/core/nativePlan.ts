@@ -20,7 +20,7 @@ import { Address6 } from 'ip-address';
 import { HostConfig } from './config';
 import { InputError, RefusedError } from './errors';
 import { StateError } from './hostState';
-import { Plan, Step, StepFile, armRollbackBefore, networkdDropInPath, networkdDropInText, ownsAcceptRa, sysctlConfText } from './plan';
+import { Plan, Step, StepFile, armRollbackBefore, cannotPrepare, dockerSilent, networkdDropInPath, networkdDropInText, noIp, ownsAcceptRa, sysctlConfText } from './plan';
 import { shq, validateContainerName } from './shell';
 import { HostSnapshot, canon, defaultRoutes, findContainer, hasProxy, networkdFileOf, routeSource, sysctl } from './snapshot';
 import { firewallFacts } from './firewall';
@@ -364,12 +364,12 @@ export function nativeSetup(s: HostSnapshot, f: NativeFacts, c: HostConfig): Nat
 /** Why docker mode cannot be prepared here (each with what to do); empty when it can. */
 export function nativeBlockers(s: HostSnapshot, f: NativeFacts, c: HostConfig): string[] {
   const out: string[] = [];
-  if (!s.tools.ip) out.push('the "ip" command (iproute2) is missing on the host: install iproute2');
-  if (!s.tools.docker) out.push('docker is not installed on the host: install Docker first');
-  else if (!s.docker.ok) out.push(`docker does not answer on the host (${s.docker.error || 'no error text'}): start it (systemctl start docker)`);
-  if (!s.systemd) out.push(`${s.hostname} does not run systemd: docker mode re-applies proxy entries with a systemd unit after docker.service; use radvd mode`);
-  if (!c.prefix) out.push('docker mode needs the addresses as one /124: name it in the host\'s settings');
-  if (s.files.hostConf !== undefined || s.agent.sha256) out.push(`${s.hostname} is prepared in radvd mode: switching modes undoes that first`);
+  if (!s.tools.ip) out.push(noIp());
+  if (!s.tools.docker) out.push(l10n.t('docker is not installed on the host: install Docker first'));
+  else if (!s.docker.ok) out.push(dockerSilent(s));
+  if (!s.systemd) out.push(l10n.t('{0} does not run systemd: docker mode re-applies proxy entries with a systemd unit after docker.service; use radvd mode', s.hostname));
+  if (!c.prefix) out.push(l10n.t("docker mode needs the addresses as one /124: name it in the host's settings"));
+  if (s.files.hostConf !== undefined || s.agent.sha256) out.push(l10n.t('{0} is prepared in radvd mode: switching modes undoes that first', s.hostname));
   const ownNets = s.addresses.filter((x) => x.dev === c.uplink && x.scope === 'global').map((x) => `${x.address}/64`);
   const onLink = s.routes.filter((r) => r.dev === c.uplink && !r.gateway && r.dst.includes('/') && !r.dst.startsWith('fe80:')).map((r) => r.dst);
   const inNet = (a: string, n: string) => {
@@ -379,19 +379,23 @@ export function nativeBlockers(s: HostSnapshot, f: NativeFacts, c: HostConfig): 
       return false;
     }
   };
-  if (!c.addresses.every((a) => [...onLink, ...ownNets].some((n) => inNet(a, n)))) out.push(`the addresses are not on ${c.uplink}'s prefix: the provider routes only that prefix to this host; check the address set`);
+  if (!c.addresses.every((a) => [...onLink, ...ownNets].some((n) => inNet(a, n)))) {
+    out.push(l10n.t("the addresses are not on {0}'s prefix: the provider routes only that prefix to this host; check the address set", c.uplink));
+  }
   const taken = c.addresses.filter((a) => s.neighbours.some((n) => n.address === a && n.dev === c.uplink && n.lladdr));
-  if (taken.length) out.push(`another machine on ${c.uplink} answers for ${taken.join(', ')}: proxying would capture its traffic; check the address set`);
+  if (taken.length) out.push(l10n.t('another machine on {0} answers for {1}: proxying would capture its traffic; check the address set', c.uplink, taken.join(', ')));
   const prefix = c.prefix;
   if (prefix) {
     // another interface (another Docker network, a route by hand) already has the /124 or a part of it
     const clash = s.routes.filter((r) => r.dev !== NATIVE.bridge && r.dev !== c.uplink && r.dst !== 'default' && (inNet(r.dst.split('/')[0], prefix) || c.addresses.includes(r.dst)));
-    if (clash.length) out.push(`${c.prefix} is already routed elsewhere (${clash.map((r) => `${r.dst} dev ${r.dev}`).join(', ')}): remove that first`);
+    if (clash.length) out.push(l10n.t('{0} is already routed elsewhere ({1}): remove that first', prefix, clash.map((r) => `${r.dst} dev ${r.dev}`).join(', ')));
     if (f.network) {
-      if (f.network.labels['conoha-ipv6.mode'] !== 'docker') out.push(`a Docker network named ${NATIVE.network} exists that conoha-ipv6 did not create: rename or remove it`);
+      if (f.network.labels['conoha-ipv6.mode'] !== 'docker') out.push(l10n.t('a Docker network named {0} exists that conoha-ipv6 did not create: rename or remove it', NATIVE.network));
       else {
         const p = networkProblems(f.network, prefix, engineOf(s, prefix));
-        if (p.length && f.endpoints.length) out.push(`Docker network ${NATIVE.network} must be recreated (${p.join('; ')}) but containers are on it (${f.endpoints.map((x) => x.container).join(', ')}): release them first`);
+        if (p.length && f.endpoints.length) {
+          out.push(l10n.t('Docker network {0} must be recreated ({1}) but containers are on it ({2}): release them first', NATIVE.network, p.join('; '), f.endpoints.map((x) => x.container).join(', ')));
+        }
       }
     }
   }
@@ -405,7 +409,7 @@ export interface NativePlanOptions {
 
 export function planNativePrepare(s: HostSnapshot, f: NativeFacts, c: HostConfig, art: NativeArtifacts, opts: NativePlanOptions = {}): Plan & { setup: NativeSetup } {
   const blockers = nativeBlockers(s, f, c);
-  if (blockers.length) throw new RefusedError(`cannot prepare ${s.hostname} in docker mode:\n  - ${blockers.join('\n  - ')}`, c.prefix ? [] : [{ id: 'set-host-setting', setting: 'addresses' }]);
+  if (blockers.length) throw new RefusedError(cannotPrepare(s.hostname, blockers, true), c.prefix ? [] : [{ id: 'set-host-setting', setting: 'addresses' }]);
   const setup = nativeSetup(s, f, c);
   const { engine, conf } = setup;
   const steps: Step[] = [];

@@ -178,18 +178,24 @@ export interface Blocker {
 export function prepareBlockers(s: HostSnapshot, c: HostConfig): Blocker[] {
   const blockers: Blocker[] = [];
   const out = { push: (message: string, fix?: Action) => blockers.push({ message, ...(fix ? { fix } : {}) }) };
-  if (!s.tools.ip) out.push('the "ip" command (iproute2) is missing on the host: install iproute2');
-  if (!s.tools.nsenter) out.push('nsenter is missing on the host: install util-linux');
-  if (!s.tools.docker) out.push('docker is not installed on the host: install Docker first (e.g. apt-get install docker.io)');
-  else if (!s.docker.ok) out.push(`docker does not answer on the host (${s.docker.error || 'no error text'}): start it (systemctl start docker)`);
-  if (!s.links.some((l) => l.name === c.bridge)) out.push(`bridge ${c.bridge} does not exist on the host: start Docker, or name the bridge Docker uses`, { id: 'set-host-setting', setting: 'bridge' });
-  if (!s.tools.radvd && !s.tools.apt) out.push('radvd is not installed and this host has no apt-get: install radvd with the host\'s package manager', { id: 'retry' });
+  if (!s.tools.ip) out.push(noIp());
+  if (!s.tools.nsenter) out.push(l10n.t('nsenter is missing on the host: install util-linux'));
+  if (!s.tools.docker) out.push(l10n.t('docker is not installed on the host: install Docker first (e.g. apt-get install docker.io)'));
+  else if (!s.docker.ok) out.push(dockerSilent(s));
+  if (!s.links.some((l) => l.name === c.bridge)) out.push(l10n.t('bridge {0} does not exist on the host: start Docker, or name the bridge Docker uses', c.bridge), { id: 'set-host-setting', setting: 'bridge' });
+  if (!s.tools.radvd && !s.tools.apt) out.push(l10n.t("radvd is not installed and this host has no apt-get: install radvd with the host's package manager"), { id: 'retry' });
   // forwarding drops every RA-learned default route on an interface without accept_ra=2: preparing another
   // interface than the one the route comes from would cut the host off (and the fallback route would go out
   // the wrong interface)
   const raElsewhere = [...new Set(defaultRoutes(s).flatMap((r) => (r.protocol === 'ra' && r.dev && r.dev !== c.uplink ? [r.dev] : [])))];
   if (raElsewhere.length && sysctl(s, 'all', 'forwarding') !== 1) {
-    out.push(`the default route comes from router advertisements on ${raElsewhere.join(', ')}, not on ${c.uplink}: turning forwarding on would drop it and cut the host off; prepare the uplink that carries the default route (${raElsewhere[0]}), or leave the uplink unset so it is found by itself`, { id: 'set-host-setting', setting: 'interface' });
+    const why = l10n.t(
+      'the default route comes from router advertisements on {0}, not on {1}: turning forwarding on would drop it and cut the host off; prepare the uplink that carries the default route ({2}), or leave the uplink unset so it is found by itself',
+      raElsewhere.join(', '),
+      c.uplink,
+      raElsewhere[0],
+    );
+    out.push(why, { id: 'set-host-setting', setting: 'interface' });
   }
   // the set must be on the uplink's own prefix (the provider routes only that to this host), and no other machine
   // on the link may be answering for one of the addresses already: proxying it would capture a neighbour's traffic
@@ -197,18 +203,38 @@ export function prepareBlockers(s: HostSnapshot, c: HostConfig): Blocker[] {
   const ownNets = s.addresses.filter((x) => x.dev === c.uplink && x.scope === 'global').map((x) => `${x.address}/64`);
   const offPrefix = c.addresses.filter((a) => !onLink.some((r) => inPrefix(a, r.dst)) && !ownNets.some((n) => inPrefix(a, n)));
   if (offPrefix.length) {
-    out.push(`${offPrefix.length === c.addresses.length ? 'the addresses are' : `${offPrefix.join(', ')} ${offPrefix.length === 1 ? 'is' : 'are'}`} not on ${c.uplink}'s prefix (${onLink.map((r) => r.dst).join(', ') || 'none'}): the provider routes only that prefix to this host; check the address set`, { id: 'set-host-setting', setting: 'addresses' });
+    const nets = onLink.map((r) => r.dst).join(', ') || l10n.t('none');
+    const why =
+      offPrefix.length === c.addresses.length
+        ? l10n.t("the addresses are not on {0}'s prefix ({1}): the provider routes only that prefix to this host; check the address set", c.uplink, nets)
+        : offPrefix.length === 1
+          ? l10n.t("{0} is not on {1}'s prefix ({2}): the provider routes only that prefix to this host; check the address set", offPrefix[0], c.uplink, nets)
+          : l10n.t("{0} are not on {1}'s prefix ({2}): the provider routes only that prefix to this host; check the address set", offPrefix.join(', '), c.uplink, nets);
+    out.push(why, { id: 'set-host-setting', setting: 'addresses' });
   }
   const taken = c.addresses.filter((a) => s.neighbours.some((n) => n.address === a && n.dev === c.uplink && n.lladdr));
-  if (taken.length) out.push(`another machine on ${c.uplink} answers for ${taken.join(', ')} (in the neighbour table): proxying ${taken.length === 1 ? 'it' : 'them'} would capture its traffic; check the address set`, { id: 'set-host-setting', setting: 'addresses' });
+  if (taken.length) {
+    const why =
+      taken.length === 1
+        ? l10n.t('another machine on {0} answers for {1} (in the neighbour table): proxying it would capture its traffic; check the address set', c.uplink, taken[0])
+        : l10n.t('another machine on {0} answers for {1} (in the neighbour table): proxying them would capture its traffic; check the address set', c.uplink, taken.join(', '));
+    out.push(why, { id: 'set-host-setting', setting: 'addresses' });
+  }
   const conflict = desiredRadvdConf(s.radvd.conf, c.bridge).conflict;
   if (conflict) out.push(conflict);
   const dropped = (s.recorded?.addresses ?? []).filter((a) => !c.addresses.includes(a));
   for (const b of s.bindings) {
-    if (dropped.includes(b.address)) out.push(`${b.address} is bound to ${b.container} but not in the new address set: release it first`, { id: 'release', address: b.address });
+    if (dropped.includes(b.address)) out.push(l10n.t('{0} is bound to {1} but not in the new address set: release it first', b.address, b.container), { id: 'release', address: b.address });
   }
   return blockers;
 }
+
+// what stops prepare in both modes, worded alike
+export const noIp = () => l10n.t('the "ip" command (iproute2) is missing on the host: install iproute2');
+export const dockerSilent = (s: HostSnapshot) => l10n.t('docker does not answer on the host ({0}): start it (systemctl start docker)', s.docker.error || l10n.t('no error text'));
+/** the refusal of a prepare that cannot run: what stops it, one reason a line */
+export const cannotPrepare = (host: string, reasons: string[], dockerMode = false) =>
+  (dockerMode ? l10n.t('cannot prepare {0} in docker mode:', host) : l10n.t('cannot prepare {0}:', host)) + `\n  - ${reasons.join('\n  - ')}`;
 
 const watcherWhy = () => l10n.t("Starts the script on the host now, so it puts each container's address back from this moment on.");
 
@@ -221,7 +247,7 @@ export function planHostSetup(s: HostSnapshot, c: HostConfig, art: Artifacts, op
   const blockers = prepareBlockers(s, c);
   if (blockers.length) {
     throw new RefusedError(
-      `cannot prepare ${s.hostname}:\n  - ${blockers.map((b) => b.message).join('\n  - ')}`,
+      cannotPrepare(s.hostname, blockers.map((b) => b.message)),
       blockers.flatMap((b) => (b.fix ? [b.fix] : [])),
     );
   }

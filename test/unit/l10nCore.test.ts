@@ -114,3 +114,22 @@ test('docker mode in Japanese: its plan (steps, whys, the engine notes) and its 
   for (const x of checks.filter((k) => !k.ok)) assert.match(x.message, japanese, `${x.id}: ${x.message}`);
   assert.equal(checks.find((x) => x.id === 'network')!.message, 'Docker ネットワーク conoha-ipv6 が存在しません');
 });
+
+test('what stops a prepare, in Japanese: the refusal lists each reason', () => {
+  const s = fresh();
+  s.docker = { ...s.docker, ok: false, error: 'Cannot connect to the Docker daemon' };
+  s.links = s.links.filter((l) => l.name !== 'docker0');
+  const c = resolveHostConfig(s);
+  const message = inJapanese(() => {
+    try {
+      planHostSetup(s, c, artifacts);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'planned';
+  });
+  assert.equal(
+    message,
+    `${s.hostname} を準備できません:\n  - ホストの Docker が応答しません (Cannot connect to the Docker daemon)。Docker を起動してください (systemctl start docker)\n  - ホストにブリッジ docker0 がありません。Docker を起動するか、Docker が使うブリッジの名前を指定してください`,
+  );
+});
