@@ -20,7 +20,7 @@ import { Address6 } from 'ip-address';
 import { HostConfig } from './config';
 import { InputError, RefusedError } from './errors';
 import { StateError } from './hostState';
-import { Plan, Step, StepFile, armRollbackBefore, cannotPrepare, dockerSilent, networkdDropInPath, networkdDropInText, noIp, ownsAcceptRa, sysctlConfText } from './plan';
+import { Plan, Step, StepFile, armRollbackBefore, cannotPrepare, dockerDown, dockerSilent, networkdDropInPath, networkdDropInText, noContainer, noIp, notOurs, ownsAcceptRa, sysctlConfText } from './plan';
 import { shq, validateContainerName } from './shell';
 import { HostSnapshot, canon, defaultRoutes, findContainer, hasProxy, networkdFileOf, routeSource, sysctl } from './snapshot';
 import { firewallFacts } from './firewall';
@@ -353,7 +353,10 @@ export function nativeFirewallPlan(s: HostSnapshot, c: HostConfig) {
 }
 
 export function nativeSetup(s: HostSnapshot, f: NativeFacts, c: HostConfig): NativeSetup {
-  if (!c.prefix) throw new RefusedError(`docker mode needs the addresses as one /124 (Docker's network is a subnet): ${s.hostname}'s addresses are a list; name the /124 in the host's settings`, [{ id: 'set-host-setting', setting: 'addresses' }]);
+  if (!c.prefix) {
+    const why = l10n.t("docker mode needs the addresses as one /124 (Docker's network is a subnet): {0}'s addresses are a list; name the /124 in the host's settings", s.hostname);
+    throw new RefusedError(why, [{ id: 'set-host-setting', setting: 'addresses' }]);
+  }
   const engine = engineOf(s, c.prefix);
   const policyNow = firewallFacts({ ip6tablesSave: s.netfilter.ip6tablesSave }).forwardPolicy;
   const recorded = f.conf?.forwardPolicy;
@@ -564,10 +567,10 @@ export function planNativePrepare(s: HostSnapshot, f: NativeFacts, c: HostConfig
 
 export function requireNativePrepared(s: HostSnapshot, f: NativeFacts, c: HostConfig, art: NativeArtifacts): NativeConf {
   if (f.confError) throw new RefusedError(f.confError, [{ id: 'prepare' }]);
-  if (!f.conf || !f.network) throw new RefusedError(`${s.hostname} is not prepared in docker mode yet: prepare it first`, [{ id: 'prepare' }]);
-  if (f.agentSha256 !== art.agentSha256) throw new RefusedError(`${s.hostname} runs an older conoha-ipv6-native: prepare it again`, [{ id: 'prepare' }]);
-  if (!s.docker.ok) throw new RefusedError(`docker does not answer on ${s.hostname} (${s.docker.error}): start it (systemctl start docker)`, [{ id: 'retry' }]);
-  if (c.prefix && f.conf.prefix !== c.prefix) throw new RefusedError(`${s.hostname} was prepared in docker mode for ${f.conf.prefix}, not ${c.prefix}: prepare it again`, [{ id: 'prepare' }]);
+  if (!f.conf || !f.network) throw new RefusedError(l10n.t('{0} is not prepared in docker mode yet: prepare it first', s.hostname), [{ id: 'prepare' }]);
+  if (f.agentSha256 !== art.agentSha256) throw new RefusedError(l10n.t('{0} runs an older conoha-ipv6-native: prepare it again', s.hostname), [{ id: 'prepare' }]);
+  if (!s.docker.ok) throw dockerDown(s);
+  if (c.prefix && f.conf.prefix !== c.prefix) throw new RefusedError(l10n.t('{0} was prepared in docker mode for {1}, not {2}: prepare it again', s.hostname, f.conf.prefix, c.prefix), [{ id: 'prepare' }]);
   return f.conf;
 }
 
@@ -588,21 +591,27 @@ export function planNativeAssign(s: HostSnapshot, f: NativeFacts, c: HostConfig,
   const address = addressArg === undefined ? undefined : normalizeAddress(addressArg);
   const conf = requireNativePrepared(s, f, c, art);
   const k = findContainer(s, name);
-  if (!k) throw new RefusedError(`there is no container "${name}" on ${s.hostname} (containers: ${s.docker.containers.map((x) => x.name).join(', ') || 'none'})`);
+  if (!k) throw noContainer(s, name);
   const engine = engineOf(s, conf.prefix);
   const mine = f.endpoints.find((e) => e.container === k.name);
   let chosen: string;
   if (address) {
-    if (!conf.addresses.includes(address)) throw new RefusedError(`${address} is not one of ${s.hostname}'s addresses (${conf.prefix})`);
-    if (engine.reserved.includes(address)) throw new RefusedError(`${address} is Docker's own on ${NATIVE.network} (${address === engine.reserved[0] ? 'the subnet-router anycast address' : 'the bridge\'s gateway address'}): pick another of ${conf.prefix}`);
+    if (!conf.addresses.includes(address)) throw notOurs(s, address, conf.prefix);
+    if (engine.reserved.includes(address)) {
+      const own =
+        address === engine.reserved[0]
+          ? l10n.t("{0} is Docker's own on {1} (the subnet-router anycast address): pick another of {2}", address, NATIVE.network, conf.prefix)
+          : l10n.t("{0} is Docker's own on {1} (the bridge's gateway address): pick another of {2}", address, NATIVE.network, conf.prefix);
+      throw new RefusedError(own);
+    }
     const holder = nativeHolder(f, address);
-    if (holder && holder.container !== k.name) throw new RefusedError(`${address} is already held by ${holder.container}: release it first, or pick a free address`, [{ id: 'release', address }]);
+    if (holder && holder.container !== k.name) throw new RefusedError(l10n.t('{0} is already held by {1}: release it first, or pick a free address', address, holder.container), [{ id: 'release', address }]);
     chosen = address;
   } else if (mine?.fixed) {
     chosen = mine.fixed;
   } else {
     const free = conf.addresses.find((a) => !engine.reserved.includes(a) && !nativeHolder(f, a));
-    if (!free) throw new RefusedError(`all ${conf.addresses.length - engine.reserved.length} container addresses of ${s.hostname} are taken: release one first`);
+    if (!free) throw new RefusedError(l10n.t('all {0} container addresses of {1} are taken: release one first', conf.addresses.length - engine.reserved.length, s.hostname));
     chosen = free;
   }
   if (mine && mine.fixed === chosen) return { address: chosen, container: k.name, changes: false };
@@ -632,13 +641,13 @@ export function planNativeRelease(s: HostSnapshot, f: NativeFacts, c: HostConfig
     const address = normalizeAddress(target);
     requireNativePrepared(s, f, c, art);
     eps = f.endpoints.filter((e) => e.fixed === address || e.address === address);
-    if (!eps.length) throw new RefusedError(`${address} is not held by any container on ${s.hostname}`);
+    if (!eps.length) throw new RefusedError(l10n.t('{0} is not held by any container on {1}', address, s.hostname));
   } else {
     const name = validateContainerName(target);
     requireNativePrepared(s, f, c, art);
     const k = findContainer(s, name);
     eps = f.endpoints.filter((e) => e.container === (k?.name ?? name));
-    if (!eps.length) throw new RefusedError(`container ${k?.name ?? name} is not on ${NATIVE.network} on ${s.hostname}`);
+    if (!eps.length) throw new RefusedError(l10n.t('container {0} is not on {1} on {2}', k?.name ?? name, NATIVE.network, s.hostname));
   }
   return {
     released: eps.map((e) => ({ address: e.fixed ?? e.address ?? '', container: e.container })),
@@ -672,9 +681,10 @@ function parseNativePrevious(text: string | undefined): NativePrevious | undefin
 
 export function planNativeUnprepare(s: HostSnapshot, f: NativeFacts, c: HostConfig, o: { releaseAll?: boolean } = {}): Plan {
   const known = f.confText !== undefined || f.agentSha256 || f.network || f.previousText !== undefined;
-  if (!known) throw new RefusedError(`${s.hostname} was not prepared in docker mode: nothing to undo`);
+  if (!known) throw new RefusedError(l10n.t('{0} was not prepared in docker mode: nothing to undo', s.hostname));
   if (f.endpoints.length && !o.releaseAll) {
-    throw new RefusedError(`${f.endpoints.length} container(s) are on ${NATIVE.network} on ${s.hostname} (${f.endpoints.map((e) => `${e.container} ${e.fixed ?? e.address ?? ''}`.trim()).join(', ')}): release them first, or undo releasing them all`, [{ id: 'unprepare', releaseAll: true }]);
+    const on = f.endpoints.map((e) => `${e.container} ${e.fixed ?? e.address ?? ''}`.trim()).join(', ');
+    throw new RefusedError(l10n.t('{0} container(s) are on {1} on {2} ({3}): release them first, or undo releasing them all', f.endpoints.length, NATIVE.network, s.hostname, on), [{ id: 'unprepare', releaseAll: true }]);
   }
   const steps: Step[] = [];
   const notes: string[] = [];

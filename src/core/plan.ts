@@ -512,37 +512,50 @@ export interface AssignPlan {
   step?: Step;
 }
 
+// refusals both modes word alike
+export const dockerDown = (s: HostSnapshot) => new RefusedError(l10n.t('docker does not answer on {0} ({1}): start it (systemctl start docker)', s.hostname, s.docker.error), [{ id: 'retry' }]);
+export const noContainer = (s: HostSnapshot, name: string) =>
+  new RefusedError(l10n.t('there is no container "{0}" on {1} (containers: {2})', name, s.hostname, s.docker.containers.map((x) => x.name).join(', ') || l10n.t('none')));
+export const notOurs = (s: HostSnapshot, address: string, set: string) => new RefusedError(l10n.t("{0} is not one of {1}'s addresses ({2})", address, s.hostname, set));
+
 /** Refuses (RefusedError) unless the host was prepared with this config and is ready for bindings. */
 export function requirePrepared(s: HostSnapshot, c: HostConfig, art: Artifacts): void {
   if (s.stateErrors.length) throw new RefusedError(s.stateErrors.join('; '), [{ id: 'prepare' }]);
   if (!s.recorded || !s.agent.sha256) {
-    throw new RefusedError(`${s.hostname} is not prepared for container addresses yet: prepare it first`, [{ id: 'prepare' }]);
+    throw new RefusedError(l10n.t('{0} is not prepared for container addresses yet: prepare it first', s.hostname), [{ id: 'prepare' }]);
   }
   if (s.agent.sha256 !== art.agentSha256) {
-    throw new RefusedError(`${s.hostname} runs an older conoha-ipv6 agent: prepare it again to update the agent`, [{ id: 'prepare' }]);
+    throw new RefusedError(l10n.t('{0} runs an older conoha-ipv6 agent: prepare it again to update the agent', s.hostname), [{ id: 'prepare' }]);
   }
-  if (!s.docker.ok) throw new RefusedError(`docker does not answer on ${s.hostname} (${s.docker.error}): start it (systemctl start docker)`, [{ id: 'retry' }]);
+  if (!s.docker.ok) throw dockerDown(s);
 }
 
 /** The network of the container an address goes on: the one named, else the default (defaultAttachment); refused
  * (with the reason) when that network is internal, not a bridge, or the container is not on it. */
 export function chooseAttachment(s: HostSnapshot, c: HostConfig, k: ContainerView, networkArg?: string): Attachment & { bridge: string; ifname: string } {
-  const list = k.attachments.map((a) => `${a.network}${a.bridge ? ` (${a.bridge})` : ''}`).join(', ') || 'none';
+  const list = k.attachments.map((a) => `${a.network}${a.bridge ? ` (${a.bridge})` : ''}`).join(', ') || l10n.t('none');
   let att: Attachment | undefined;
   if (networkArg !== undefined) {
-    if (!matches('networkName', networkArg)) throw new RefusedError(`"${networkArg.slice(0, 60)}" is not a Docker network name`);
+    if (!matches('networkName', networkArg)) throw new RefusedError(l10n.t('"{0}" is not a Docker network name', networkArg.slice(0, 60)));
     att = k.attachments.find((a) => a.network === networkArg);
-    if (!att) throw new RefusedError(`container ${k.name} is not on network ${networkArg} (its networks: ${list})`);
-    if (att.refused) throw new RefusedError(`cannot give ${k.name} an address on ${att.refused}`);
+    if (!att) throw new RefusedError(l10n.t('container {0} is not on network {1} (its networks: {2})', k.name, networkArg, list));
+    if (att.refused) throw new RefusedError(l10n.t('cannot give {0} an address on {1}', k.name, att.refused));
   } else {
     att = defaultAttachment(k, c.bridge);
     if (!att) {
       const why = k.attachments.map((a) => a.refused ?? a.network).join('; ');
-      throw new RefusedError(`container ${k.name} is on no bridge network an address can go on (${why || 'it has no network'}): connect it to a bridge network (docker network connect), e.g. the default "bridge"`);
+      throw new RefusedError(
+        l10n.t('container {0} is on no bridge network an address can go on ({1}): connect it to a bridge network (docker network connect), e.g. the default "bridge"', k.name, why || l10n.t('it has no network')),
+      );
     }
   }
-  if (!att.bridge || !att.ifname) throw new RefusedError(`container ${k.name} has no interface on ${att.bridge ?? 'the bridge'} of network ${att.network} (yet): is it running?`, [{ id: 'retry' }]);
-  if (!s.links.some((l) => l.name === att.bridge)) throw new RefusedError(`the bridge ${att.bridge} of network ${att.network} does not exist on ${s.hostname}`, [{ id: 'retry' }]);
+  if (!att.bridge || !att.ifname) {
+    const noIf = att.bridge
+      ? l10n.t('container {0} has no interface on {1} of network {2} (yet): is it running?', k.name, att.bridge, att.network)
+      : l10n.t('container {0} has no interface on the bridge of network {1} (yet): is it running?', k.name, att.network);
+    throw new RefusedError(noIf, [{ id: 'retry' }]);
+  }
+  if (!s.links.some((l) => l.name === att.bridge)) throw new RefusedError(l10n.t('the bridge {0} of network {1} does not exist on {2}', att.bridge, att.network, s.hostname), [{ id: 'retry' }]);
   return { ...att, bridge: att.bridge, ifname: att.ifname };
 }
 
@@ -552,15 +565,15 @@ export function planAssign(s: HostSnapshot, c: HostConfig, art: Artifacts, conta
   requirePrepared(s, c, art);
   const k = findContainer(s, name);
   if (!k) {
-    const names = s.docker.containers.map((x) => x.name).join(', ') || 'none';
-    throw new RefusedError(`there is no container "${name}" on ${s.hostname} (containers: ${names})`);
+    throw noContainer(s, name);
   }
-  if (!k.running) throw new RefusedError(`container ${k.name} is ${k.state}, not running: start it, then assign again`, [{ id: 'start-container', container: k.name }]);
+  if (!k.running) throw new RefusedError(l10n.t('container {0} is {1}, not running: start it, then assign again', k.name, k.state), [{ id: 'start-container', container: k.name }]);
   const mineB = s.bindings.filter((b) => b.container === k.name);
   const mine = mineB.map((b) => b.address);
   const fromLabel = mineB.find((b) => b.source === 'label');
   if (fromLabel && address && address !== fromLabel.address) {
-    throw new RefusedError(`${k.name} holds ${fromLabel.address} from its label ${LABELS.address}=${k.labels.address ?? '?'}: change the label (and recreate the container), or release ${fromLabel.address} first`, [{ id: 'release', address: fromLabel.address }]);
+    const why = l10n.t('{0} holds {1} from its label {2}: change the label (and recreate the container), or release {1} first', k.name, fromLabel.address, `${LABELS.address}=${k.labels.address ?? '?'}`);
+    throw new RefusedError(why, [{ id: 'release', address: fromLabel.address }]);
   }
   // an existing binding stays on its network; a new one goes on the one named, else the default
   const recorded = mineB.find((b) => b.address === (address ?? mine[0]));
@@ -568,16 +581,16 @@ export function planAssign(s: HostSnapshot, c: HostConfig, art: Artifacts, conta
   let chosen: string;
   if (address) {
     if (!c.addresses.includes(address)) {
-      throw new RefusedError(`${address} is not one of ${s.hostname}'s addresses (${c.prefix ?? c.addresses.join(', ')})`);
+      throw notOurs(s, address, c.prefix ?? c.addresses.join(', '));
     }
     const holder = holderOf(s, address)?.container;
-    if (holder && holder !== k.name) throw new RefusedError(`${address} is already bound to ${holder}: release it first, or pick a free address`, [{ id: 'release', address }]);
+    if (holder && holder !== k.name) throw new RefusedError(l10n.t('{0} is already bound to {1}: release it first, or pick a free address', address, holder), [{ id: 'release', address }]);
     chosen = address;
   } else if (mine.length) {
     chosen = mine[0];
   } else {
     const free = c.addresses.find((a) => !holderOf(s, a));
-    if (!free) throw new RefusedError(`all ${c.addresses.length} addresses of ${s.hostname} are bound: release one first`);
+    if (!free) throw new RefusedError(l10n.t('all {0} addresses of {1} are bound: release one first', c.addresses.length, s.hostname));
     chosen = free;
   }
   const alreadyBound = mine.includes(chosen);
@@ -610,14 +623,14 @@ export function planRelease(s: HostSnapshot, c: HostConfig, art: Artifacts, targ
     const address = normalizeAddress(target);
     requirePrepared(s, c, art);
     bindings = s.bindings.filter((b) => b.address === address);
-    if (!bindings.length) throw new RefusedError(`${address} is not bound to any container on ${s.hostname}`);
+    if (!bindings.length) throw new RefusedError(l10n.t('{0} is not bound to any container on {1}', address, s.hostname));
   } else {
     const name = validateContainerName(target);
     requirePrepared(s, c, art);
     const k = findContainer(s, name);
     const cname = k?.name ?? name;
     bindings = s.bindings.filter((b) => b.container === cname);
-    if (!bindings.length) throw new RefusedError(`container ${cname} holds no address on ${s.hostname}`);
+    if (!bindings.length) throw new RefusedError(l10n.t('container {0} holds no address on {1}', cname, s.hostname));
   }
   return {
     bindings,

@@ -62,9 +62,10 @@ export interface UnprepareOptions {
 export function planUnprepare(s: HostSnapshot, c: HostConfig, art: Artifacts, o: UnprepareOptions = {}): Plan {
   const prev = parsePrevious(s.files.previousJson);
   const known = !!s.recorded || !!s.agent.sha256 || s.files.previous;
-  if (!known) throw new RefusedError(`${s.hostname} was not prepared by conoha-ipv6: nothing to undo`);
+  if (!known) throw new RefusedError(l10n.t('{0} was not prepared by conoha-ipv6: nothing to undo', s.hostname));
   if (s.bindings.length && !o.releaseAll) {
-    throw new RefusedError(`${s.bindings.length} address(es) are bound on ${s.hostname} (${s.bindings.map((b) => `${b.address} to ${b.container}`).join(', ')}): release them first, or undo releasing them all`, [{ id: 'unprepare', releaseAll: true }]);
+    const bound = s.bindings.map((b) => `${b.address} to ${b.container}`).join(', ');
+    throw new RefusedError(l10n.t('{0} address(es) are bound on {1} ({2}): release them first, or undo releasing them all', s.bindings.length, s.hostname, bound), [{ id: 'unprepare', releaseAll: true }]);
   }
   const steps: Step[] = [];
   const notes: string[] = [];

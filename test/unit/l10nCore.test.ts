@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSnapshot } from '../../src/core/snapshot';
 import { resolveHostConfig } from '../../src/core/config';
-import { planHostSetup } from '../../src/core/plan';
+import { planAssign, planHostSetup } from '../../src/core/plan';
 import { planUnprepare } from '../../src/core/unprepare';
 import { judgeHost } from '../../src/core/checks';
 import { L10n, english, installL10n } from '../../src/core/l10n';
@@ -132,4 +132,22 @@ test('what stops a prepare, in Japanese: the refusal lists each reason', () => {
     message,
     `${s.hostname} を準備できません:\n  - ホストの Docker が応答しません (Cannot connect to the Docker daemon)。Docker を起動してください (systemctl start docker)\n  - ホストにブリッジ docker0 がありません。Docker を起動するか、Docker が使うブリッジの名前を指定してください`,
   );
+});
+
+test('an assign refused, in Japanese: the address is taken, the container does not exist', () => {
+  const s = prepared();
+  const c = resolveHostConfig(s);
+  const b = s.bindings[0];
+  const other = s.docker.containers.find((k) => k.running && k.name !== b.container)!;
+  const refusal = (f: () => unknown) =>
+    inJapanese(() => {
+      try {
+        f();
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'not refused';
+    });
+  assert.equal(refusal(() => planAssign(s, c, installed, other.name, b.address)), `${b.address} は既に ${b.container} に割り当てられています。先に解放するか、空きアドレスを選んでください`);
+  assert.match(refusal(() => planAssign(s, c, installed, 'nosuch')), new RegExp(`^${s.hostname} にコンテナー "nosuch" はありません \\(コンテナー: `));
 });
