@@ -4,9 +4,10 @@
 // VSIX installed, the three hosts in its settings as Add Host writes them from the ssh config (the third with
 // proxyJump naming the bastion's Host alias), and one known_hosts with every hop. In the browser: "Connect All Hosts"
 // from the palette by its Japanese title; each row ready in Japanese with its 16 addresses under it; the status bar
-// item's totals and its tooltip (a line per host); a click on it brings the view back; the walkthrough, opened from
-// the palette, with its steps ticked by the real state (Verify run from a host's menu ticks the last); then proxy NDP
-// turned off by hand on the bastion's VPS, Refresh: the status bar warns; Repair Host: healthy again.
+// item's totals and its tooltip (a line per host); a click on it brings the view back. The walkthrough, opened first
+// from the palette, ticks its steps as they become true (hosts added; connected, prepared, bound after Connect All;
+// verified after Verify from a host's menu). Then proxy NDP turned off by hand on the bastion's VPS, Refresh: the
+// status bar warns; Repair Host: healthy again.
 // Cropped screenshots (the view, the status bar, the walkthrough) go to out/screenshots/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
