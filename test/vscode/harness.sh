@@ -16,13 +16,14 @@
 #             Node 24's headers (this machine's ~/.npmrc says nodedir=/usr, i.e. Node 20's headers)
 #   .installed  marker with the versions below; written last, so an install cut short is done again
 # apt: chromium (the browser), libkrb5-dev (code-server's kerberos module does not build without gssapi.h),
+#      fonts-ipafont-gothic (a Japanese font: without one Chromium draws the Japanese UI as boxes),
 #      plus the native-build tools when missing.
 set -Eeuo pipefail
 
 NODE24_VERSION=24.21.0
 CODE_SERVER_VERSION=4.139.1
 PLAYWRIGHT_CORE_VERSION=1.65.1
-APT_PACKAGES=(chromium libkrb5-dev)
+APT_PACKAGES=(chromium libkrb5-dev fonts-ipafont-gothic)
 
 H=${CONOHA_IPV6_HARNESS:-${XDG_CACHE_HOME:-$HOME/.cache}/conoha-ipv6/vscode-harness}
 MARKER=$H/.installed

@@ -193,6 +193,7 @@ describe('the extension in real VS Code (code-server) on the lab', () => {
       await apply.click();
       await toast(p, /checks pass/).waitFor({ timeout: 120_000 });
       await row(HOST_NAME).filter({ hasText: '· ready' }).waitFor({ timeout: 10_000 });
+      await compactShot('6b-prepared.png');
       // every check passes: the user folds the Host setup group away
       await row('Host setup').filter({ hasText: /all \d+ checks pass/ }).click();
       await row('forwarding').waitFor({ state: 'detached', timeout: 10_000 });
@@ -200,14 +201,22 @@ describe('the extension in real VS Code (code-server) on the lab', () => {
 
       // right-click a free address: "Assign IPv6 to Container", pick c1
       await row(ADDRESS).click({ button: 'right' });
+      await p.locator('.monaco-menu .action-menu-item', { hasText: 'Assign IPv6 to Container' }).first().hover();
+      await shot('7a-assign-menu.png', top(await sidebar(), 300), await p.locator('.monaco-menu').first().boundingBox());
       await chooseFromMenu('Assign IPv6 to Container');
       await quickRows.filter({ hasText: 'c1' }).first().waitFor({ timeout: 30_000 });
+      await shot('7b-assign-pick.png', top(await sidebar(), 130), await quickInput.boundingBox());
       await quickInput.locator('input').first().fill('c1');
       await p.keyboard.press('Enter');
       await row(ADDRESS).filter({ hasText: '→ c1' }).waitFor({ timeout: 60_000 });
       await p.mouse.move(VIEWPORT.width - 300, 120); // no tooltip in the picture
       await shot('7-assigned.png', top(await sidebar(), 400));
       assert.equal(lab(env, 'ping', ADDRESS).status, 0, 'the provider router reaches the address assigned from the UI');
+      // the status bar sums it up: one address of 16 bound, every check passing (no warning)
+      const status = p.locator('.part.statusbar .statusbar-item', { has: p.locator('[aria-label^="ConoHa IPv6:"]') }).first();
+      await status.filter({ hasText: /^\s*IPv6 1\/16\s*$/ }).waitFor({ timeout: 10_000 });
+      assert.equal(await status.locator('.codicon-pass').count(), 1);
+      assert.doesNotMatch(String(await status.getAttribute('class')), /warning-kind|error-kind/);
       step('   Assign from the context menu, router reaches it');
 
       // 3. someone breaks the host by hand: proxy NDP turned off on the uplink (a deleted proxy entry is no test of
@@ -226,6 +235,8 @@ describe('the extension in real VS Code (code-server) on the lab', () => {
       assert.deepEqual(await buttonsOf(broken), ['Repair Host', 'Show Log']);
       await row(HOST_NAME).filter({ hasText: '· 1 problem' }).waitFor({ timeout: 10_000 });
       await row('Host setup').filter({ hasText: /1 of \d+ checks fails/ }).waitFor({ timeout: 10_000 });
+      await status.filter({ hasText: /^\s*IPv6 1\/16 · 1 problem\s*$/ }).waitFor({ timeout: 10_000 });
+      assert.match(String(await status.getAttribute('class')), /warning-kind/);
       await compactShot('8-broken.png');
       step('3. broken by hand, Verify from the context menu says so');
       // one click on the notification's Repair Host: the repair plan (a rollback armed, proxy NDP on) is shown, Apply, ready again

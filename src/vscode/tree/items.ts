@@ -44,7 +44,7 @@ function hostItem({ session }: NodeOf<'host'>): vscode.TreeItem {
   const where = formatHostSpec(specOf(e));
   const problems = connected ? problemsOf(session) : [];
   const ready = connected && !!session.config && problems.length === 0;
-  item.description = `${where}${connected && session.mode ? ` · ${session.mode} mode` : ''} · ${hostStateText(session)}`;
+  item.description = `${where}${connected && session.mode ? ` · ${vscode.l10n.t('{0} mode', session.mode)}` : ''} · ${hostStateText(session)}`;
   item.iconPath =
     session.state === 'connecting'
       ? icon('loading~spin')
