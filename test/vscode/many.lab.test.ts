@@ -224,6 +224,8 @@ describe('three hosts at once, one behind a bastion, in Japanese (code-server --
         await p.mouse.move(640, 400, { steps: 5 });
         await p.mouse.up();
       }
+      // the bastion's VPS: its row says through which hop
+      await row(NAMES[2]).filter({ hasText: t('{0} via {1}', `root@[${L[2].LAB_VPS_INTERNAL6}]`, 'bastion') }).waitFor({ timeout: 10_000 });
       step('workbench in Japanese, three hosts not connected');
 
       // Connect All Hosts by its Japanese title: every row ready (all setup checks pass), in Japanese
@@ -236,7 +238,7 @@ describe('three hosts at once, one behind a bastion, in Japanese (code-server --
       console.log(`  [many] Connect All → the three hosts read, every check passing: ${allReadyMs} ms`);
       const ready = (n: string) => row(n).filter({ hasText: new RegExp(`· ${esc(t('{0} mode', 'radvd'))} · ${esc(t('ready'))}$`) });
       await ready(NAMES[0]).waitFor({ timeout: 10_000 });
-      // where each is: the bastion's VPS at its internal address (the row says where ssh goes, the tooltip the hop)
+      // where each is: the row says where ssh goes, and the bastion's VPS through which hop
       assert.match(await row(NAMES[0]).innerText(), new RegExp(`root@\\[${esc(L[0].LAB_SSH6)}\\]`));
 
       // the status bar: addresses bound of the 48, nothing wrong; its tooltip a line per host

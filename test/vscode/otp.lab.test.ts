@@ -84,7 +84,8 @@ describe('a one-time code through a bastion, in real VS Code (code-server)', () 
       await p.locator('.welcome-view-content .monaco-button', { hasText: 'Add Host' }).first().click();
       await quickInput.locator('.quick-input-title', { hasText: 'Add ConoHa host' }).waitFor({ timeout: 15_000 });
       await quickRows.filter({ hasText: 'labvps' }).first().click();
-      await row.filter({ hasText: `root@[${L.LAB_VPS_INTERNAL6}] · not connected` }).waitFor({ timeout: 15_000 });
+      // the row says where ssh goes and through which hop
+      await row.filter({ hasText: `root@[${L.LAB_VPS_INTERNAL6}] via otpbastion · not connected` }).waitFor({ timeout: 15_000 });
 
       // expanding connects: the bastion asks otp for its code (after the key) in a password box
       const code = readFileSync(L.LAB_BASTION_OTP_FILE, 'utf8').trim();

@@ -41,7 +41,8 @@ function hostItem({ session }: NodeOf<'host'>): vscode.TreeItem {
   const item = new vscode.TreeItem(e.name, connected ? C.Expanded : C.Collapsed);
   // the id carries the state, so the row opens when it connects and closes when it disconnects
   item.id = `host:${e.name}:${connected ? 'on' : 'off'}`;
-  const where = formatHostSpec(specOf(e));
+  // a host behind a bastion says so: its address alone is one the user's machine cannot reach
+  const where = e.proxyJump ? vscode.l10n.t('{0} via {1}', formatHostSpec(specOf(e)), e.proxyJump) : formatHostSpec(specOf(e));
   const problems = connected ? problemsOf(session) : [];
   const ready = connected && !!session.config && problems.length === 0;
   item.description = `${where}${connected && session.mode ? ` · ${vscode.l10n.t('{0} mode', session.mode)}` : ''} · ${hostStateText(session)}`;
