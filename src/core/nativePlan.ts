@@ -35,9 +35,9 @@ import { forwardPolicyBack, removeDropIn, removeFallbackRoute } from './unprepar
 export type HostMode = 'radvd' | 'docker';
 export const HOST_MODES: readonly HostMode[] = ['radvd', 'docker'];
 
-export function parseMode(text: string, what = 'the mode'): HostMode {
+export function parseMode(text: string, what = l10n.t('the mode')): HostMode {
   if (text === 'radvd' || text === 'docker') return text;
-  throw new InputError(`${JSON.stringify(text.slice(0, 40))} is not a mode (${what}): use "radvd" (the default: radvd, routes to docker0 and the agent) or "docker" (a Docker IPv6 network on the /124)`);
+  throw new InputError(l10n.t('{0} is not a mode ({1}): use "radvd" (the default: radvd, routes to docker0 and the agent) or "docker" (a Docker IPv6 network on the /124)', JSON.stringify(text.slice(0, 40)), what));
 }
 
 /** Everything docker mode puts on a host, besides the shared sysctl file and networkd drop-in. */
