@@ -50,14 +50,14 @@ const ssh2Apart = {
   },
 };
 
-// The CLI carries l10n/bundle.l10n.ja.json for core's messages (src/cli.ts imports it): only the entries of core's
-// l10n.t calls go in (the extension's own are read by VS Code from the file), and Japanese stays UTF-8 in the file
+// The CLI carries l10n/bundle.l10n.ja.json for core's and host's messages (src/cli.ts imports it): only the entries of
+// the l10n.t calls in src/core and src/host go in (the extension's own are read by VS Code from the file), and Japanese stays UTF-8 in the file
 // rather than \u escapes, which would double its bytes.
 const coreL10nOnly = {
   name: 'core-l10n-only',
   setup(b) {
     b.onLoad({ filter: /[\\/]l10n[\\/]bundle\.l10n\.[\w-]+\.json$/ }, (args) => {
-      const keys = new Set(l10nKeys(join(root, 'src/core')));
+      const keys = new Set(['src/core', 'src/host'].flatMap((d) => l10nKeys(join(root, d))));
       const all = JSON.parse(readFileSync(args.path, 'utf8'));
       return { contents: JSON.stringify(Object.fromEntries(Object.entries(all).filter(([k]) => keys.has(k)))), loader: 'json' };
     });

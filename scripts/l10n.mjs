@@ -1,5 +1,5 @@
-// The strings the extension passes to vscode.l10n.t (string literals in src/vscode/**/*.ts) and core passes to its
-// installed translator (l10n.t in src/core/**/*.ts, shown by the extension and the CLI), the keys of
+// The strings the extension passes to vscode.l10n.t (string literals in src/vscode/**/*.ts) and core and host pass to
+// core's installed translator (l10n.t in src/core/**/*.ts and src/host/**/*.ts, shown by the extension and the CLI), the keys of
 // l10n/bundle.l10n.<lang>.json. `node scripts/l10n.mjs` lists the keys l10n/bundle.l10n.ja.json lacks (exit 1 when
 // any), and keys it has that the code no longer uses. No dependency: test/unit/l10n.test.ts uses the same reader.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -30,7 +30,7 @@ export function keysIn(text) {
 }
 
 /** where the translated messages are written */
-export const L10N_DIRS = ['src/vscode', 'src/core'];
+export const L10N_DIRS = ['src/vscode', 'src/core', 'src/host'];
 
 /** {0}, {1}… in a message */
 export const placeholders = (s) => [...new Set(s.match(/\{\d+\}/g) ?? [])].sort();

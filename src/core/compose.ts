@@ -4,6 +4,7 @@
 // networks: conoha-ipv6: ipv6_address block. Pure: computed from a snapshot (and docker mode's facts).
 import { LABELS, matches } from './hostContract';
 import { RefusedError } from './errors';
+import { l10n } from './l10n';
 import { ContainerView, HostSnapshot, defaultAttachment, findContainer } from './snapshot';
 import { NATIVE, NativeFacts, engineOf, nativeHolder } from './nativePlan';
 
@@ -33,9 +34,9 @@ export function snippetTarget(s: HostSnapshot, target: string): ContainerView {
   const byService = s.docker.containers.filter((k) => k.labels.service === target);
   if (byService.length === 1) return byService[0];
   if (byService.length > 1) {
-    throw new RefusedError(`"${target}" is a service of ${byService.length} containers (${byService.map((k) => k.name).join(', ')}): name one container`);
+    throw new RefusedError(l10n.t('"{0}" is a service of {1} containers ({2}): name one container', target, byService.length, byService.map((k) => k.name).join(', ')));
   }
-  throw new RefusedError(`there is no container or compose service "${target.slice(0, 60)}" on ${s.hostname}`);
+  throw new RefusedError(l10n.t('there is no container or compose service "{0}" on {1}', target.slice(0, 60), s.hostname));
 }
 
 /** The compose-file text for a container: its service with the labels that make the agent bind an address (the one

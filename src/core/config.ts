@@ -2,6 +2,7 @@
 // recorded at its last prepare, then what the host tells us (default route, its global address).
 import { AddressSet, deriveConohaAddresses, isGlobalUnicast, parseAddressList, validateGateway } from './derive';
 import { InputError, RefusedError } from './errors';
+import { l10n } from './l10n';
 import { validateInterfaceName } from './shell';
 import { HostSnapshot, defaultRoutes } from './snapshot';
 
@@ -35,19 +36,18 @@ export function resolveHostConfig(s: HostSnapshot, o: Overrides = {}): HostConfi
   const uplink = o.interface ?? defaults[0]?.dev ?? rec?.uplink;
   if (!uplink) {
     throw new RefusedError(
-      'this host has no IPv6 default route and no recorded uplink: is IPv6 enabled on it? ' +
-        'Check "ip -6 addr" and "ip -6 route" on the host, or name the uplink and the router in the host\'s settings.',
+      l10n.t('this host has no IPv6 default route and no recorded uplink: is IPv6 enabled on it? Check "ip -6 addr" and "ip -6 route" on the host, or name the uplink and the router in the host\'s settings.'),
       [{ id: 'set-host-setting', setting: 'interface' }, { id: 'set-host-setting', setting: 'gateway' }],
     );
   }
-  validateInterfaceName(uplink, 'the uplink');
+  validateInterfaceName(uplink, l10n.t('the uplink'));
   if (!s.links.some((l) => l.name === uplink)) {
-    throw new InputError(`interface ${uplink} does not exist on ${s.hostname}; the host has: ${s.links.map((l) => l.name).join(', ')}`);
+    throw new InputError(l10n.t('interface {0} does not exist on {1}; the host has: {2}', uplink, s.hostname, s.links.map((l) => l.name).join(', ')));
   }
-  const bridge = validateInterfaceName(o.bridge ?? rec?.bridge ?? 'docker0', 'the bridge');
+  const bridge = validateInterfaceName(o.bridge ?? rec?.bridge ?? 'docker0', l10n.t('the bridge'));
   const gwText = o.gateway ?? defaults.find((r) => r.dev === uplink && r.gateway)?.gateway ?? rec?.gateway;
   if (!gwText) {
-    throw new RefusedError(`there is no IPv6 default route via ${uplink} to learn the gateway from: name the gateway in the host's settings (on ConoHa the router's link-local address, see "ip -6 route" on a fresh host)`, [{ id: 'set-host-setting', setting: 'gateway' }]);
+    throw new RefusedError(l10n.t('there is no IPv6 default route via {0} to learn the gateway from: name the gateway in the host\'s settings (on ConoHa the router\'s link-local address, see "ip -6 route" on a fresh host)', uplink), [{ id: 'set-host-setting', setting: 'gateway' }]);
   }
   // the gateway, whether from --gateway, the host's default route or its host.conf: link-local or global unicast
   const gateway = validateGateway(gwText);
@@ -59,13 +59,13 @@ export function resolveHostConfig(s: HostSnapshot, o: Overrides = {}): HostConfi
     try {
       recorded = parseAddressList(rec.addresses.join(','));
     } catch (e) {
-      throw new RefusedError(`/etc/conoha-ipv6/host.conf on ${s.hostname} lists addresses that cannot be a container's (${(e as Error).message}): name the address set in the host's settings, then prepare again`, [{ id: 'set-host-setting', setting: 'addresses' }, { id: 'prepare' }]);
+      throw new RefusedError(l10n.t("/etc/conoha-ipv6/host.conf on {0} lists addresses that cannot be a container's ({1}): name the address set in the host's settings, then prepare again", s.hostname, (e as Error).message), [{ id: 'set-host-setting', setting: 'addresses' }, { id: 'prepare' }]);
     }
     return { uplink, bridge, gateway, addresses: recorded.addresses, prefix: prefixOf(recorded.addresses), addressSource: 'recorded' };
   }
   const globals = s.addresses.filter((a) => a.dev === uplink && a.scope === 'global' && isGlobalUnicast(a.address)).map((a) => a.address);
   if (globals.length === 0) {
-    throw new RefusedError(`${uplink} on ${s.hostname} has no global IPv6 address: is IPv6 enabled for this VPS? (ConoHa: enable IPv6 in the control panel, then check "ip -6 addr show ${uplink}")`);
+    throw new RefusedError(l10n.t('{0} on {1} has no global IPv6 address: is IPv6 enabled for this VPS? (ConoHa: enable IPv6 in the control panel, then check "ip -6 addr show {0}")', uplink, s.hostname));
   }
   let firstError: Error | undefined;
   for (const g of globals) {
@@ -76,7 +76,7 @@ export function resolveHostConfig(s: HostSnapshot, o: Overrides = {}): HostConfi
       firstError ??= e as Error;
     }
   }
-  throw firstError ?? new Error(`no global IPv6 address on ${uplink} could be used`);
+  throw firstError ?? new Error(l10n.t('no global IPv6 address on {0} could be used', uplink));
 }
 
 function prefixOf(addresses: string[]): string | undefined {

@@ -7,6 +7,7 @@
 // so both must be 1 to 3 decimal digits.
 import { Address6 } from 'ip-address';
 import { InputError } from './errors';
+import { l10n } from './l10n';
 
 export interface AddressSet {
   /** the /124 the addresses form, when they form one (derived, or given as a prefix) */
@@ -18,11 +19,11 @@ export interface AddressSet {
 }
 
 /** Parses one IPv6 address (no zone, optional /128), returning its canonical compressed form. */
-export function normalizeAddress(text: string, what = 'address'): string {
+export function normalizeAddress(text: string, what = l10n.t('address')): string {
   const t = text.trim();
   const bare = t.endsWith('/128') ? t.slice(0, -4) : t;
   if (bare.includes('%') || bare.includes('/') || !Address6.isValid(bare)) {
-    throw new InputError(`"${text}" is not an IPv6 ${what} (expected e.g. 2400:8500:1301:814:a157:7:235:120)`);
+    throw new InputError(l10n.t('"{0}" is not an IPv6 {1} (expected e.g. 2400:8500:1301:814:a157:7:235:120)', text, what));
   }
   return new Address6(bare).correctForm();
 }
@@ -45,19 +46,26 @@ export function addressKind(address: string): AddressKind {
 function containerAddress(address: string, where: string): string {
   const kind = addressKind(address);
   if (kind !== 'unicast') {
-    throw new InputError(`${address} is ${kind === 'IPv4-mapped' || kind === 'IPv4-compatible' ? 'an' : 'a'} ${kind} address and cannot be given to a container (${where}): use the global addresses the provider routes to this host, e.g. 2400:8500:1301:814:a157:7:235:120`);
+    throw new InputError(
+      kind === 'IPv4-mapped' || kind === 'IPv4-compatible'
+        ? l10n.t('{0} is an {1} address and cannot be given to a container ({2}): use the global addresses the provider routes to this host, e.g. 2400:8500:1301:814:a157:7:235:120', address, kind, where)
+        : l10n.t('{0} is a {1} address and cannot be given to a container ({2}): use the global addresses the provider routes to this host, e.g. 2400:8500:1301:814:a157:7:235:120', address, kind, where),
+    );
   }
   return address;
 }
 
 /** Parses `--gateway`: the router, link-local (ConoHa's is fe80::1) or global unicast; canonical compressed form. */
 export function validateGateway(text: string): string {
-  const address = normalizeAddress(text, 'gateway');
+  const address = normalizeAddress(text, l10n.t('gateway'));
   const kind = addressKind(address);
   if (kind === 'link-local' || (kind === 'unicast' && isGlobalUnicast(address))) return address;
   throw new InputError(
-    `${address} cannot be the gateway: it is ${kind === 'unicast' ? 'neither link-local nor global unicast' : `a${kind.startsWith('IPv4') ? 'n' : ''} ${kind} address`}; ` +
-      'give the router\'s link-local address (on ConoHa fe80::1, see "ip -6 route" on a fresh host) or a global unicast one',
+    kind === 'unicast'
+      ? l10n.t('{0} cannot be the gateway: it is neither link-local nor global unicast; give the router\'s link-local address (on ConoHa fe80::1, see "ip -6 route" on a fresh host) or a global unicast one', address)
+      : kind.startsWith('IPv4')
+        ? l10n.t('{0} cannot be the gateway: it is an {1} address; give the router\'s link-local address (on ConoHa fe80::1, see "ip -6 route" on a fresh host) or a global unicast one', address, kind)
+        : l10n.t('{0} cannot be the gateway: it is a {1} address; give the router\'s link-local address (on ConoHa fe80::1, see "ip -6 route" on a fresh host) or a global unicast one', address, kind),
   );
 }
 
@@ -69,50 +77,49 @@ function hextets(address: string): string[] {
 /** Derives the 16 addresses of a ConoHa host from its global address (with or without /64, compressed or not). */
 export function deriveConohaAddresses(hostAddress: string): AddressSet {
   const raw = hostAddress.trim().replace(/\/(12[0-8]|1[01]\d|[1-9]?\d)$/, '');
-  const address = normalizeAddress(raw, 'host address');
+  const address = normalizeAddress(raw, l10n.t('host address'));
   const h = hextets(address);
   const octet = /^\d{1,3}$/;
   const misfit = (why: string) =>
     new InputError(
-      `${address} does not fit the ConoHa rule (${why}): hextets 5 to 8 should spell the host's IPv4 address in decimal, ` +
-        `as in 2400:8500:1301:814:157:7:235:12. Name the extra addresses explicitly: a /124 prefix or a list of addresses.`,
+      l10n.t("{0} does not fit the ConoHa rule ({1}): hextets 5 to 8 should spell the host's IPv4 address in decimal, as in 2400:8500:1301:814:157:7:235:12. Name the extra addresses explicitly: a /124 prefix or a list of addresses.", address, why),
       [{ id: 'set-host-setting', setting: 'addresses' }],
     );
-  if (!octet.test(h[4])) throw misfit(`hextet 5 "${h[4]}" is not 1 to 3 decimal digits`);
-  if (!octet.test(h[7])) throw misfit(`hextet 8 "${h[7]}" is not 1 to 3 decimal digits`);
-  if (h.slice(0, 4).every((x) => x === '0')) throw misfit('the /64 prefix is all zeros');
+  if (!octet.test(h[4])) throw misfit(l10n.t('hextet {0} "{1}" is not 1 to 3 decimal digits', 5, h[4]));
+  if (!octet.test(h[7])) throw misfit(l10n.t('hextet {0} "{1}" is not 1 to 3 decimal digits', 8, h[7]));
+  if (h.slice(0, 4).every((x) => x === '0')) throw misfit(l10n.t('the /64 prefix is all zeros'));
   const base = [...h.slice(0, 4), `a${h[4]}`, h[5], h[6]].join(':');
   const addresses = Array.from({ length: 16 }, (_, x) => new Address6(`${base}:${h[7]}${x.toString(16)}`).correctForm());
-  containerAddress(addresses[0], `derived from ${address}`);
+  containerAddress(addresses[0], l10n.t('derived from {0}', address));
   return { prefix: `${addresses[0]}/124`, addresses, source: 'conoha-rule' };
 }
 
 /** Parses `--addresses`: a /124 prefix (its 16 addresses) or a comma/space-separated list of addresses. */
 /** `what` names where the list came from in messages (an option, a setting); default 'the address list' */
-export function parseAddressList(text: string, what = 'the address list'): AddressSet {
+export function parseAddressList(text: string, what = l10n.t('the address list')): AddressSet {
   const t = text.trim();
-  if (t === '') throw new InputError(`${what} is empty: give a /124 prefix or a comma-separated list of IPv6 addresses`);
+  if (t === '') throw new InputError(l10n.t('{0} is empty: give a /124 prefix or a comma-separated list of IPv6 addresses', what));
   const slash = /^([^,\s]+)\/(\d{1,3})$/.exec(t);
   if (slash) {
     if (slash[2] === '128') return parseAddressList(slash[1], what);
-    if (slash[2] !== '124') throw new InputError(`${t}: only a /124 (16 addresses) or single addresses are accepted in ${what}`);
+    if (slash[2] !== '124') throw new InputError(l10n.t('{0}: only a /124 (16 addresses) or single addresses are accepted in {1}', t, what));
     // kinds change only at /8, /10, /96 and /128 boundaries: the first of the 16 speaks for all
-    const start = containerAddress(normalizeAddress(slash[1], 'prefix'), what);
+    const start = containerAddress(normalizeAddress(slash[1], l10n.t('prefix')), what);
     const net = new Address6(`${start}/124`);
     const first = net.startAddress().correctForm();
-    if (first !== start) throw new InputError(`${t} is not aligned to a /124: did you mean ${first}/124?`);
+    if (first !== start) throw new InputError(l10n.t('{0} is not aligned to a /124: did you mean {1}/124?', t, first));
     const base = BigInt('0x' + net.startAddress().canonicalForm().replace(/:/g, ''));
     const addresses = Array.from({ length: 16 }, (_, x) => bigIntToAddress(base + BigInt(x)));
     return { prefix: `${first}/124`, addresses, source: 'prefix' };
   }
   const items = t.split(/[\s,]+/).filter(Boolean).map((a) => containerAddress(normalizeAddress(a), what));
-  if (items.length === 0) throw new InputError(`${what} "${t}" lists no address: give a /124 prefix or a comma-separated list of IPv6 addresses`);
+  if (items.length === 0) throw new InputError(l10n.t('{0} "{1}" lists no address: give a /124 prefix or a comma-separated list of IPv6 addresses', what, t));
   const seen = new Set<string>();
   for (const a of items) {
-    if (seen.has(a)) throw new InputError(`${a} is listed twice in ${what}`);
+    if (seen.has(a)) throw new InputError(l10n.t('{0} is listed twice in {1}', a, what));
     seen.add(a);
   }
-  if (items.length > 256) throw new InputError(`${what} lists ${items.length} addresses; at most 256 are supported`);
+  if (items.length > 256) throw new InputError(l10n.t('{0} lists {1} addresses; at most 256 are supported', what, items.length));
   return { addresses: items, source: 'list' };
 }
 

@@ -3,6 +3,7 @@
 // (`changed`), how a process should exit (`exitCode`), and what the user can do next (`actions`, structured).
 // The CLI renders an action as a command line (src/cli.ts), VS Code as a button that runs the command
 // (src/vscode/actions.ts); nothing below knows which.
+import { l10n } from './l10n';
 import type { HostSnapshot } from './snapshot';
 
 /** What the user can do next. Data the renderers need rides along; nothing here is prose. */
@@ -106,13 +107,22 @@ export class StepFailedError extends Civ6Error {
     /** the host as the failed apply left it (for a view to show) */
     readonly after?: HostSnapshot,
   ) {
-    super(
-      `${operation} stopped at step "${failed.title}"${failed.output.trim() ? `: ${failed.output.trim()}` : ''}. ` +
-        (applied.length ? `These steps stayed applied: ${applied.join('; ')}.` : 'No step before it had changed anything.'),
-      actions,
-    );
+    super(stepFailedMessage(operation, failed.title, failed.output.trim(), applied), actions);
     this.changed = applied.length ? 'partial' : 'nothing';
   }
+}
+
+/** StepFailedError's message: each of its four shapes one message, for translation. */
+function stepFailedMessage(operation: string, title: string, output: string, applied: string[]): string {
+  if (applied.length === 0) {
+    return output
+      ? l10n.t('{0} stopped at step "{1}": {2}. No step before it had changed anything.', operation, title, output)
+      : l10n.t('{0} stopped at step "{1}". No step before it had changed anything.', operation, title);
+  }
+  const list = applied.join('; ');
+  return output
+    ? l10n.t('{0} stopped at step "{1}": {2}. These steps stayed applied: {3}.', operation, title, output, list)
+    : l10n.t('{0} stopped at step "{1}". These steps stayed applied: {2}.', operation, title, list);
 }
 
 /** The change was not confirmed over a new connection: the host rolled its network settings back (or will). */
@@ -130,9 +140,9 @@ export function exitCodeOf(e: unknown): ExitCode {
 export function changedText(e: Civ6Error): string {
   switch (e.changed) {
     case 'nothing':
-      return 'Nothing was changed.';
+      return l10n.t('Nothing was changed.');
     case 'rolled-back':
-      return 'The host restores its previous network settings.';
+      return l10n.t('The host restores its previous network settings.');
     case 'partial':
     case 'unknown':
       return '';

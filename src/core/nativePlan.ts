@@ -35,9 +35,9 @@ import { forwardPolicyBack, removeDropIn, removeFallbackRoute } from './unprepar
 export type HostMode = 'radvd' | 'docker';
 export const HOST_MODES: readonly HostMode[] = ['radvd', 'docker'];
 
-export function parseMode(text: string, what = 'the mode'): HostMode {
+export function parseMode(text: string, what = l10n.t('the mode')): HostMode {
   if (text === 'radvd' || text === 'docker') return text;
-  throw new InputError(`${JSON.stringify(text.slice(0, 40))} is not a mode (${what}): use "radvd" (the default: radvd, routes to docker0 and the agent) or "docker" (a Docker IPv6 network on the /124)`);
+  throw new InputError(l10n.t('{0} is not a mode ({1}): use "radvd" (the default: radvd, routes to docker0 and the agent) or "docker" (a Docker IPv6 network on the /124)', JSON.stringify(text.slice(0, 40)), what));
 }
 
 /** Everything docker mode puts on a host, besides the shared sysctl file and networkd drop-in. */
@@ -141,9 +141,9 @@ function canonNet(n: string): string | undefined {
 export function parseNativeConf(text: string): NativeConf {
   const v = new Map<string, string>();
   const lines = text.split('\n');
-  if (Buffer.byteLength(text) > 16384) throw new StateError(`${NATIVE.conf} is too big: prepare the host again`);
+  if (Buffer.byteLength(text) > 16384) throw new StateError(l10n.t('{0} is too big: prepare the host again', NATIVE.conf));
   lines.forEach((l, i) => {
-    if (!new RegExp(CONF_LINE).test(l)) throw new StateError(`${NATIVE.conf} line ${i + 1} is not in the format conoha-ipv6 writes: prepare the host again`);
+    if (!new RegExp(CONF_LINE).test(l)) throw new StateError(l10n.t('{0} line {1} is not in the format conoha-ipv6 writes: prepare the host again', NATIVE.conf, i + 1));
     if (l === '' || l.startsWith('#')) return;
     const eq = l.indexOf('=');
     let x = l.slice(eq + 1);
@@ -153,7 +153,7 @@ export function parseNativeConf(text: string): NativeConf {
   const words = (k: string) => (v.get(k) ?? '').split(' ').filter(Boolean);
   const one = (k: string, p: Parameters<typeof matches>[0], required = true) => {
     const x = v.get(k) ?? '';
-    if ((required || x !== '') && !matches(p, x)) throw new StateError(`${NATIVE.conf} has a bad or missing ${k}: prepare the host again`);
+    if ((required || x !== '') && !matches(p, x)) throw new StateError(l10n.t('{0} has a bad or missing {1}: prepare the host again', NATIVE.conf, k));
     return x;
   };
   const conf: NativeConf = {
@@ -165,8 +165,8 @@ export function parseNativeConf(text: string): NativeConf {
     firewall: words('FIREWALL'),
     forwardPolicy: one('FORWARD_POLICY', 'forwardPolicy', false),
   };
-  for (const a of [...conf.addresses, ...conf.reserved]) if (!matches('address', a)) throw new StateError(`${NATIVE.conf} has a bad address: prepare the host again`);
-  for (const m of conf.firewall) if (!matches('firewallMechanism', m)) throw new StateError(`${NATIVE.conf} has a bad FIREWALL: prepare the host again`);
+  for (const a of [...conf.addresses, ...conf.reserved]) if (!matches('address', a)) throw new StateError(l10n.t('{0} has a bad address: prepare the host again', NATIVE.conf));
+  for (const m of conf.firewall) if (!matches('firewallMechanism', m)) throw new StateError(l10n.t('{0} has a bad FIREWALL: prepare the host again', NATIVE.conf));
   conf.addresses = conf.addresses.map(canon);
   conf.reserved = conf.reserved.map(canon);
   conf.prefix = canonNet(conf.prefix) ?? conf.prefix;
@@ -192,7 +192,7 @@ export function nativeConfText(c: NativeConf): string {
 /** Parses nativeFacts.sh's line. Docker's JSON is read leniently: what lacks a field we need is skipped. */
 export function parseNativeFacts(stdout: string): NativeFacts {
   const line = stdout.split('\n').find((l) => l.startsWith('{"native":1'));
-  if (!line) throw new StateError(`the host did not return the docker-mode facts; it printed: ${stdout.slice(0, 200)}`);
+  if (!line) throw new StateError(l10n.t('the host did not return the docker-mode facts; it printed: {0}', stdout.slice(0, 200)));
   const j = JSON.parse(line) as Obj;
   const f: NativeFacts = { unitWanted: j.unitWanted === true, unitActive: (b64(j.unitActive) ?? '').trim(), endpoints: [] };
   f.confText = b64(j.conf);

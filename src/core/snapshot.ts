@@ -3,6 +3,7 @@
 import { Address6 } from 'ip-address';
 import { parseRadvdConf, RadvdInterface } from './radvdConf';
 import { SnapshotError } from './errors';
+import { l10n } from './l10n';
 import { Binding, RecordedConfig, StateError, parseBindings as parseBindingsFile, parseHostConf as parseHostConfFile } from './hostState';
 import { LABELS, PATTERNS, SNAPSHOT_VERSION, matches } from './hostContract';
 
@@ -309,7 +310,7 @@ function describe(v: unknown): string {
   return `${typeof v} ${shown(JSON.stringify(v).slice(0, 40))}`;
 }
 function bad(at: string, want: string, v: unknown): never {
-  throw new SnapshotError(`the host's snapshot does not have the form this conoha-ipv6 reads: ${at} is ${describe(v)}, not ${want}`);
+  throw new SnapshotError(l10n.t("the host's snapshot does not have the form this conoha-ipv6 reads: {0} is {1}, not {2}", at, describe(v), want));
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -391,12 +392,12 @@ const RAW = S.object({
 /** Parses snapshot.sh's output (the first line that starts with '{"v":'). */
 export function parseSnapshot(stdout: string): HostSnapshot {
   const line = stdout.split('\n').find((l) => l.startsWith('{"v":'));
-  if (!line) throw new SnapshotError(`the host did not return a snapshot; it printed: ${shown(stdout.slice(0, 400)) || '(nothing)'}`);
+  if (!line) throw new SnapshotError(l10n.t('the host did not return a snapshot; it printed: {0}', shown(stdout.slice(0, 400)) || l10n.t('(nothing)')));
   let j: unknown;
   try {
     j = JSON.parse(line);
   } catch (e) {
-    throw new SnapshotError(`the host's snapshot is not valid JSON (${shown((e as Error).message.slice(0, 400))})`);
+    throw new SnapshotError(l10n.t("the host's snapshot is not valid JSON ({0})", shown((e as Error).message.slice(0, 400))));
   }
   if (!isObj(j)) bad('the snapshot', 'an object', j);
   if (j.v !== SNAPSHOT_VERSION) {

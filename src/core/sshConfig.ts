@@ -6,6 +6,7 @@
 // is dropped before evaluation.
 import SSHConfig, { Line, LineType, Match, Section } from 'ssh-config';
 import { InputError } from './errors';
+import { l10n } from './l10n';
 import { parseHostTarget } from './hostSpec';
 
 export interface SshConfigHost {
@@ -55,7 +56,7 @@ function parseText(text: string, where: string): SSHConfig {
   try {
     return SSHConfig.parse(text);
   } catch (e) {
-    throw new InputError(`${where} cannot be read: ${e instanceof Error ? e.message : String(e)} (ssh would refuse it too)`);
+    throw new InputError(l10n.t('{0} cannot be read: {1} (ssh would refuse it too)', where, e instanceof Error ? e.message : String(e)));
   }
 }
 
@@ -251,8 +252,8 @@ export function parseJumpList(text: string, what = '--jump'): JumpHop[] {
   if (t === '' || t.toLowerCase() === 'none') return [];
   return t.split(',').map((raw) => {
     const hop = raw.trim().replace(/^ssh:\/\//i, '').replace(/\/$/, '');
-    if (!hop) throw new InputError(`${what} "${text}": an empty hop; write user@host[:port],user@host2`);
-    if (hop.startsWith('-')) throw new InputError(`${what} "${text}": "${hop}" is not a host`);
+    if (!hop) throw new InputError(l10n.t('{0} "{1}": an empty hop; write user@host[:port],user@host2', what, text));
+    if (hop.startsWith('-')) throw new InputError(l10n.t('{0} "{1}": "{2}" is not a host', what, text, hop));
     return parseHostTarget(hop);
   });
 }

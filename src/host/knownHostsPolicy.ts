@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { HostSpec } from '../core/hostSpec';
+import { l10n } from '../core/l10n';
 import {
   KnownHostsEntry,
   KnownHostsSource,
@@ -121,10 +122,9 @@ export function verifyHostKey(facts: HostKeyFacts, key: Buffer): HostKeyDecision
   if (facts.accepted) {
     // like ssh: the key accepted at connect is the key of this connection; files are not consulted again
     if (facts.accepted.equals(key)) return { action: 'accept', record: false };
-    return refuse(new TransportError('host-key-changed', `${name} offered another host key at a rekey (${keyType} ${fingerprint}, not the ${fingerprintSha256(facts.accepted)} accepted at connect): someone may have taken over the connection; it was closed`));
+    return refuse(new TransportError('host-key-changed', l10n.t('{0} offered another host key at a rekey ({1} {2}, not the {3} accepted at connect): someone may have taken over the connection; it was closed', name, keyType, fingerprint, fingerprintSha256(facts.accepted))));
   }
   const check = checkHostKey(facts.sources, name, key);
-  const at = (e: KnownHostsEntry) => `${e.file} line ${e.line}`;
   // match, revoked and mismatch always name the entry that decided them
   const decidedBy = (): KnownHostsEntry => {
     if (!check.entry) throw new Error(`known_hosts check '${check.status}' for ${name} without the entry that decided it`);
@@ -132,17 +132,17 @@ export function verifyHostKey(facts: HostKeyFacts, key: Buffer): HostKeyDecision
   };
   switch (check.status) {
     case 'match':
-      return { action: 'accept', record: false, note: `ssh: host key ${keyType} ${fingerprint} matches ${at(decidedBy())}` };
+      return { action: 'accept', record: false, note: `ssh: host key ${keyType} ${fingerprint} matches ${decidedBy().file} line ${decidedBy().line}` };
     case 'revoked':
-      return refuse(new TransportError('host-key-revoked', `${name} offered the ${keyType} key ${fingerprint}, which ${at(decidedBy())} marks @revoked. Refusing to connect; nothing was changed.`));
+      return refuse(new TransportError('host-key-revoked', l10n.t('{0} offered the {1} key {2}, which {3} line {4} marks @revoked. Refusing to connect; nothing was changed.', name, keyType, fingerprint, decidedBy().file, decidedBy().line)));
     case 'mismatch':
       return refuse(new TransportError('host-key-changed', [
-        `WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED for ${name}!`,
-        `It offered the ${keyType} key ${fingerprint}, but ${at(decidedBy())} records a different ${keyType} key for it.`,
-        'Someone could be intercepting the connection (man-in-the-middle), or the host key was just changed (e.g. the VPS was reinstalled).',
-        `Check the fingerprint on the server's console (ssh-keygen -lf /etc/ssh/ssh_host_${shortType(keyType)}_key.pub).`,
-        `If the host was reinstalled, remove the old key with: ssh-keygen -R ${shellQuote(name, true)} -f ${shellQuote(decidedBy().file)}`,
-        'Nothing was changed: we did not log in, and known_hosts was left as it is.',
+        l10n.t('WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED for {0}!', name),
+        l10n.t('It offered the {0} key {1}, but {2} line {3} records a different {0} key for it.', keyType, fingerprint, decidedBy().file, decidedBy().line),
+        l10n.t('Someone could be intercepting the connection (man-in-the-middle), or the host key was just changed (e.g. the VPS was reinstalled).'),
+        l10n.t("Check the fingerprint on the server's console ({0}).", `ssh-keygen -lf /etc/ssh/ssh_host_${shortType(keyType)}_key.pub`),
+        l10n.t('If the host was reinstalled, remove the old key with: {0}', `ssh-keygen -R ${shellQuote(name, true)} -f ${shellQuote(decidedBy().file)}`),
+        l10n.t('Nothing was changed: we did not log in, and known_hosts was left as it is.'),
       ].join('\n')));
     case 'other-type':
     case 'unknown': {
@@ -163,24 +163,24 @@ function unknownKeyRefusal(facts: HostKeyFacts, keyType: string, fingerprint: st
   const { spec: { host, port }, name } = facts;
   const file = facts.sources[0].file;
   const scan = `ssh-keyscan -t ${shortType(keyType)} -p ${port} ${host}${facts.hostKeyAlias ? ` | sed 's/^[^ ]*/${name}/'` : ''} > /tmp/hostkeys`;
-  const addYourself = `add it yourself: ${scan}; ssh-keygen -lf /tmp/hostkeys (check the fingerprint); cat /tmp/hostkeys >> ${shellQuote(file)}`;
-  const fingerprintThere = `on its console: ssh-keygen -lf /etc/ssh/ssh_host_${shortType(keyType)}_key.pub`;
+  const add = [scan, 'ssh-keygen -lf /tmp/hostkeys', `cat /tmp/hostkeys >> ${shellQuote(file)}`] as const;
+  const consoleCommand = `ssh-keygen -lf /etc/ssh/ssh_host_${shortType(keyType)}_key.pub`;
   const lines = knownKeys.length > 0
     ? [
-        `WARNING: ${name} is known with a different key type: ${knownKeys.map((k) => `${k.keyType} key ${k.fingerprint} in ${k.file} line ${k.line}`).join('; ')}.`,
-        `It offered the ${keyType} key ${fingerprint} instead, though it was asked for ${[...new Set(knownKeys.map((k) => k.keyType))].join(', ')} first.`,
-        'An impostor that lacks the known key would do the same; or that key was removed from the host.',
-        `This is not a first contact, so trusting new keys does not record it. If ${fingerprint} is the host's ${keyType} fingerprint (${fingerprintThere}),`,
-        addYourself,
+        l10n.t('WARNING: {0} is known with a different key type: {1}.', name, knownKeys.map((k) => l10n.t('{0} key {1} in {2} line {3}', k.keyType, k.fingerprint, k.file, k.line)).join('; ')),
+        l10n.t('It offered the {0} key {1} instead, though it was asked for {2} first.', keyType, fingerprint, [...new Set(knownKeys.map((k) => k.keyType))].join(', ')),
+        l10n.t('An impostor that lacks the known key would do the same; or that key was removed from the host.'),
+        l10n.t("This is not a first contact, so trusting new keys does not record it. If {0} is the host's {1} fingerprint (on its console: {2}),", fingerprint, keyType, consoleCommand),
+        l10n.t('add it yourself: {0}; {1} (check the fingerprint); {2}', ...add),
       ]
     : [
-        `The authenticity of ${name} can't be established: no key for it in ${facts.sources.map((s) => s.file).join(', ')}.`,
-        `It offered the ${keyType} key ${fingerprint}.`,
-        `If that is the host's fingerprint (${fingerprintThere}), trust it to record it,`,
-        `or ${addYourself}`,
+        l10n.t("The authenticity of {0} can't be established: no key for it in {1}.", name, facts.sources.map((s) => s.file).join(', ')),
+        l10n.t('It offered the {0} key {1}.', keyType, fingerprint),
+        l10n.t("If that is the host's fingerprint (on its console: {0}), trust it to record it,", consoleCommand),
+        l10n.t('or add it yourself: {0}; {1} (check the fingerprint); {2}', ...add),
       ];
   if (why) lines.push(`(${why})`);
-  lines.push('Nothing was run on the host.');
+  lines.push(l10n.t('Nothing was run on the host.'));
   return new TransportError(knownKeys.length > 0 ? 'host-key-other-type' : 'host-key-unknown', lines.join('\n'));
 }
 
@@ -238,11 +238,11 @@ export class HostKeyPolicy {
         try {
           yes = await ask(decision.info);
         } catch (e) {
-          throw decision.refusal(`asking about the key failed: ${(e as Error).message}`);
+          throw decision.refusal(l10n.t('asking about the key failed: {0}', (e as Error).message));
         } finally {
           hooks.resume();
         }
-        if (hooks.abandoned()) throw new TransportError('connect', `the connection to ${this.name} ended while asking about its host key`);
+        if (hooks.abandoned()) throw new TransportError('connect', l10n.t('the connection to {0} ended while asking about its host key', this.name));
         if (!yes) throw decision.refusal();
         this.record(key);
         break;
@@ -276,7 +276,7 @@ function readKnownHosts(file: string, mine: boolean, log: (line: string) => void
       log(`ssh: skipping ${file}: ${(e as Error).message}`);
       return '';
     }
-    throw new TransportError('host-key-unknown', `cannot read ${file}: ${(e as Error).message}`);
+    throw new TransportError('host-key-unknown', l10n.t('cannot read {0}: {1}', file, (e as Error).message));
   }
 }
 

@@ -1,6 +1,7 @@
 // Transport on this machine: the same launcher and stdin protocol as over SSH, run with `sh -c`, optionally
 // behind a prefix command (e.g. ['nsenter', '--net=/run/netns/lab1']) so tests can run scripts inside a namespace.
 import { ChildProcess, spawn } from 'node:child_process';
+import { l10n } from '../core/l10n';
 import { LAUNCHER, OutputBuffer, RunOptions, RunResult, Transport, TransportError, checkLauncher, tooMuchOutput } from './transport';
 
 const DEFAULT_RUN_TIMEOUT_MS = 120_000;
@@ -8,7 +9,7 @@ const DEFAULT_RUN_TIMEOUT_MS = 120_000;
 export function localTransport(opts: { prefix?: string[] } = {}): Transport {
   const prefix = opts.prefix ?? [];
   const description = prefix.length > 0 ? `local (${prefix.join(' ')})` : 'local';
-  const who = prefix.length > 0 ? `this machine (${prefix.join(' ')})` : 'this machine';
+  const who = prefix.length > 0 ? l10n.t('this machine ({0})', prefix.join(' ')) : l10n.t('this machine');
   const running = new Set<ChildProcess>();
   let roundTrips = 0;
   let closed = false;
@@ -43,14 +44,14 @@ export function localTransport(opts: { prefix?: string[] } = {}): Transport {
       };
       const timer = setTimeout(() => {
         killGroup(child);
-        finish(new TransportError('timeout', `the script did not finish within ${timeoutMs / 1000} s on ${who}; it was killed`));
+        finish(new TransportError('timeout', l10n.t('the script did not finish within {0} s on {1}; it was killed', timeoutMs / 1000, who)));
       }, timeoutMs);
-      child.on('error', (e) => finish(new TransportError('connect', `cannot start ${command} on ${who}: ${e.message}`)));
+      child.on('error', (e) => finish(new TransportError('connect', l10n.t('cannot start {0} on {1}: {2}', command, who, e.message))));
       const overflowed = (stream: 'stdout' | 'stderr') => {
         killGroup(child);
         child.stdout.destroy();
         child.stderr.destroy();
-        finish(tooMuchOutput(stream, `the script on ${who}`, 'it was killed'));
+        finish(tooMuchOutput(stream, l10n.t('the script on {0}', who), l10n.t('it was killed')));
       };
       child.stdout.on('data', (chunk: Buffer) => stdout.add(chunk) || overflowed('stdout'));
       child.stderr.on('data', (chunk: Buffer) => stderr.add(chunk) || overflowed('stderr'));

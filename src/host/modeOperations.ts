@@ -5,6 +5,7 @@
 import { Check } from '../core/checks';
 import { HostConfig, Overrides } from '../core/config';
 import { RefusedError } from '../core/errors';
+import { l10n } from '../core/l10n';
 import { HostMode, NativeFacts } from '../core/nativePlan';
 import { judgeNative } from '../core/nativeChecks';
 import { HostSnapshot } from '../core/snapshot';
@@ -57,7 +58,7 @@ export async function prepare(t: Transport, o: Overrides, opts: radvd.PrepareOpt
 /** the mode to work in, refused when the setting asks for the mode the host is not in (prepare switches) */
 export function workingMode(o: Overrides, first: HostRead): HostMode {
   const { mode, recorded } = first;
-  if (o.mode && recorded && o.mode !== recorded) throw new RefusedError(`the host is prepared in ${recorded} mode, not ${o.mode} mode: prepare it in ${o.mode} mode first (that switches modes), or leave the mode unset`, [{ id: 'prepare' }]);
+  if (o.mode && recorded && o.mode !== recorded) throw new RefusedError(l10n.t('the host is prepared in {0} mode, not {1} mode: prepare it in {1} mode first (that switches modes), or leave the mode unset', recorded, o.mode), [{ id: 'prepare' }]);
   return mode;
 }
 

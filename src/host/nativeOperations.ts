@@ -8,6 +8,7 @@ import nativeFactsLib from './scripts/nativeFacts.sh';
 import { Check } from '../core/checks';
 import { HostConfig, Overrides, resolveHostConfig } from '../core/config';
 import { InputError, RefusedError, RolledBackError, SnapshotError, StepFailedError } from '../core/errors';
+import { l10n } from '../core/l10n';
 import { shellPreamble } from '../core/hostPreamble';
 import { MARKERS, PATHS } from '../core/hostContract';
 import { shq } from '../core/shell';
@@ -17,10 +18,10 @@ import { Plan, Step } from '../core/plan';
 import { planUnprepare } from '../core/unprepare';
 import { DEFAULT_ROLLBACK_SECONDS, confirmScript, validRollbackSeconds } from '../core/rollback';
 import { HostSnapshot, parseSnapshot } from '../core/snapshot';
-import { ApplyOutcome, Confirmation, Observer, PrepareOptions, PrepareResult, prepare as prepareRadvd } from './operations';
+import { ApplyOutcome, Confirmation, Observer, PrepareOptions, PrepareResult, confirmedDetail, notConfirmedDetail, prepare as prepareRadvd } from './operations';
 import { ProbeTarget } from '../core/probe';
 import { PingTargets, applyScript, artifacts, parseStepResults, snapshotScript } from './scripts';
-import { tcpReach } from './reach';
+import { inboundMessage, tcpReach } from './reach';
 import { Transport } from './transport';
 
 /** the installed script: its shebang, the generated preamble, the docker-mode names, its body */
@@ -41,7 +42,7 @@ export interface NativeView {
 async function run(t: Transport, script: string, what: string, obs?: Observer, timeoutMs = 180_000): Promise<string> {
   const r = await t.run(script, { timeoutMs });
   obs?.log?.(`${what}: exit ${r.code} in ${r.ms} ms (${t.description})`);
-  if (r.code !== 0) throw new SnapshotError(`${what} failed on the host (exit ${r.code}): ${r.stderr.trim() || r.stdout.slice(0, 400)}`);
+  if (r.code !== 0) throw new SnapshotError(l10n.t('{0} failed on the host (exit {1}): {2}', what, String(r.code), r.stderr.trim() || r.stdout.slice(0, 400)));
   return r.stdout;
 }
 
@@ -72,7 +73,7 @@ export async function readHost(t: Transport, o: Overrides, obs?: Observer, ping:
   const script = `${MODE_SCRIPT}${snapshotScript(ping, probe)}if ${wantFacts ? 'true' : '[ "$civ6_mode" = docker ]'}; then\n${factsScript()}fi\n`;
   const out = await run(t, script, 'snapshot', obs);
   const m = /^civ6-mode (docker|radvd|none)$/m.exec(out)?.[1];
-  if (!m) throw new SnapshotError(`the host did not say which mode it is in: ${out.slice(0, 200)}`);
+  if (!m) throw new SnapshotError(l10n.t('the host did not say which mode it is in: {0}', out.slice(0, 200)));
   const recorded = m === 'none' ? undefined : (m as HostMode);
   const snapshot = parseSnapshot(out);
   return { mode: o.mode ?? recorded ?? 'radvd', recorded, snapshot, ...(wantFacts || recorded === 'docker' ? { facts: parseNativeFacts(out) } : {}) };
@@ -114,7 +115,7 @@ function failure(operation: string, steps: Step[], o: ApplyOutcome, actions = [{
   const bad = o.results.find((r) => r.rc !== 0 && r.rc !== null);
   const title = (id: string) => steps.find((x) => x.id === id)?.title ?? id;
   const failedId = bad?.id ?? steps.at(o.results.length)?.id ?? 'apply';
-  return new StepFailedError(operation, { id: failedId, title: title(failedId), output: bad?.output ?? 'the host stopped before this step ran' }, o.results.filter((r) => r.rc === 0).map((r) => title(r.id)), actions, o.after);
+  return new StepFailedError(operation, { id: failedId, title: title(failedId), output: bad?.output ?? l10n.t('the host stopped before this step ran') }, o.results.filter((r) => r.rc === 0).map((r) => title(r.id)), actions, o.after);
 }
 
 /** the change is confirmed over a NEW connection (commit-confirmed), else the armed rollback fires */
@@ -124,10 +125,10 @@ async function confirm(reconnect: () => Promise<Transport>, seconds: number, obs
     t2 = await reconnect();
     const r = await t2.run(confirmScript(), { timeoutMs: 15_000 });
     obs?.log?.(`confirm over a new connection: exit ${r.code}: ${r.stdout.trim()}`);
-    if (r.code === 0) return { outcome: 'confirmed', detail: `a new connection reached the host and confirmed the change (${t2.description})` };
-    return { outcome: 'rolled-back', detail: `the new connection could not confirm the change (${(r.stdout + r.stderr).trim()}): the host restores its previous network settings by itself within ${seconds} s of the change` };
+    if (r.code === 0) return { outcome: 'confirmed', detail: confirmedDetail(t2.description) };
+    return { outcome: 'rolled-back', detail: notConfirmedDetail(r, seconds) };
   } catch (e) {
-    return { outcome: 'rolled-back', detail: `no new connection could be made after the change (${(e as Error).message}): the host restores its previous network settings by itself within ${seconds} s of the change` };
+    return { outcome: 'rolled-back', detail: l10n.t('no new connection could be made after the change ({0}): the host restores its previous network settings by itself within {1} s of the change', (e as Error).message, seconds) };
   } finally {
     await t2?.close().catch(() => undefined);
   }
@@ -165,7 +166,7 @@ const samePlan = (a: Plan, b: Plan) => JSON.stringify(a.steps.map((x) => [x.id, 
  */
 export async function nativePrepare(t: Transport, o: Overrides, opts: PrepareOptions & { releaseAll?: boolean } = {}, obs?: Observer, first?: HostRead): Promise<NativePrepareResult> {
   const seconds = opts.rollbackSeconds ?? DEFAULT_ROLLBACK_SECONDS;
-  if (!validRollbackSeconds(seconds)) throw new InputError(`the rollback time must be 10-3600 seconds, not ${seconds}`);
+  if (!validRollbackSeconds(seconds)) throw new InputError(l10n.t('the rollback time must be 10-3600 seconds, not {0}', seconds));
   const planOpts = { rollbackSeconds: opts.reconnect ? seconds : undefined };
   let { snapshot: before, facts } = await viewOf(t, obs, first);
   const config = resolveHostConfig(before, o);
@@ -181,7 +182,7 @@ export async function nativePrepare(t: Transport, o: Overrides, opts: PrepareOpt
   if (go === true) {
     const now = await readNative(t, obs);
     const again = switching ? planUnprepare(now.snapshot, config, artifacts, { releaseAll: opts.releaseAll }) : preview(now.snapshot);
-    if (!samePlan(undo ?? plan, again)) throw new RefusedError(`${now.snapshot.hostname} changed while the plan was shown: review the new plan`, [{ id: 'prepare' }]);
+    if (!samePlan(undo ?? plan, again)) throw new RefusedError(l10n.t('{0} changed while the plan was shown: review the new plan', now.snapshot.hostname), [{ id: 'prepare' }]);
     before = now.snapshot;
     facts = now.facts;
     if (!switching) plan = again;
@@ -190,7 +191,7 @@ export async function nativePrepare(t: Transport, o: Overrides, opts: PrepareOpt
   if (undo) {
     const u = await apply(t, undo.steps, obs);
     switched = { plan: undo, outcome: u };
-    const failed = failure('undoing radvd mode (switching to docker mode)', undo.steps, u, [{ id: 'prepare' }]);
+    const failed = failure(l10n.t('undoing radvd mode (switching to docker mode)'), undo.steps, u, [{ id: 'prepare' }]);
     if (failed) throw failed;
     before = u.after;
     facts = u.facts;
@@ -198,12 +199,12 @@ export async function nativePrepare(t: Transport, o: Overrides, opts: PrepareOpt
   }
   if (!plan.steps.length) return { before, config, plan, checks: judgeNative(before, facts, config, nativeArtifacts), switched };
   const outcome = await apply(t, plan.steps, obs);
-  let confirmation: Confirmation = { outcome: 'not-armed', detail: 'no rollback was armed' };
+  let confirmation: Confirmation = { outcome: 'not-armed', detail: l10n.t('no rollback was armed') };
   if (outcome.results.find((x) => x.id === 'arm-rollback')?.rc === 0 && opts.reconnect) {
     confirmation = await confirm(opts.reconnect, seconds, obs);
-    if (confirmation.outcome === 'rolled-back') throw new RolledBackError(`prepare changed ${before.hostname}, but ${confirmation.detail}`, [{ id: 'verify' }, { id: 'prepare' }]);
+    if (confirmation.outcome === 'rolled-back') throw new RolledBackError(l10n.t('prepare changed {0}, but {1}', before.hostname, confirmation.detail), [{ id: 'verify' }, { id: 'prepare' }]);
   }
-  const failed = failure('prepare (docker mode)', plan.steps, outcome);
+  const failed = failure(l10n.t('prepare (docker mode)'), plan.steps, outcome);
   if (failed) throw failed;
   return { before, config, plan, outcome, confirmation, checks: judgeNative(outcome.after, outcome.facts, config, nativeArtifacts), switched };
 }
@@ -223,7 +224,7 @@ export async function nativeAssign(t: Transport, o: Overrides, container: string
   const mine = (c: Check[]) => c.filter((x) => x.scope !== 'host' && x.address === p.address);
   if (!p.changes || !p.step) return { address: p.address, container: p.container, changed: false, checks: mine(judgeNative(snapshot, facts, config, nativeArtifacts)) };
   const outcome = await apply(t, [p.step], obs, [p.address]);
-  const failed = failure(`connecting ${p.container} with ${p.address}`, [p.step], outcome, []);
+  const failed = failure(l10n.t('connecting {0} with {1}', p.container, p.address), [p.step], outcome, []);
   if (failed) throw failed;
   return { address: p.address, container: p.container, changed: true, outcome, checks: mine(judgeNative(outcome.after, outcome.facts, config, nativeArtifacts)) };
 }
@@ -233,7 +234,7 @@ export async function nativeRelease(t: Transport, o: Overrides, target: string, 
   const config = resolveHostConfig(snapshot, o);
   const p = planNativeRelease(snapshot, facts, config, nativeArtifacts, target);
   const outcome = await apply(t, p.steps, obs);
-  const failed = failure(`releasing ${target}`, p.steps, outcome, []);
+  const failed = failure(l10n.t('releasing {0}', target), p.steps, outcome, []);
   if (failed) throw failed;
   return { released: p.released, outcome };
 }
@@ -260,7 +261,7 @@ export async function nativeVerify(t: Transport, o: Overrides, obs?: Observer, v
       if (!a) continue;
       const r = await tcpReach(a, port);
       obs?.log?.(`tcp [${a}]:${port} from here: ${r.ok ? 'ok' : 'failed'} (${r.ms} ms): ${r.detail}`);
-      checks.push({ id: `binding:${a}:inbound`, scope: 'binding', kind: 'inbound', address: a, container: e.container, ok: r.ok, message: r.ok ? `a TCP connection from here reaches ${e.container} at [${a}]:${port} (${r.ms} ms)` : `no TCP connection from here to ${e.container} at [${a}]:${port}: ${r.detail}` });
+      checks.push({ id: `binding:${a}:inbound`, scope: 'binding', kind: 'inbound', address: a, container: e.container, ok: r.ok, message: inboundMessage(e.container, a, port, r) });
     }
   }
   return { snapshot, facts, config, checks, ok: checks.every((c) => c.ok) };
@@ -280,7 +281,7 @@ export async function nativeUnprepare(t: Transport, o: Overrides, opts: { dryRun
   const go = await opts.onPlan?.(plan, config);
   if (opts.dryRun || go === false) return { before, plan };
   const outcome = await apply(t, plan.steps, obs);
-  const failed = failure('undoing docker mode', plan.steps, outcome, [{ id: 'unprepare', releaseAll: opts.releaseAll } as never]);
+  const failed = failure(l10n.t('undoing docker mode'), plan.steps, outcome, [{ id: 'unprepare', releaseAll: opts.releaseAll } as never]);
   if (failed) throw failed;
   return { before, plan, outcome };
 }

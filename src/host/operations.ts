@@ -6,6 +6,7 @@ import { Check, bindingCheck, checksOfAddress, judgeHost } from '../core/checks'
 import { HostConfig, Overrides, resolveHostConfig } from '../core/config';
 import { AGENT_REFUSALS, EXIT as HOST_EXIT } from '../core/hostContract';
 import { Action, Civ6Error, InputError, RefusedError, RolledBackError, SnapshotError, StepFailedError } from '../core/errors';
+import { l10n } from '../core/l10n';
 export { RolledBackError } from '../core/errors';
 import { Plan, Step, planAssign, planHostSetup, planRelease } from '../core/plan';
 import { UnprepareOptions, planUnprepare } from '../core/unprepare';
@@ -14,7 +15,7 @@ import { HostSnapshot, parseSnapshot } from '../core/snapshot';
 import { ProbeTarget } from '../core/probe';
 import { MARKERS } from '../core/hostContract';
 import { PingTargets, StepResult, applyScript, artifacts, parseStepResults, snapshotScript } from './scripts';
-import { tcpReach } from './reach';
+import { inboundMessage, tcpReach } from './reach';
 import { RunResult, Transport } from './transport';
 
 export interface Observer {
@@ -25,7 +26,7 @@ export interface Observer {
 async function runScript(t: Transport, script: string, what: string, obs?: Observer, timeoutMs?: number): Promise<string> {
   const r = await t.run(script, { timeoutMs });
   obs?.log?.(`${what}: exit ${r.code} in ${r.ms} ms (${t.description})`);
-  if (r.code !== 0) throw new SnapshotError(`${what} failed on the host (exit ${r.code}): ${r.stderr.trim() || r.stdout.slice(0, 400)}`);
+  if (r.code !== 0) throw new SnapshotError(l10n.t('{0} failed on the host (exit {1}): {2}', what, String(r.code), r.stderr.trim() || r.stdout.slice(0, 400)));
   return r.stdout;
 }
 
@@ -61,13 +62,13 @@ export function stepFailure(operation: string, steps: Step[], o: ApplyOutcome, a
   const bad = o.results.find((r) => r.rc !== 0 && r.rc !== null);
   if (agentSteps && bad?.rc != null && AGENT_REFUSALS.includes(bad.rc) && o.results.every((r) => r === bad || r.rc !== 0)) {
     const busy = bad.rc === HOST_EXIT.busy;
-    return new RefusedError(bad.output.trim().replace(/^conoha-ipv6-agent: /gm, '') || `${operation} was refused on the host`, actions ?? (busy ? [{ id: 'retry' }] : []));
+    return new RefusedError(bad.output.trim().replace(/^conoha-ipv6-agent: /gm, '') || l10n.t('{0} was refused on the host', operation), actions ?? (busy ? [{ id: 'retry' }] : []));
   }
   const title = (id: string) => steps.find((x) => x.id === id)?.title ?? id;
   // a step the script never reached (the connection or the script broke) is reported as the failed one
   const failedId = bad?.id ?? steps.at(o.results.length)?.id ?? steps.at(-1)?.id ?? 'apply';
   const applied = o.results.filter((r) => r.rc === 0).map((r) => title(r.id));
-  return new StepFailedError(operation, { id: failedId, title: title(failedId), output: bad?.output ?? 'the host stopped before this step ran' }, applied, actions, o.after);
+  return new StepFailedError(operation, { id: failedId, title: title(failedId), output: bad?.output ?? l10n.t('the host stopped before this step ran') }, applied, actions, o.after);
 }
 
 export interface StatusResult {
@@ -132,7 +133,7 @@ function samePlan(a: Plan, b: Plan): boolean {
 
 export async function prepare(t: Transport, o: Overrides, opts: PrepareOptions = {}, obs?: Observer, first?: HostSnapshot): Promise<PrepareResult> {
   const seconds = opts.rollbackSeconds ?? DEFAULT_ROLLBACK_SECONDS;
-  if (!validRollbackSeconds(seconds)) throw new InputError(`the rollback time must be 10-3600 seconds, not ${seconds}`);
+  if (!validRollbackSeconds(seconds)) throw new InputError(l10n.t('the rollback time must be 10-3600 seconds, not {0}', seconds));
   const planOpts = { rollbackSeconds: opts.reconnect ? seconds : undefined };
   let before = first ?? (await readSnapshot(t, [], obs));
   let config = resolveHostConfig(before, o);
@@ -147,7 +148,11 @@ export async function prepare(t: Transport, o: Overrides, opts: PrepareOptions =
     const now = await readSnapshot(t, [], obs);
     const again = planHostSetup(now, resolveHostConfig(now, o), artifacts, planOpts);
     if (!samePlan(plan, again)) {
-      throw new RefusedError(`${now.hostname} changed while the plan was shown (now: ${again.steps.map((x) => x.id).join(', ') || 'nothing to do'}): review the new plan`, [{ id: 'prepare' }]);
+      const steps = again.steps.map((x) => x.id).join(', ');
+      throw new RefusedError(
+        steps ? l10n.t('{0} changed while the plan was shown (now: {1}): review the new plan', now.hostname, steps) : l10n.t('{0} changed while the plan was shown (now: nothing to do): review the new plan', now.hostname),
+        [{ id: 'prepare' }],
+      );
     }
     before = now;
     config = resolveHostConfig(now, o);
@@ -161,15 +166,15 @@ export async function prepare(t: Transport, o: Overrides, opts: PrepareOptions =
     if (!armed || !opts.reconnect) throw e;
     // the connection broke during the change: roll back now if the host can be reached again, else it will by itself
     const r = await rollbackNow(opts.reconnect, obs);
-    throw new RolledBackError(`the connection to ${before.hostname} broke during prepare (${(e as Error).message}); ${r}`, [{ id: 'verify' }, { id: 'prepare' }]);
+    throw new RolledBackError(l10n.t('the connection to {0} broke during prepare ({1}); {2}', before.hostname, (e as Error).message, r), [{ id: 'verify' }, { id: 'prepare' }]);
   }
   const armStep = outcome.results.find((x) => x.id === 'arm-rollback');
-  let confirmation: Confirmation = { outcome: 'not-armed', detail: 'no rollback was armed' };
+  let confirmation: Confirmation = { outcome: 'not-armed', detail: l10n.t('no rollback was armed') };
   if (armStep?.rc === 0 && opts.reconnect) {
     confirmation = await confirmChange(opts.reconnect, seconds, obs);
-    if (confirmation.outcome === 'rolled-back') throw new RolledBackError(`prepare changed ${before.hostname}, but ${confirmation.detail}`, [{ id: 'verify' }, { id: 'prepare' }]);
+    if (confirmation.outcome === 'rolled-back') throw new RolledBackError(l10n.t('prepare changed {0}, but {1}', before.hostname, confirmation.detail), [{ id: 'verify' }, { id: 'prepare' }]);
   }
-  const failed = stepFailure('prepare', plan.steps, outcome, [{ id: 'prepare' }]);
+  const failed = stepFailure(l10n.t('prepare'), plan.steps, outcome, [{ id: 'prepare' }]);
   if (failed) throw failed;
   return { before, config, plan, outcome, confirmation, checks: judgeHost(outcome.after, config, artifacts) };
 }
@@ -194,18 +199,25 @@ async function overNewConnection(reconnect: () => Promise<Transport>, script: st
 async function confirmChange(reconnect: () => Promise<Transport>, seconds: number, obs?: Observer): Promise<Confirmation> {
   const x = await overNewConnection(reconnect, confirmScript(), 15_000, 'confirm', obs);
   if ('error' in x) {
-    return { outcome: 'rolled-back', detail: `no new connection could be made after the change (${x.error.message}): the host restores its previous network settings by itself within ${seconds} s of the change; check how you reach it, then prepare again` };
+    return { outcome: 'rolled-back', detail: l10n.t('no new connection could be made after the change ({0}): the host restores its previous network settings by itself within {1} s of the change; check how you reach it, then prepare again', x.error.message, seconds) };
   }
-  if (x.r.code === 0) return { outcome: 'confirmed', detail: `a new connection reached the host and confirmed the change (${x.who})` };
-  return { outcome: 'rolled-back', detail: `the new connection could not confirm the change (${(x.r.stdout + x.r.stderr).trim()}): the host restores its previous network settings by itself within ${seconds} s of the change` };
+  if (x.r.code === 0) return { outcome: 'confirmed', detail: confirmedDetail(x.who) };
+  return { outcome: 'rolled-back', detail: notConfirmedDetail(x.r, seconds) };
 }
+
+/** a new connection confirmed the change (`who`: its transport's description) */
+export const confirmedDetail = (who: string): string => l10n.t('a new connection reached the host and confirmed the change ({0})', who);
+
+/** the confirmation ran but failed: the armed rollback fires */
+export const notConfirmedDetail = (r: RunResult, seconds: number): string =>
+  l10n.t('the new connection could not confirm the change ({0}): the host restores its previous network settings by itself within {1} s of the change', (r.stdout + r.stderr).trim(), seconds);
 
 /** The apply was cut short: roll back at once over a new connection, if one can be made. */
 async function rollbackNow(reconnect: () => Promise<Transport>, obs?: Observer): Promise<string> {
   const x = await overNewConnection(reconnect, rollbackNowScript(), 30_000, 'rollback', obs);
-  if ('error' in x) return `no new connection could be made (${x.error.message}): the host restores its previous network settings by itself when the armed time runs out`;
-  if (x.r.code === 0 && x.r.stdout.includes('not-armed')) return 'a new connection found no rollback armed any more (the host rebooted, or the rollback already ran): check it with verify, then prepare again';
-  return x.r.code === 0 ? 'a new connection rolled the network settings back at once; prepare again when the cause is fixed' : `rolling back over a new connection failed (${x.r.stdout.trim()}); the armed rollback still fires by itself`;
+  if ('error' in x) return l10n.t('no new connection could be made ({0}): the host restores its previous network settings by itself when the armed time runs out', x.error.message);
+  if (x.r.code === 0 && x.r.stdout.includes('not-armed')) return l10n.t('a new connection found no rollback armed any more (the host rebooted, or the rollback already ran): check it with verify, then prepare again');
+  return x.r.code === 0 ? l10n.t('a new connection rolled the network settings back at once; prepare again when the cause is fixed') : l10n.t('rolling back over a new connection failed ({0}); the armed rollback still fires by itself', x.r.stdout.trim());
 }
 
 export interface AssignResult {
@@ -224,7 +236,7 @@ export async function assign(t: Transport, o: Overrides, container: string, addr
     return { address: p.address, container: p.container.name, changed: false, checks: checksOfAddress(judgeHost(before, config, artifacts), p.address) };
   }
   const outcome = await apply(t, [p.step], [p.address], obs);
-  const failed = stepFailure(`binding ${p.address} to ${p.container.name}`, [p.step], outcome, undefined, true);
+  const failed = stepFailure(l10n.t('binding {0} to {1}', p.address, p.container.name), [p.step], outcome, undefined, true);
   if (failed) throw failed;
   return { address: p.address, container: p.container.name, changed: true, outcome, checks: checksOfAddress(judgeHost(outcome.after, config, artifacts), p.address) };
 }
@@ -245,7 +257,7 @@ export async function unprepare(t: Transport, o: Overrides, opts: UnprepareOptio
   const go = await opts.onPlan?.(plan, config);
   if (opts.dryRun || go === false) return { before, plan };
   const outcome = await apply(t, plan.steps, [], obs);
-  const failed = stepFailure('undoing the setup', plan.steps, outcome, [{ id: 'unprepare', releaseAll: opts.releaseAll }]);
+  const failed = stepFailure(l10n.t('undoing the setup'), plan.steps, outcome, [{ id: 'unprepare', releaseAll: opts.releaseAll }]);
   if (failed) throw failed;
   return { before, plan, outcome };
 }
@@ -260,7 +272,7 @@ export async function release(t: Transport, o: Overrides, target: string, obs?: 
   const config = resolveHostConfig(before, o);
   const p = planRelease(before, config, artifacts, target);
   const outcome = await apply(t, p.steps, [], obs);
-  const failed = stepFailure(`releasing ${target}`, p.steps, outcome, undefined, true);
+  const failed = stepFailure(l10n.t('releasing {0}', target), p.steps, outcome, undefined, true);
   if (failed) throw failed;
   return { released: p.bindings, outcome };
 }
@@ -292,7 +304,7 @@ export async function verify(t: Transport, o: Overrides, obs?: Observer, vo: Ver
     for (const { b, r } of reached) {
       obs?.log?.(`tcp [${b.address}]:${port} from here: ${r.ok ? 'ok' : 'failed'} (${r.ms} ms): ${r.detail}`);
       checks.push(
-        bindingCheck('inbound', b.address, b.container, r.ok, r.ok ? `a TCP connection from here reaches ${b.container} at [${b.address}]:${port} (${r.ms} ms)` : `no TCP connection from here to ${b.container} at [${b.address}]:${port}: ${r.detail}`),
+        bindingCheck('inbound', b.address, b.container, r.ok, inboundMessage(b.container, b.address, port, r)),
       );
     }
   }

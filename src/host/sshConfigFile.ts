@@ -7,6 +7,7 @@ import { basename, dirname, isAbsolute, join } from 'node:path';
 import type SSHConfig from 'ssh-config';
 import { HostSpec } from '../core/hostSpec';
 import { InputError } from '../core/errors';
+import { l10n } from '../core/l10n';
 import { Environment, JumpHop, ResolvedSshHost, loadSshConfig, resolveSshHost } from '../core/sshConfig';
 import { hostKeyOptions, SshHostKeySettings } from './sshConfigHostKeys';
 
@@ -45,7 +46,7 @@ export function readSshConfig(file = defaultSshConfigFile()): SSHConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new InputError(`cannot read the ssh config ${file}: ${(e as Error).message}`);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new InputError(l10n.t('cannot read the ssh config {0}: {1}', file, (e as Error).message));
   }
   return loadSshConfig(text, readInclude, file);
 }
@@ -90,7 +91,7 @@ export function resolveConnection(target: JumpHop, o: { config: SSHConfig; jump?
   const hop = (h: JumpHop, defaultUser: string): { hop: ResolvedHop; r: ResolvedSshHost } => {
     const r = resolveSshHost(o.config, h.host, env, h.user);
     const host = r.hostName.replace(/^\[(.*)\]$/, '$1');
-    if (host.startsWith('-')) throw new InputError(`the ssh config gives "${host}" as the HostName of ${h.host}: not a host name`);
+    if (host.startsWith('-')) throw new InputError(l10n.t('the ssh config gives "{0}" as the HostName of {1}: not a host name', host, h.host));
     return {
       r,
       hop: {
@@ -110,7 +111,7 @@ export function resolveConnection(target: JumpHop, o: { config: SSHConfig; jump?
     const [first, ...rest] = list;
     const resolved = [hop(first, env.localUser), ...rest.map((h) => hop(h, env.localUser))];
     jumps.unshift(...resolved.map((x) => x.hop));
-    if (jumps.length > MAX_HOPS) throw new InputError(`more than ${MAX_HOPS} ProxyJump hops for ${target.host} (a loop in the ssh config?)`);
+    if (jumps.length > MAX_HOPS) throw new InputError(l10n.t('more than {0} ProxyJump hops for {1} (a loop in the ssh config?)', MAX_HOPS, target.host));
     list = resolved[0].r.proxyJump;
   }
   return { target: t.hop, jumps };

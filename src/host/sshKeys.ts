@@ -4,6 +4,7 @@ import type { AnyAuthMethod, ParsedKey } from 'ssh2';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { l10n } from '../core/l10n';
 import { TransportError } from './transport';
 
 export const DEFAULT_KEY_FILES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
@@ -34,7 +35,7 @@ export async function readKey(file: string, passphrase: KeyPassphrase = {}): Pro
   try {
     data = readFileSync(file);
   } catch (e) {
-    throw new TransportError('auth', `cannot read the identity file ${file}: ${(e as Error).message}`);
+    throw new TransportError('auth', l10n.t('cannot read the identity file {0}: {1}', file, (e as Error).message));
   }
   let parsed = utils.parseKey(data);
   let used: string | undefined;
@@ -42,28 +43,28 @@ export async function readKey(file: string, passphrase: KeyPassphrase = {}): Pro
     used = passphrase.known;
     if (used === undefined) {
       if (!passphrase.ask) {
-        throw new TransportError('auth', `the key ${file} is encrypted and no passphrase was given: load it into ssh-agent (ssh-add ${file}) or give its passphrase`);
+        throw new TransportError('auth', l10n.t('the key {0} is encrypted and no passphrase was given: load it into ssh-agent (ssh-add {0}) or give its passphrase', file));
       }
       try {
         used = await passphrase.ask();
       } catch (e) {
-        throw new TransportError('auth', `no passphrase for the encrypted key ${file} (${(e as Error).message})`);
+        throw new TransportError('auth', l10n.t('no passphrase for the encrypted key {0} ({1})', file, (e as Error).message));
       }
     }
     parsed = utils.parseKey(data, used);
     if (parsed instanceof Error) {
-      throw new TransportError('passphrase', `wrong passphrase for the key ${file}: it could not be decrypted (nothing was sent to the host)`);
+      throw new TransportError('passphrase', l10n.t('wrong passphrase for the key {0}: it could not be decrypted (nothing was sent to the host)', file));
     }
   }
   const key = firstKey(parsed);
-  if (key instanceof Error) throw new TransportError('auth', `${file} is not a private key this tool can use: ${key.message}`);
-  if (!key.isPrivateKey()) throw new TransportError('auth', `${file} holds a public key; give the private key file (without .pub)`);
+  if (key instanceof Error) throw new TransportError('auth', l10n.t('{0} is not a private key this tool can use: {1}', file, key.message));
+  if (!key.isPrivateKey()) throw new TransportError('auth', l10n.t('{0} holds a public key; give the private key file (without .pub)', file));
   return { key, passphrase: used };
 }
 
 /** ssh2's types say parseKey gives one key; its OpenSSH parser gives a list, one per key in the file */
 function firstKey(parsed: ParsedKey | Error | (ParsedKey | Error)[]): ParsedKey | Error {
-  return Array.isArray(parsed) ? parsed.at(0) ?? new Error('the file holds no key') : parsed;
+  return Array.isArray(parsed) ? parsed.at(0) ?? new Error(l10n.t('the file holds no key')) : parsed;
 }
 
 function isEncryptedKeyError(err: Error): boolean {

@@ -10,6 +10,8 @@
 import type { Duplex } from 'node:stream';
 import type { AnyAuthMethod, AuthenticationType, Client, ClientChannel, ConnectConfig, KeyboardInteractiveAuthMethod, ServerHostKeyAlgorithm } from 'ssh2';
 import { HostSpec } from '../core/hostSpec';
+import type { Action } from '../core/errors';
+import { l10n } from '../core/l10n';
 import { HostKeyOptions, HostKeyPolicy } from './knownHostsPolicy';
 import { authPlan } from './sshKeys';
 import { LAUNCHER, OutputBuffer, RunOptions, RunResult, Transport, TransportError, checkLauncher, tooMuchOutput } from './transport';
@@ -155,7 +157,7 @@ class SshTransport implements Transport {
       // Let ssh2 report the close that made the channel fail before deciding.
       await new Promise((resolve) => setImmediate(resolve));
       if (reconnected || !(this.dropped || err.message === 'Not connected')) {
-        throw new TransportError('connect', `${this.who} did not open a session channel: ${err.message}`);
+        throw new TransportError('connect', l10n.t('{0} did not open a session channel: {1}', this.who, err.message));
       }
       this.dropped = true;
       await this.connect();
@@ -163,7 +165,7 @@ class SshTransport implements Transport {
         return checkLauncher(await this.exec(this.connected(), script, timeoutMs), this.who);
       } catch (again) {
         if (again instanceof NotSentError) {
-          throw new TransportError('connect', `${this.who} did not open a session channel: ${again.message}`);
+          throw new TransportError('connect', l10n.t('{0} did not open a session channel: {1}', this.who, again.message));
         }
         throw again;
       }
@@ -172,7 +174,7 @@ class SshTransport implements Transport {
 
   /** the client connect() made (it throws when it cannot make one) */
   private connected(): Client {
-    if (!this.client) throw new TransportError('connect', `${this.who}: not connected`);
+    if (!this.client) throw new TransportError('connect', l10n.t('{0}: not connected', this.who));
     return this.client;
   }
 
@@ -189,7 +191,7 @@ class SshTransport implements Transport {
         else resolve(outcome);
       };
       const timer = setTimeout(() => {
-        finish(new TransportError('timeout', `the script did not finish within ${seconds(timeoutMs)} on ${this.who}; its channel was closed (a command it started may still be running there)`));
+        finish(new TransportError('timeout', l10n.t('the script did not finish within {0} on {1}; its channel was closed (a command it started may still be running there)', seconds(timeoutMs), this.who)));
         if (channel) {
           try {
             channel.signal('KILL');
@@ -217,7 +219,7 @@ class SshTransport implements Transport {
           // stop reading (a paused channel is not given more window, so the host cannot send much more) and close it
           ch.pause();
           ch.stderr.pause();
-          finish(tooMuchOutput(stream, `the host ${this.who}`, 'its channel was closed (the script may still be running there)'));
+          finish(tooMuchOutput(stream, l10n.t('the host {0}', this.who), l10n.t('its channel was closed (the script may still be running there)')));
           ch.close();
         };
         ch.on('data', (chunk: Buffer) => finished || stdout.add(chunk) || overflowed('stdout'));
@@ -230,7 +232,7 @@ class SshTransport implements Transport {
         ch.on('close', () => {
           if (finished) return; // timed out, or too much output
           if (!exited) {
-            finish(new TransportError('connect', `the connection to ${this.who} was lost while the script was running (it may or may not have completed)`));
+            finish(new TransportError('connect', l10n.t('the connection to {0} was lost while the script was running (it may or may not have completed)', this.who)));
             return;
           }
           finish({
@@ -313,19 +315,19 @@ function forwardOut(client: Client, from: HostSpec, to: HostSpec, shared: Shared
   const ms = shared.readyTimeoutMs ?? 15_000;
   shared.log?.(`ssh: ${hop} opens a connection to ${where}`);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new TransportError('timeout', `the jump host ${hop} did not connect to ${where} within ${seconds(ms)}: check the address and that ${where} is reachable from the jump host`)), ms);
+    const timer = setTimeout(() => reject(new TransportError('timeout', l10n.t('the jump host {0} did not connect to {1} port {2} within {3}: check the address and that {1} port {2} is reachable from the jump host', hop, bracketed(to.host), to.port, seconds(ms)))), ms);
     try {
       client.forwardOut('127.0.0.1', 0, to.host, to.port, (err, stream) => {
         clearTimeout(timer);
         if (err) {
-          reject(new TransportError('connect', `the jump host ${hop} could not connect to ${where}: ${err.message} (is the address right, is sshd listening there, and does the jump host allow forwarding: AllowTcpForwarding?)`));
+          reject(new TransportError('connect', l10n.t('the jump host {0} could not connect to {1} port {2}: {3} (is the address right, is sshd listening there, and does the jump host allow forwarding: AllowTcpForwarding?)', hop, bracketed(to.host), to.port, err.message)));
           return;
         }
         resolve(stream);
       });
     } catch (e) {
       clearTimeout(timer);
-      reject(new TransportError('connect', `the jump host ${hop} could not connect to ${where}: ${(e as Error).message}`));
+      reject(new TransportError('connect', l10n.t('the jump host {0} could not connect to {1} port {2}: {3}', hop, bracketed(to.host), to.port, (e as Error).message)));
     }
   });
 }
@@ -336,7 +338,7 @@ function openClient(ssh2: Ssh2, o: SshHopOptions, shared: Shared, secrets: Secre
   const who = `${user}@${bracketed(host)}:${port}`;
   const log = (line: string) => shared.log?.(line);
   const readyTimeoutMs = shared.readyTimeoutMs ?? 15_000;
-  const through = via ? ` through the jump host ${bracketed(via.host)}` : '';
+  const through = via ? ` through the jump host ${bracketed(via.host)}` : ''; // for the log
 
   const policy = new HostKeyPolicy(o, log);
   const preferred = policy.knownTypes.flatMap((t) => ALGORITHMS_FOR_KEY_TYPE[t] ?? []);
@@ -352,7 +354,15 @@ function openClient(ssh2: Ssh2, o: SshHopOptions, shared: Shared, secrets: Secre
     const armTimer = () => {
       clearTimeout(timer);
       timer = setTimeout(() => {
-        fail(new TransportError('timeout', `no SSH session with ${who}${through} within ${seconds(readyTimeoutMs)}: check that the address is right and reachable from here (for IPv6: that this machine has IPv6 connectivity), and that port ${port} is open in the firewall / ConoHa security group`));
+        const within = seconds(readyTimeoutMs);
+        fail(
+          new TransportError(
+            'timeout',
+            via
+              ? l10n.t('no SSH session with {0} through the jump host {1} within {2}: check that the address is right and reachable from here (for IPv6: that this machine has IPv6 connectivity), and that port {3} is open in the firewall / ConoHa security group', who, bracketed(via.host), within, port)
+              : l10n.t('no SSH session with {0} within {1}: check that the address is right and reachable from here (for IPv6: that this machine has IPv6 connectivity), and that port {2} is open in the firewall / ConoHa security group', who, within, port),
+          ),
+        );
       }, readyTimeoutMs);
     };
     /** waiting for the user (host key question, passphrase) does not count against the timeout */
@@ -388,7 +398,7 @@ function openClient(ssh2: Ssh2, o: SshHopOptions, shared: Shared, secrets: Secre
       fail(decided ?? describeConnectError(err, o.spec, tried));
     });
     client.on('close', () => {
-      if (!settled) fail(decided ?? new TransportError('connect', `${who} closed the connection before the SSH session was ready: check that port ${port} is sshd (not another service), and the server's log (journalctl -u ssh)`));
+      if (!settled) fail(decided ?? new TransportError('connect', l10n.t("{0} closed the connection before the SSH session was ready: check that port {1} is sshd (not another service), and the server's log (journalctl -u ssh)", who, port)));
     });
 
     // ssh2 calls this at connect and again at every key re-exchange (rekey) of the connection
@@ -440,7 +450,7 @@ function openClient(ssh2: Ssh2, o: SshHopOptions, shared: Shared, secrets: Secre
         },
         (e: unknown) => {
           armTimer();
-          decided = e instanceof TransportError ? e : new TransportError('auth', `${who} asked for keyboard-interactive answers: ${e instanceof Error ? e.message : String(e)}`);
+          decided = e instanceof TransportError ? e : new TransportError('auth', l10n.t('{0} asked for keyboard-interactive answers: {1}', who, e instanceof Error ? e.message : String(e)));
           finish([]);
         },
       );
@@ -449,7 +459,7 @@ function openClient(ssh2: Ssh2, o: SshHopOptions, shared: Shared, secrets: Secre
     const afterKeys = (methodsLeft: AuthenticationType[] | null, next: (auth: AnyAuthMethod | false) => void): void => {
       if (!decided && methodsLeft?.includes('keyboard-interactive')) {
         if (!ask) {
-          decided = new TransportError('auth', `${who} wants keyboard-interactive authentication (a one-time code or password) after the keys, and there is nobody to ask here: run on a terminal (the CLI) or in VS Code`);
+          decided = new TransportError('auth', l10n.t('{0} wants keyboard-interactive authentication (a one-time code or password) after the keys, and there is nobody to ask here: run on a terminal (the CLI) or in VS Code', who));
         } else if (questions < 3) {
           questions++;
           tried.push('keyboard-interactive');
@@ -459,7 +469,7 @@ function openClient(ssh2: Ssh2, o: SshHopOptions, shared: Shared, secrets: Secre
         }
       }
       if (!decided && methodsLeft && !methodsLeft.includes('publickey') && !methodsLeft.includes('keyboard-interactive')) {
-        decided = new TransportError('auth', `${who} does not accept public keys (it offers: ${methodsLeft.join(', ')}); this tool logs in with keys (and keyboard-interactive): enable PubkeyAuthentication in the server's sshd_config`);
+        decided = new TransportError('auth', l10n.t("{0} does not accept public keys (it offers: {1}); this tool logs in with keys (and keyboard-interactive): enable PubkeyAuthentication in the server's sshd_config", who, methodsLeft.join(', ')));
       }
       next(false);
     };
@@ -496,7 +506,7 @@ function openClient(ssh2: Ssh2, o: SshHopOptions, shared: Shared, secrets: Secre
     try {
       client.connect(config);
     } catch (e) {
-      fail(new TransportError('connect', `cannot connect to ${who}: ${(e as Error).message}`));
+      fail(new TransportError('connect', l10n.t('cannot connect to {0}: {1}', who, (e as Error).message)));
     }
   });
 }
@@ -527,34 +537,49 @@ function connectConfig(
 }
 
 function describeConnectError(err: Error & { level?: string; code?: string }, spec: HostSpec, tried: string[]): TransportError {
-  const where = `${bracketed(spec.host)} port ${spec.port}`;
+  const host = bracketed(spec.host);
+  const port = spec.port;
   switch (err.code) {
     case 'ECONNREFUSED':
-      return new TransportError('connect', `connection refused by ${where}: is sshd running and listening on port ${spec.port}, and does no firewall reject it?`);
+      return new TransportError('connect', l10n.t('connection refused by {0} port {1}: is sshd running and listening on port {1}, and does no firewall reject it?', host, port));
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
     case 'EADDRNOTAVAIL':
-      return new TransportError('connect', `no route to ${where} (${err.code}): check the address${spec.host.includes(':') ? ', and that this machine has IPv6 connectivity (ping -6 ' + spec.host + ')' : ''}, and the firewall / ConoHa security group`);
+      return new TransportError(
+        'connect',
+        spec.host.includes(':')
+          ? l10n.t('no route to {0} port {1} ({2}): check the address, and that this machine has IPv6 connectivity (ping -6 {3}), and the firewall / ConoHa security group', host, port, err.code, spec.host)
+          : l10n.t('no route to {0} port {1} ({2}): check the address, and the firewall / ConoHa security group', host, port, err.code),
+      );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new TransportError('connect', `cannot resolve the host name ${spec.host} (${err.code}): check its spelling and DNS, or give the address`);
+      return new TransportError('connect', l10n.t('cannot resolve the host name {0} ({1}): check its spelling and DNS, or give the address', spec.host, err.code));
     case 'ETIMEDOUT':
-      return new TransportError('timeout', `connecting to ${where} timed out: check the address, that the host is up, and that port ${spec.port} is open in the firewall / ConoHa security group`);
+      return new TransportError('timeout', l10n.t('connecting to {0} port {1} timed out: check the address, that the host is up, and that port {1} is open in the firewall / ConoHa security group', host, port));
     case 'ECONNRESET':
     case 'EPIPE':
-      return new TransportError('connect', `${where} reset the connection (${err.code}): check that port ${spec.port} is sshd and the server's log (journalctl -u ssh)`);
+      return new TransportError('connect', l10n.t("{0} port {1} reset the connection ({2}): check that port {1} is sshd and the server's log (journalctl -u ssh)", host, port, err.code));
   }
   if (err.level === 'client-timeout') {
-    return new TransportError('timeout', `${where}: ${err.message}: check that the host is up and reachable`);
+    return new TransportError('timeout', l10n.t('{0} port {1}: {2}: check that the host is up and reachable', host, port, err.message));
   }
   if (err.level === 'client-authentication') {
     if (tried.includes('keyboard-interactive')) {
-      return new TransportError('auth', `${spec.user}@${where} refused the login: tried ${tried.filter((t) => t !== 'keyboard-interactive').join(', ') || 'no key'}, then keyboard-interactive answers (a wrong or expired one-time code?)`);
+      const keys = tried.filter((t) => t !== 'keyboard-interactive').join(', ');
+      return new TransportError(
+        'auth',
+        keys
+          ? l10n.t('{0}@{1} port {2} refused the login: tried {3}, then keyboard-interactive answers (a wrong or expired one-time code?)', spec.user, host, port, keys)
+          : l10n.t('{0}@{1} port {2} refused the login: tried no key, then keyboard-interactive answers (a wrong or expired one-time code?)', spec.user, host, port),
+      );
     }
-    const keys = tried.length > 0 ? tried.join(', ') : 'nothing (no ssh-agent, no ~/.ssh/id_ed25519, id_ecdsa or id_rsa)';
-    return new TransportError('auth', `${spec.user}@${where} refused every key: tried ${keys}; name the key file in the host's settings or load it into ssh-agent (ssh-add FILE), and check that its public key is in ~${spec.user}/.ssh/authorized_keys on the host`, [{ id: 'set-host-setting', setting: 'identity' }]);
+    const actions: Action[] = [{ id: 'set-host-setting', setting: 'identity' }];
+    if (tried.length === 0) {
+      return new TransportError('auth', l10n.t("{0}@{1} port {2} refused every key: tried nothing (no ssh-agent, no ~/.ssh/id_ed25519, id_ecdsa or id_rsa); name the key file in the host's settings or load it into ssh-agent (ssh-add FILE), and check that its public key is in ~{0}/.ssh/authorized_keys on the host", spec.user, host, port), actions);
+    }
+    return new TransportError('auth', l10n.t("{0}@{1} port {2} refused every key: tried {3}; name the key file in the host's settings or load it into ssh-agent (ssh-add FILE), and check that its public key is in ~{0}/.ssh/authorized_keys on the host", spec.user, host, port, tried.join(', ')), actions);
   }
-  return new TransportError('connect', `SSH connection to ${where} failed: ${err.message}`);
+  return new TransportError('connect', l10n.t('SSH connection to {0} port {1} failed: {2}', host, port, err.message));
 }
 
 function bracketed(host: string): string {

@@ -2,6 +2,7 @@
 // A script is sent on standard input to `bash -s` running as root: directly when the login user is root,
 // otherwise through `sudo -n` (never an interactive password prompt). Each run() is one round trip.
 import { EXIT } from '../core/hostContract';
+import { l10n } from '../core/l10n';
 
 export interface RunResult {
   stdout: string;
@@ -63,7 +64,7 @@ export class OutputBuffer {
 
 /** `sender` ("the host root@[2001:db8::2]:22") went over the limit; `then` says what was done about it. */
 export function tooMuchOutput(stream: 'stdout' | 'stderr', sender: string, then: string): TransportError {
-  return new TransportError('output-too-large', `${sender} sent more than ${MAX_OUTPUT_BYTES / 1024 / 1024} MiB on ${stream} in one run (our scripts print a few KB); refusing to read more: ${then}`);
+  return new TransportError('output-too-large', l10n.t('{0} sent more than {1} MiB on {2} in one run (our scripts print a few KB); refusing to read more: {3}', sender, MAX_OUTPUT_BYTES / 1024 / 1024, stream, then));
 }
 
 /**
@@ -79,10 +80,10 @@ export const LAUNCHER =
 /** Turns the launcher's own exit codes into TransportErrors with a message that says what to do. */
 export function checkLauncher(result: RunResult, who: string): RunResult {
   if (result.code === EXIT.noSudo) {
-    throw new TransportError('no-sudo', `${who} is not root and sudo is not installed: log in as root, or install sudo and allow this user to run commands without a password.`);
+    throw new TransportError('no-sudo', l10n.t('{0} is not root and sudo is not installed: log in as root, or install sudo and allow this user to run commands without a password.', who));
   }
   if (result.code === EXIT.sudoPassword) {
-    throw new TransportError('sudo-password', `sudo on ${who} asks for a password: allow this user passwordless sudo (e.g. a line "USER ALL=(ALL) NOPASSWD:ALL" in /etc/sudoers.d/conoha-ipv6), or log in as root.`);
+    throw new TransportError('sudo-password', l10n.t('sudo on {0} asks for a password: allow this user passwordless sudo (e.g. a line "USER ALL=(ALL) NOPASSWD:ALL" in /etc/sudoers.d/conoha-ipv6), or log in as root.', who));
   }
   return result;
 }

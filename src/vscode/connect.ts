@@ -39,7 +39,7 @@ export async function openTransport(entry: HostEntry, ctx: vscode.ExtensionConte
       password: true,
       ignoreFocusOut: true,
     });
-    if (answer === undefined) throw new TransportError('auth', `no passphrase given for ${identity}`);
+    if (answer === undefined) throw new TransportError('auth', vscode.l10n.t('no passphrase given for {0}', String(identity)));
     if (identity) typed.set(identity, answer);
     return answer;
   };
@@ -61,7 +61,7 @@ export async function openTransport(entry: HostEntry, ctx: vscode.ExtensionConte
           password: !p.echo,
           ignoreFocusOut: true,
         });
-        if (answer === undefined) throw new TransportError('auth', `no answer given to ${q.who}'s question "${p.prompt.trim()}"`);
+        if (answer === undefined) throw new TransportError('auth', vscode.l10n.t("no answer given to {0}'s question \"{1}\"", q.who, p.prompt.trim()));
         answers.push(answer);
       }
       return answers;

@@ -112,21 +112,21 @@ export function fieldProblem(e: HostEntry, f: EditField, value: string, others: 
         return others.includes(v) ? l10n.t('a host named "{0}" is already in the list', v) : undefined;
       case 'interface':
       case 'bridge':
-        if (v) validateInterfaceName(v, `${e.name}'s ${f}`);
+        if (v) validateInterfaceName(v, l10n.t("{0}'s {1}", e.name, f));
         return undefined;
       case 'gateway':
         if (v && !(Address6.isValid(v) && !v.includes('/'))) return l10n.t('"{0}" is not an IPv6 address', v);
         return undefined;
       case 'addresses':
-        if (v) parseAddressList(v, `${e.name}'s addresses`);
+        if (v) parseAddressList(v, l10n.t("{0}'s addresses", e.name));
         return undefined;
       case 'identity':
         return undefined;
       case 'proxyJump':
-        if (v) parseJumpList(v, `${e.name}'s proxyJump`);
+        if (v) parseJumpList(v, l10n.t("{0}'s proxyJump", e.name));
         return undefined;
       case 'mode':
-        if (v) parseMode(v, `${e.name}'s mode`);
+        if (v) parseMode(v, l10n.t("{0}'s mode", e.name));
         return undefined;
     }
   } catch (err) {

@@ -1,6 +1,7 @@
 // Open SSH Terminal's ssh arguments, without vscode (so unit tests hold them). The terminal runs ssh itself
 // (shellPath 'ssh', these as shellArgs): no shell ever parses them.
 import { HostSpec, InputError, formatHostSpec, parseHostSpec } from '../core/hostSpec';
+import { l10n } from '../core/l10n';
 import { parseJumpList } from '../core/sshConfig';
 
 /**
@@ -14,12 +15,12 @@ export function sshTerminalArgs(spec: HostSpec, identityFile?: string, o: { prox
   try {
     parsed = parseHostSpec(formatHostSpec(spec));
   } catch (e) {
-    throw new InputError(`cannot open ssh to this host: ${e instanceof Error ? e.message : String(e)}`);
+    throw new InputError(l10n.t('cannot open ssh to this host: {0}', e instanceof Error ? e.message : String(e)));
   }
   if (parsed.user !== spec.user || parsed.host !== spec.host || parsed.port !== spec.port) {
-    throw new InputError(`cannot open ssh to "${formatHostSpec(spec)}": it does not read back as the same user, host and port`);
+    throw new InputError(l10n.t('cannot open ssh to "{0}": it does not read back as the same user, host and port', formatHostSpec(spec)));
   }
-  if (identityFile !== undefined && (identityFile === '' || /[\0\r\n]/.test(identityFile))) throw new InputError(`"${identityFile}" is not a key file path`);
+  if (identityFile !== undefined && (identityFile === '' || /[\0\r\n]/.test(identityFile))) throw new InputError(l10n.t('"{0}" is not a key file path', identityFile));
   // the host's proxyJump setting, parsed and written back (so nothing in it can read as an option)
   const hops = proxyJump?.trim() ? parseJumpList(proxyJump, 'proxyJump') : [];
   const jump = hops.map((h) => `${h.user ? `${h.user}@` : ''}${h.host.includes(':') ? `[${h.host}]` : h.host}${h.port ? `:${h.port}` : ''}`).join(',');
@@ -33,7 +34,7 @@ export function sshTerminalArgs(spec: HostSpec, identityFile?: string, o: { prox
  */
 function knownHostsOption(file: string | undefined): string[] {
   if (file === undefined) return [];
-  if (!file.startsWith('/') || /["\0\r\n]/.test(file)) throw new InputError(`"${file}" cannot be given to ssh as its known_hosts file: use an absolute path without quotes or newlines`);
+  if (!file.startsWith('/') || /["\0\r\n]/.test(file)) throw new InputError(l10n.t('"{0}" cannot be given to ssh as its known_hosts file: use an absolute path without quotes or newlines', file));
   return ['-o', `UserKnownHostsFile="${file.replace(/%/g, '%%')}"`];
 }
 

@@ -1,5 +1,5 @@
 // The Japanese translation is complete: every string the extension passes to vscode.l10n.t (a literal in
-// src/vscode/**), and every one core passes to its installed translator (l10n.t in src/core/**), has an entry in l10n/bundle.l10n.ja.json with the same {n} placeholders; every %key% of
+// src/vscode/**), and every one core and host pass to core's installed translator (l10n.t in src/core/**, src/host/**), has an entry in l10n/bundle.l10n.ja.json with the same {n} placeholders; every %key% of
 // package.json is in package.nls.json and package.nls.ja.json (same placeholders, same keys); the Japanese is
 // Japanese; the VSIX ships the files (.vscodeignore).
 import { test } from 'node:test';
@@ -33,12 +33,14 @@ const placeholders = (s: string) => [...new Set(s.match(/\{\d+\}/g) ?? [])].sort
 // kana, kanji, or Japanese punctuation (a line joined with 、 is written for Japanese readers)
 const japanese = /[\u3000-\u303f\u3040-\u30ff\u4e00-\u9fff]/;
 
-test('every l10n.t string in src/vscode and src/core has a Japanese entry that keeps its {n} placeholders', () => {
+test('every l10n.t string in src/vscode, src/core and src/host has a Japanese entry that keeps its {n} placeholders', () => {
   const core = l10nKeys(join(ROOT, 'src/core'));
-  const keys = new Map([...core, ...l10nKeys(join(ROOT, 'src/vscode'))]);
+  const host = l10nKeys(join(ROOT, 'src/host'));
+  const keys = new Map([...core, ...host, ...l10nKeys(join(ROOT, 'src/vscode'))]);
   const ja = json('l10n/bundle.l10n.ja.json');
   assert.ok(keys.size > 100, `only ${keys.size} l10n.t strings found`);
   assert.ok(core.size > 50, `only ${core.size} l10n.t strings found in src/core`);
+  assert.ok(host.size > 50, `only ${host.size} l10n.t strings found in src/host`);
   for (const [k, file] of keys) {
     assert.ok(k in ja, `${file}: ${JSON.stringify(k)} has no entry in l10n/bundle.l10n.ja.json`);
     assert.deepEqual(placeholders(ja[k]), placeholders(k), `placeholders of ${JSON.stringify(k)} → ${JSON.stringify(ja[k])}`);
