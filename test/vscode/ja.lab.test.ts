@@ -11,25 +11,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchBrowser, runFromPalette } from './browser';
 import { startCodeServer, workbenchUrl } from './codeServer';
 import { ensureHarness } from './harnessInstall';
+import { registerJapanesePack } from './japanese';
 import { ROOT } from './labWorkspace';
 
 const SHOTS = join(ROOT, 'out/screenshots');
-
-/** A language pack for "ja" without translations of VS Code's own strings, registered as VS Code registers one. */
-function registerJapanesePack(userDataDir: string): void {
-  const translations = join(userDataDir, 'ja-pack', 'main.i18n.json');
-  mkdirSync(join(userDataDir, 'ja-pack'), { recursive: true });
-  writeFileSync(translations, JSON.stringify({ version: '1.0.0', contents: {} }));
-  // the workbench reads the pack's first extension (its id), as for an installed pack
-  const pack = { hash: 'civ6-test-ja', extensions: [{ extensionIdentifier: { id: 'civ6-test.ja-pack' }, version: '1.0.0' }], translations: { vscode: translations }, label: '日本語' };
-  writeFileSync(join(userDataDir, 'languagepacks.json'), JSON.stringify({ ja: pack }));
-}
 
 describe('the extension in Japanese (code-server --locale ja)', () => {
   let run: string;
