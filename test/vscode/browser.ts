@@ -116,3 +116,18 @@ export function around(page: Page, boxes: (Box | null)[], pad = 8): Box {
   const bottom = Math.min(vp.height, Math.max(...bs.map((b) => b.y + b.height)) + pad);
   return { x: Math.floor(x), y: Math.floor(y), width: Math.ceil(right - x), height: Math.ceil(bottom - y) };
 }
+
+/** A UI walk's clock: step(what) logs "  [tag] what: N s" since the previous step; whole() the time since it began. */
+export function walkClock(tag: string): { step: (what: string) => void; whole: () => void } {
+  const t0 = Date.now();
+  let last = t0;
+  const secs = (ms: number) => (ms / 1000).toFixed(1);
+  return {
+    step: (what: string) => {
+      const now = Date.now();
+      console.log(`  [${tag}] ${what}: ${secs(now - last)} s`);
+      last = now;
+    },
+    whole: () => console.log(`  [${tag}] whole walk: ${secs(Date.now() - t0)} s`),
+  };
+}

@@ -16,7 +16,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanupHome, cli, Lab, lab, labDown, labUp } from '../lab/labHarness';
-import { around, Box, launchBrowser, openWorkbench, Page, runFromPalette, toast, treeRow } from './browser';
+import { around, Box, launchBrowser, openWorkbench, Page, runFromPalette, toast, treeRow, walkClock } from './browser';
 import { startCodeServer } from './codeServer';
 import { ensureHarness } from './harnessInstall';
 import { registerJapanesePack } from './japanese';
@@ -133,13 +133,7 @@ describe('three hosts at once, one behind a bastion, in Japanese (code-server --
     });
     const browser = await launchBrowser();
     let page: Page | undefined;
-    const t0 = Date.now();
-    let tStep = t0;
-    const step = (what: string) => {
-      const now = Date.now();
-      console.log(`  [many] ${what}: ${((now - tStep) / 1000).toFixed(1)} s`);
-      tStep = now;
-    };
+    const { step, whole } = walkClock('many');
     try {
       const p = (page = await openWorkbench(browser, cs, VIEWPORT));
       assert.equal(await p.evaluate('globalThis._VSCODE_NLS_LANGUAGE'), 'ja', 'the workbench runs in Japanese');
@@ -327,7 +321,7 @@ describe('three hosts at once, one behind a bastion, in Japanese (code-server --
       assert.doesNotMatch(String(await item.getAttribute('class')), /warning-kind|error-kind/);
       assert.equal(lab(envs[2], 'ping', derived[2].addresses[0], '3').status, 0, 'the provider router reaches the bastion VPS\'s bound address again');
       step('proxy NDP off by hand: Refresh warns in the status bar; Repair Host heals');
-      console.log(`  [many] whole walk: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      whole();
     } catch (e) {
       await page?.screenshot({ path: join(SHOTS, 'many-failed.png') }).catch(() => undefined);
       const html = await page?.locator('.part.statusbar').first().evaluate((e: { outerHTML: string }) => e.outerHTML).catch(() => '');

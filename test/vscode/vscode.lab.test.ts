@@ -19,7 +19,7 @@ import { AddressInfo, createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lab, labDown, labUp } from '../lab/labHarness';
-import { around, Box, buttonsOf, launchBrowser, openWorkbench, Page, runFromPalette, toast, treeRow } from './browser';
+import { around, Box, buttonsOf, launchBrowser, openWorkbench, Page, runFromPalette, toast, treeRow, walkClock } from './browser';
 import { startCodeServer } from './codeServer';
 import { runExtensionTests } from './extensionTests';
 import { ensureHarness } from './harnessInstall';
@@ -83,13 +83,7 @@ describe('the extension in real VS Code (code-server) on the lab', () => {
     const cs = await startCodeServer({ userDataDir, extensionsDir: join(run, 'exts-ui'), workspace: ws, settings: { 'conohaIpv6.knownHostsFile': knownHosts }, env: { ...suiteEnv(env.LAB_PREFIX), HOME: home }, installVsix: [join(run, 'conoha-ipv6.vsix')] });
     const browser = await launchBrowser();
     let page: Page | undefined;
-    const t0 = Date.now();
-    let tStep = t0;
-    const step = (what: string) => {
-      const now = Date.now();
-      console.log(`  [ui] ${what}: ${((now - tStep) / 1000).toFixed(1)} s`);
-      tStep = now;
-    };
+    const { step, whole } = walkClock('ui');
     try {
       const p = (page = await openWorkbench(browser, cs, VIEWPORT));
       const row = (label: string) => treeRow(p, label);
@@ -322,7 +316,7 @@ describe('the extension in real VS Code (code-server) on the lab', () => {
       // (the editor shows spaces as no-break spaces: \s matches both)
       await p.locator('.part.panel .view-line', { hasText: /\[error\]\s\[old-vps\]\sconnect\sfailed:\sno\sSSH\ssession\swith/ }).first().waitFor({ timeout: 15_000 });
       step(`   old-vps: error after ${deadMs} ms with Retry, Edit Host, Show Log; Show Log shows why`);
-      console.log(`  [ui] whole walk: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      whole();
     } catch (e) {
       await page?.screenshot({ path: join(SHOTS, 'failed.png') }).catch(() => undefined);
       throw e;
